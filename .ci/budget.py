@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""Hocvu page-weight and throughput budget (run through `.ci/do budget`).
+
+Starts the release binary on a fresh SQLite file, then for each page prints
+bytes over the wire (brotli, as a phone browser asks), request count, and
+requests/s with p50/p99 latency under a bounded loopback load (wrk, 64
+connections, 10 s by default). Figures are for reading, not pass/fail: the
+machine is shared, so compare ratios measured in one run.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("HOCVU_BIN", os.path.join(ROOT, "target/release/hocvu"))
+DURATION = os.environ.get("BUDGET_SECONDS", "10")
+CONNECTIONS = os.environ.get("BUDGET_CONNECTIONS", "64")
+
+BUDGET = {
+    "first_html_css": 30 * 1024,
+    "js_wasm": 80 * 1024,
+    "repeat": 15 * 1024,
+}
+
+
+def start_server(tmp):
+    db = os.path.join(tmp, "budget.db")
+    proc = subprocess.Popen(
+        [BIN, "serve", "--addr", "127.0.0.1:0", "--database-url", f"sqlite:{db}"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=open(os.path.join(tmp, "server.log"), "w"),
+        env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")},
+        text=True,
+    )
+    start = time.monotonic()
+    for line in proc.stdout:
+        if line.startswith("hocvu listening on http://"):
+            return proc, line.split("http://", 1)[1].strip(), time.monotonic() - start
+    sys.exit("server did not start: " + open(os.path.join(tmp, "server.log")).read())
+
+
+def fetch(url, encoding="br"):
+    req = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+    with urllib.request.urlopen(req) as resp:
+        return resp.read(), resp.headers
+
+
+def page_weight(base, path):
+    html, _ = fetch(base + path, "identity")
+    html = html.decode()
+    html_br, _ = fetch(base + path)
+    css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
+    js = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
+    wasm = re.findall(r'<link rel="preload" href="([^"]+\.wasm)"', html)
+    sizes = {"html": len(html_br)}
+    for kind, urls in (("css", css), ("js", js), ("wasm", wasm)):
+        sizes[kind] = sum(len(fetch(base + u)[0]) for u in urls)
+    third_party = len(re.findall(r'(?:src|href)="(?:https?:)?//(?!' + re.escape(base.split("//")[1]) + ')', html))
+    requests = 1 + len(css) + len(js) + len(wasm)
+    return sizes, requests, third_party
+
+
+def load(url):
+    out = subprocess.run(
+        ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency",
+         "-H", "Accept-Encoding: br, gzip", url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
+
+
+def kb(n):
+    return f"{n / 1024:.1f} KB"
+
+
+def verdict(value, limit):
+    return "ok" if value <= limit else "OVER"
+
+
+def main():
+    pages = sys.argv[1:] or ["/"]
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, addr, startup = start_server(tmp)
+        base = f"http://{addr}"
+        print(f"server start-up: {startup:.2f} s")
+        try:
+            for path in pages:
+                sizes, requests, third = page_weight(base, path)
+                first = sizes["html"] + sizes["css"]
+                jsw = sizes["js"] + sizes["wasm"]
+                print(f"\n== {path}")
+                print(f"  html {kb(sizes['html'])}  css {kb(sizes['css'])}  js {kb(sizes['js'])}  wasm {kb(sizes['wasm'])}  (brotli)")
+                print(f"  first visit html+css {kb(first)}  [budget 30 KB: {verdict(first, BUDGET['first_html_css'])}]")
+                print(f"  js+wasm {kb(jsw)}  [budget 80 KB: {verdict(jsw, BUDGET['js_wasm'])}]")
+                print(f"  repeat visit (html only, assets immutable) {kb(sizes['html'])}  [budget 15 KB: {verdict(sizes['html'], BUDGET['repeat'])}]")
+                print(f"  requests {requests}  third-party hosts {third}")
+                rps, p50, p99, errors = load(base + path)
+                print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  ({CONNECTIONS} connections, {DURATION} s, non-2xx {errors})")
+            rps, p50, p99, errors = load(base + "/healthz")
+            print(f"\n== /healthz (database round trip)\n  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  (non-2xx {errors})")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

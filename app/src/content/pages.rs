@@ -1,0 +1,240 @@
+//! Handbook pages: catalog, course and chapter. All server-rendered and
+//! complete without JavaScript.
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::{Meta, Title};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{
+    get_chapter, get_course, list_courses, Audience, ChapterLink, ChapterView, CourseCard,
+    CourseOutline,
+};
+use crate::ui::{i18n::t, not_found::NotFound};
+
+/// `/courses`: every course, with an audience filter that is a plain link.
+#[component]
+pub fn CoursesPage() -> impl IntoView {
+    let query = use_query_map();
+    let audience = move || query.read().get("for").and_then(|v| Audience::parse(&v));
+    let courses = Resource::new(audience, list_courses);
+    let tx = t();
+    view! {
+        <Title text=tx.courses_title/>
+        <h1>{tx.courses_title}</h1>
+        <p class="lead">{tx.courses_lead}</p>
+        <nav class="filter" aria-label=tx.filter_label>
+            {move || {
+                let current = audience();
+                [None, Some(Audience::Resident), Some(Audience::Official)]
+                    .into_iter()
+                    .map(|choice| {
+                        let href = match choice {
+                            Some(a) => format!("/courses?for={}", a.code()),
+                            None => "/courses".to_string(),
+                        };
+                        let label = choice.map_or(tx.filter_all, |a| tx.audience(a));
+                        let current = (choice == current).then_some("page");
+                        view! { <a href=href aria-current=current>{label}</a> }
+                    })
+                    .collect_view()
+            }}
+        </nav>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match courses.await {
+                    Ok(list) => Either::Left(view! { <CourseList courses=list/> }),
+                    Err(_) => Either::Right(view! { <p class="error">{tx.load_error}</p> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Cards linking to courses (also used on the home page).
+#[component]
+pub fn CourseList(courses: Vec<CourseCard>) -> impl IntoView {
+    let tx = t();
+    if courses.is_empty() {
+        return Either::Left(view! { <p>{tx.no_courses}</p> });
+    }
+    Either::Right(view! {
+        <ul class="course-list">
+            {courses
+                .into_iter()
+                .map(|c| {
+                    view! {
+                        <li class="course-card">
+                            <a href=format!("/courses/{}", c.slug)>
+                                <h2>{c.title}</h2>
+                                <p>{c.summary}</p>
+                                <p class="meta">
+                                    <span>{tx.audience(c.audience)}</span>
+                                    <span>{(tx.chapter_count)(c.chapter_count)}</span>
+                                    <span>{(tx.minutes)(c.minutes)}</span>
+                                    {c.certificate.then(|| view! { <span class="badge">{tx.certificate_badge}</span> })}
+                                </p>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    })
+}
+
+/// `/courses/<course>`: summary and the chapter list.
+#[component]
+pub fn CoursePage() -> impl IntoView {
+    let params = use_params_map();
+    let course = Resource::new(
+        move || params.read().get("course").unwrap_or_default(),
+        get_course,
+    );
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match course.await {
+                    Ok(Some(outline)) => view! { <CourseView outline/> }.into_any(),
+                    Ok(None) => view! { <NotFound/> }.into_any(),
+                    Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CourseView(outline: CourseOutline) -> impl IntoView {
+    let tx = t();
+    let CourseOutline { card, chapters } = outline;
+    let first = chapters
+        .first()
+        .map(|c| format!("/courses/{}/{}", card.slug, c.id));
+    let slug = card.slug.clone();
+    view! {
+        <Title text=card.title.clone()/>
+        <Meta name="description" content=card.summary.clone()/>
+        <nav class="breadcrumb" aria-label=tx.breadcrumb_label>
+            <a href="/courses">{tx.nav_courses}</a>
+        </nav>
+        <h1>{card.title}</h1>
+        <p class="lead">{card.summary}</p>
+        <p class="meta">
+            <span>{tx.audience(card.audience)}</span>
+            <span>{(tx.chapter_count)(card.chapter_count)}</span>
+            <span>{(tx.minutes)(card.minutes)}</span>
+            {card.certificate.then(|| view! { <span class="badge">{tx.certificate_badge}</span> })}
+        </p>
+        {first.map(|href| view! { <p><a class="button" href=href>{tx.course_start}</a></p> })}
+        <h2>{tx.course_chapters}</h2>
+        <ol class="chapter-list">
+            {chapters
+                .into_iter()
+                .map(|c| view! { <ChapterItem course=slug.clone() chapter=c/> })
+                .collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn ChapterItem(course: String, chapter: ChapterLink) -> impl IntoView {
+    let tx = t();
+    view! {
+        <li>
+            <a href=format!("/courses/{course}/{}", chapter.id)>{chapter.title}</a>
+            <span class="meta">
+                <span>{(tx.minutes)(chapter.minutes)}</span>
+                {chapter.has_quiz.then(|| view! { <span>{tx.quiz_badge}</span> })}
+            </span>
+            <p>{chapter.summary}</p>
+        </li>
+    }
+}
+
+/// `/courses/<course>/<chapter>`: the chapter itself.
+#[component]
+pub fn ChapterPage() -> impl IntoView {
+    let params = use_params_map();
+    let chapter = Resource::new(
+        move || {
+            let p = params.read();
+            (
+                p.get("course").unwrap_or_default(),
+                p.get("chapter").unwrap_or_default(),
+            )
+        },
+        |(course, chapter)| get_chapter(course, chapter),
+    );
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                match chapter.await {
+                    Ok(Some(view)) => view! { <ChapterBody chapter=view/> }.into_any(),
+                    Ok(None) => view! { <NotFound/> }.into_any(),
+                    Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Table of contents only where it helps: chapters with several sections.
+const TOC_MIN_ENTRIES: usize = 4;
+
+#[component]
+fn ChapterBody(chapter: ChapterView) -> impl IntoView {
+    let tx = t();
+    let course_href = format!("/courses/{}", chapter.course_slug);
+    let link = |c: &ChapterLink| format!("/courses/{}/{}", chapter.course_slug, c.id);
+    let prev = chapter.prev.as_ref().map(|c| (link(c), c.title.clone()));
+    let next = chapter.next.as_ref().map(|c| (link(c), c.title.clone()));
+    let toc = (chapter.toc.len() >= TOC_MIN_ENTRIES).then(|| {
+        view! {
+            <nav class="toc" aria-labelledby="toc-title">
+                <h2 id="toc-title">{tx.toc_title}</h2>
+                <ul>
+                    {chapter
+                        .toc
+                        .iter()
+                        .map(|e| {
+                            let class = if e.level == 3 { "sub" } else { "" };
+                            view! { <li class=class><a href=format!("#{}", e.id)>{e.text.clone()}</a></li> }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        }
+    });
+    view! {
+        <Title text=chapter.title.clone()/>
+        <nav class="breadcrumb" aria-label=tx.breadcrumb_label>
+            <a href="/courses">{tx.nav_courses}</a>
+            " › "
+            <a href=course_href.clone()>{chapter.course_title.clone()}</a>
+        </nav>
+        <article class="chapter">
+            <header>
+                <p class="meta">
+                    <span>{(tx.chapter_position)(chapter.position, chapter.total)}</span>
+                    <span>{(tx.minutes)(chapter.minutes)}</span>
+                </p>
+                <h1>{chapter.title.clone()}</h1>
+            </header>
+            {toc}
+            <div class="prose" inner_html=chapter.html/>
+        </article>
+        <nav class="pager">
+            {prev.map(|(href, title)| view! {
+                <a class="prev" href=href rel="prev"><small>{tx.prev_chapter}</small><span>{title}</span></a>
+            })}
+            {match next {
+                Some((href, title)) => Either::Left(view! {
+                    <a class="next" href=href rel="next"><small>{tx.next_chapter}</small><span>{title}</span></a>
+                }),
+                None => Either::Right(view! {
+                    <a class="next" href=course_href><small>{tx.back_to_course}</small><span>{chapter.course_title}</span></a>
+                }),
+            }}
+        </nav>
+    }
+}

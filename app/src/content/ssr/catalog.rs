@@ -1,0 +1,134 @@
+//! The immutable, fully rendered handbook that every request reads.
+
+use std::{collections::HashMap, path::PathBuf, sync::Arc};
+
+use crate::{
+    content::{Audience, ChapterLink, ChapterView, CourseCard, CourseOutline, TocEntry},
+    quiz::model::Quiz,
+    search::index::SearchIndex,
+};
+
+/// Every course, chapter, quiz and media file, rendered and checked.
+pub struct Catalog {
+    pub courses: Vec<Arc<Course>>,
+    by_slug: HashMap<String, usize>,
+    /// `course/path` -> file on disk, only for files a chapter references.
+    pub media: HashMap<String, PathBuf>,
+    pub search: SearchIndex,
+}
+
+impl Catalog {
+    pub fn new(courses: Vec<Arc<Course>>, search: SearchIndex) -> Self {
+        let by_slug = courses
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.slug.clone(), i))
+            .collect();
+        let media = courses
+            .iter()
+            .flat_map(|c| c.media.iter().map(|(k, v)| (k.clone(), v.clone())))
+            .collect();
+        Catalog {
+            courses,
+            by_slug,
+            media,
+            search,
+        }
+    }
+
+    /// An empty catalog (no content folder yet, or nothing valid in it).
+    pub fn empty() -> Self {
+        Catalog::new(Vec::new(), SearchIndex::build(Vec::new()))
+    }
+
+    pub fn course(&self, slug: &str) -> Option<&Arc<Course>> {
+        self.by_slug.get(slug).map(|&i| &self.courses[i])
+    }
+
+    pub fn chapter_count(&self) -> usize {
+        self.courses.iter().map(|c| c.chapters.len()).sum()
+    }
+}
+
+/// A course with its chapters in reading order.
+pub struct Course {
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub audience: Audience,
+    pub certificate: bool,
+    pub chapters: Vec<Chapter>,
+    pub final_quiz: Option<Quiz>,
+    pub media: HashMap<String, PathBuf>,
+}
+
+/// One rendered chapter.
+pub struct Chapter {
+    pub id: String,
+    pub title: String,
+    pub minutes: u32,
+    pub summary: String,
+    pub skills: Vec<String>,
+    pub html: String,
+    pub toc: Vec<TocEntry>,
+    pub word_count: usize,
+    /// Body as plain text, for search.
+    pub plain_text: String,
+    pub quiz: Option<Quiz>,
+    /// Hash of the chapter file (and its quiz): progress records which
+    /// version a learner read or passed.
+    pub version: String,
+    pub file: PathBuf,
+}
+
+impl Course {
+    pub fn card(self: &Arc<Self>) -> CourseCard {
+        CourseCard {
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            audience: self.audience,
+            certificate: self.certificate,
+            chapter_count: self.chapters.len(),
+            minutes: self.chapters.iter().map(|c| c.minutes).sum(),
+        }
+    }
+
+    pub fn outline(self: &Arc<Self>) -> CourseOutline {
+        CourseOutline {
+            card: self.card(),
+            chapters: self.chapters.iter().map(Chapter::link).collect(),
+        }
+    }
+
+    pub fn chapter_view(self: &Arc<Self>, id: &str) -> Option<ChapterView> {
+        let index = self.chapters.iter().position(|c| c.id == id)?;
+        let chapter = &self.chapters[index];
+        Some(ChapterView {
+            course_slug: self.slug.clone(),
+            course_title: self.title.clone(),
+            id: chapter.id.clone(),
+            title: chapter.title.clone(),
+            minutes: chapter.minutes,
+            html: chapter.html.clone(),
+            toc: chapter.toc.clone(),
+            prev: index.checked_sub(1).map(|i| self.chapters[i].link()),
+            next: self.chapters.get(index + 1).map(Chapter::link),
+            has_quiz: chapter.quiz.is_some(),
+            position: index + 1,
+            total: self.chapters.len(),
+        })
+    }
+}
+
+impl Chapter {
+    pub fn link(&self) -> ChapterLink {
+        ChapterLink {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            minutes: self.minutes,
+            summary: self.summary.clone(),
+            has_quiz: self.quiz.is_some(),
+        }
+    }
+}

@@ -1,0 +1,592 @@
+//! Reads `content/` into a `Catalog`, reporting every problem with its place.
+//!
+//! Two passes: first every `course.toml` and chapter front matter (so links
+//! between chapters, even across courses, can be checked), then every body
+//! and quiz. A course with errors is not published from this load: the
+//! previous good version of that course stays online if there is one, so one
+//! trainer's typo never takes other courses, or the site, down.
+
+use std::{
+    collections::{HashMap, HashSet},
+    fs,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::{
+    catalog::{Catalog, Chapter, Course},
+    diagnostics::{Diagnostic, Diagnostics, LineIndex, Position},
+    front_matter::{self, field_position},
+    markdown::{self, LinkTargets, Source},
+};
+use crate::{
+    content::Audience,
+    quiz::parse::parse_quiz,
+    search::index::{SearchDoc, SearchIndex},
+};
+
+/// Largest Markdown or TOML file accepted (a chapter is a few KB).
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The result of one load: always a catalog to serve, plus the findings.
+pub struct LoadOutcome {
+    pub catalog: Catalog,
+    pub diagnostics: Vec<Diagnostic>,
+    pub has_errors: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogFile {
+    courses: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CourseFile {
+    title: String,
+    summary: String,
+    audience: Audience,
+    #[serde(default)]
+    certificate: bool,
+    chapters: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterFront {
+    id: String,
+    title: String,
+    minutes: u32,
+    summary: String,
+    #[serde(default)]
+    skills: Vec<String>,
+    review_by: Option<toml::value::Datetime>,
+}
+
+/// A chapter after the first pass: front matter read, body not yet rendered.
+struct ChapterDraft {
+    file: PathBuf,
+    text: String,
+    front: ChapterFront,
+    body_offset: usize,
+}
+
+/// A course after the first pass.
+struct CourseDraft {
+    slug: String,
+    dir: PathBuf,
+    meta: CourseFile,
+    chapters: Vec<ChapterDraft>,
+    diags: Diagnostics,
+}
+
+/// Loads `root`. `previous` supplies last good versions of broken courses.
+pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
+    let mut diags = Diagnostics::default();
+    if !root.is_dir() {
+        diags.error(Position::file(root), "content folder not found");
+        return finish(Vec::new(), diags);
+    }
+    let slugs = course_order(root, &mut diags);
+    let mut drafts: Vec<CourseDraft> = slugs
+        .into_iter()
+        .filter_map(|slug| read_course(root, slug, &mut diags))
+        .collect();
+
+    // Every chapter file name of every course, for checking links.
+    let mut link_map = HashMap::new();
+    for draft in &drafts {
+        for chapter in &draft.chapters {
+            let name = file_name(&chapter.file);
+            link_map.insert((draft.slug.clone(), name), chapter.front.id.clone());
+        }
+    }
+    let targets = LinkTargets {
+        chapters: &link_map,
+    };
+
+    let mut courses = Vec::new();
+    for draft in drafts.drain(..) {
+        let slug = draft.slug.clone();
+        let (course, course_diags) = build_course(draft, &targets);
+        let failed = course_diags.has_errors();
+        diags.extend(course_diags);
+        match (failed, course) {
+            (false, Some(course)) => courses.push(Arc::new(course)),
+            _ => {
+                if let Some(old) = previous.and_then(|p| p.course(&slug)) {
+                    tracing::warn!(course = %slug, "content errors: keeping the last good version online");
+                    courses.push(old.clone());
+                }
+            }
+        }
+    }
+    finish(courses, diags)
+}
+
+fn finish(courses: Vec<Arc<Course>>, diags: Diagnostics) -> LoadOutcome {
+    let has_errors = diags.has_errors();
+    let search = SearchIndex::build(search_docs(&courses));
+    LoadOutcome {
+        catalog: Catalog::new(courses, search),
+        diagnostics: diags.into_sorted(),
+        has_errors,
+    }
+}
+
+fn search_docs(courses: &[Arc<Course>]) -> Vec<SearchDoc> {
+    courses
+        .iter()
+        .flat_map(|course| {
+            course.chapters.iter().map(|chapter| SearchDoc {
+                course_slug: course.slug.clone(),
+                course_title: course.title.clone(),
+                chapter_id: chapter.id.clone(),
+                chapter_title: chapter.title.clone(),
+                headings: chapter
+                    .toc
+                    .iter()
+                    .map(|t| (t.id.clone(), t.text.clone()))
+                    .collect(),
+                body: chapter.plain_text.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The course folders in display order: `catalog.toml` first, then the rest.
+fn course_order(root: &Path, diags: &mut Diagnostics) -> Vec<String> {
+    let mut folders = Vec::new();
+    match fs::read_dir(root) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                if name.starts_with('.') {
+                    continue;
+                }
+                if kind.is_symlink() {
+                    diags.error(
+                        Position::file(&entry.path()),
+                        "symbolic links are not allowed in content; copy the files instead",
+                    );
+                } else if kind.is_dir() {
+                    if entry.path().join("course.toml").is_file() {
+                        folders.push(name);
+                    } else {
+                        diags.warning(
+                            Position::file(&entry.path()),
+                            "folder has no course.toml; it is not a course and is ignored",
+                        );
+                    }
+                }
+            }
+        }
+        Err(err) => diags.error(
+            Position::file(root),
+            format!("cannot read content folder: {err}"),
+        ),
+    }
+    folders.sort();
+
+    let catalog_path = root.join("catalog.toml");
+    let Some(text) = read_text(&catalog_path, false, diags) else {
+        return folders;
+    };
+    let Some(listed) = front_matter::parse_toml::<CatalogFile>(&catalog_path, &text, 1, diags)
+    else {
+        return folders;
+    };
+    let index = LineIndex::new(&text, 1);
+    let mut order = Vec::new();
+    let mut seen = HashSet::new();
+    for slug in listed.courses {
+        let offset = text.find(&format!("\"{slug}\"")).unwrap_or(0);
+        if !seen.insert(slug.clone()) {
+            diags.error(
+                index.at(&catalog_path, &text, offset),
+                format!("course `{slug}` is listed twice"),
+            );
+        } else if folders.contains(&slug) {
+            order.push(slug);
+        } else {
+            diags.error(
+                index.at(&catalog_path, &text, offset),
+                format!("unknown course `{slug}`: there is no folder {slug}/ with a course.toml"),
+            );
+        }
+    }
+    for slug in folders {
+        if !seen.contains(&slug) {
+            diags.warning(
+                Position::file(&catalog_path),
+                format!("course `{slug}` is not listed in catalog.toml; it is shown last"),
+            );
+            order.push(slug);
+        }
+    }
+    order
+}
+
+/// First pass over one course: course.toml and chapter front matter.
+fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<CourseDraft> {
+    let dir = root.join(&slug);
+    let mut diags = Diagnostics::default();
+    let course_path = dir.join("course.toml");
+    if !is_slug(&slug) {
+        diags.error(
+            Position::file(&course_path),
+            format!("course folder `{slug}` must use only a-z, 0-9 and `-` (it becomes the web address)"),
+        );
+    }
+    let text = read_text(&course_path, true, &mut diags);
+    let meta = text
+        .as_deref()
+        .and_then(|t| front_matter::parse_toml::<CourseFile>(&course_path, t, 1, &mut diags));
+    let Some(meta) = meta else {
+        outer.extend(diags);
+        return None;
+    };
+    let text = text.unwrap_or_default();
+    for (field, value) in [("title", &meta.title), ("summary", &meta.summary)] {
+        if value.trim().is_empty() {
+            let (line, col) = field_position(&text, 1, field);
+            diags.error(
+                Position {
+                    file: &course_path,
+                    line,
+                    col,
+                },
+                format!("`{field}` is empty"),
+            );
+        }
+    }
+
+    let files = chapter_files(
+        &dir,
+        &course_path,
+        &text,
+        meta.chapters.as_deref(),
+        &mut diags,
+    );
+    let mut chapters = Vec::new();
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    for file in files {
+        let Some(text) = read_text(&file, true, &mut diags) else {
+            continue;
+        };
+        let Some(split) = front_matter::split(&file, &text, true, &mut diags) else {
+            continue;
+        };
+        let Some(front) = front_matter::parse_toml::<ChapterFront>(
+            &file,
+            split.front,
+            split.front_line,
+            &mut diags,
+        ) else {
+            continue;
+        };
+        let (line, col) = field_position(split.front, split.front_line, "id");
+        let id_at = Position {
+            file: &file,
+            line,
+            col,
+        };
+        if !is_slug(&front.id) {
+            diags.error(
+                id_at,
+                format!("chapter id `{}` must use only a-z, 0-9 and `-`", front.id),
+            );
+        } else if let Some(first) = ids.get(&front.id) {
+            diags.error(
+                id_at,
+                format!(
+                    "duplicate chapter id `{}`: already used by {}",
+                    front.id,
+                    first.display()
+                ),
+            );
+        } else {
+            ids.insert(front.id.clone(), file.clone());
+        }
+        check_front(&file, split.front, split.front_line, &front, &mut diags);
+        let body_offset = split.body_offset;
+        chapters.push(ChapterDraft {
+            file,
+            text: text.clone(),
+            front,
+            body_offset,
+        });
+    }
+    if chapters.is_empty() && !diags.has_errors() {
+        diags.error(Position::file(&course_path), "the course has no chapters");
+    }
+    Some(CourseDraft {
+        slug,
+        dir,
+        meta,
+        chapters,
+        diags,
+    })
+}
+
+/// The chapter files in order: as listed in course.toml, else by file name.
+fn chapter_files(
+    dir: &Path,
+    course_path: &Path,
+    course_text: &str,
+    listed: Option<&[String]>,
+    diags: &mut Diagnostics,
+) -> Vec<PathBuf> {
+    let mut on_disk: Vec<String> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".md") && !n.ends_with(".quiz.md") && n != "README.md")
+                .collect()
+        })
+        .unwrap_or_default();
+    on_disk.sort();
+    let Some(listed) = listed else {
+        return on_disk.into_iter().map(|n| dir.join(n)).collect();
+    };
+    let index = LineIndex::new(course_text, 1);
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    for name in listed {
+        let at = index.at(
+            course_path,
+            course_text,
+            course_text.find(&format!("\"{name}\"")).unwrap_or(0),
+        );
+        if name.contains('/') || name.contains('\\') {
+            diags.error(
+                at,
+                format!("`{name}`: chapters must be files directly in the course folder"),
+            );
+        } else if !seen.insert(name.clone()) {
+            diags.error(at, format!("`{name}` is listed twice"));
+        } else if !on_disk.contains(name) {
+            diags.error(
+                at,
+                format!("chapter file `{name}` not found in {}", dir.display()),
+            );
+        } else {
+            files.push(dir.join(name));
+        }
+    }
+    for name in on_disk.iter().filter(|n| !seen.contains(*n)) {
+        diags.warning(
+            Position::file(&dir.join(name)),
+            "this chapter is not listed in course.toml `chapters`, so it is not published",
+        );
+    }
+    files
+}
+
+fn check_front(
+    file: &Path,
+    front_text: &str,
+    first_line: usize,
+    front: &ChapterFront,
+    diags: &mut Diagnostics,
+) {
+    let at = |field: &str| {
+        let (line, col) = field_position(front_text, first_line, field);
+        Position { file, line, col }
+    };
+    if front.title.trim().is_empty() {
+        diags.error(at("title"), "`title` is empty");
+    }
+    if front.summary.trim().is_empty() {
+        diags.error(at("summary"), "`summary` is empty");
+    }
+    if front.minutes == 0 || front.minutes > 240 {
+        diags.error(at("minutes"), "`minutes` must be between 1 and 240");
+    }
+    if let Some(date) = front.review_by.as_ref().and_then(|d| d.date) {
+        if (date.year, date.month, date.day) < today() {
+            diags.warning(
+                at("review_by"),
+                format!(
+                    "review_by {:04}-{:02}-{:02} has passed: check this chapter against the current rules, then move the date",
+                    date.year, date.month, date.day
+                ),
+            );
+        }
+    } else if front.review_by.is_some() {
+        diags.error(
+            at("review_by"),
+            "`review_by` must be a date like 2027-06-30",
+        );
+    }
+}
+
+/// Second pass: render bodies, parse quizzes, build the course.
+fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course>, Diagnostics) {
+    let CourseDraft {
+        slug,
+        dir,
+        meta,
+        chapters: drafts,
+        mut diags,
+    } = draft;
+    let mut chapters = Vec::new();
+    let mut media = HashMap::new();
+    for chapter in drafts {
+        let src = Source {
+            file: &chapter.file,
+            course_slug: &slug,
+            course_dir: &dir,
+            text: &chapter.text,
+            body_offset: chapter.body_offset,
+        };
+        let rendered = markdown::render_chapter(&src, targets, &mut diags);
+        for m in rendered.media {
+            media.insert(m.key, m.path);
+        }
+        let quiz_path = chapter.file.with_extension("quiz.md");
+        let mut hasher = Sha256::new();
+        hasher.update(chapter.text.as_bytes());
+        let quiz = match read_text(&quiz_path, false, &mut diags) {
+            Some(text) => {
+                hasher.update(text.as_bytes());
+                parse_quiz(&quiz_path, &text, &mut diags)
+            }
+            None => None,
+        };
+        let front = chapter.front;
+        chapters.push(Chapter {
+            id: front.id,
+            title: front.title,
+            minutes: front.minutes,
+            summary: front.summary,
+            skills: front.skills,
+            html: rendered.html,
+            toc: rendered.toc,
+            word_count: rendered.word_count,
+            plain_text: rendered.plain_text,
+            quiz,
+            version: hex(&hasher.finalize()[..8]),
+            file: chapter.file,
+        });
+    }
+    let final_path = dir.join("final.quiz.md");
+    let final_quiz = read_text(&final_path, false, &mut diags)
+        .and_then(|text| parse_quiz(&final_path, &text, &mut diags));
+    let course = Course {
+        slug,
+        title: meta.title,
+        summary: meta.summary,
+        audience: meta.audience,
+        certificate: meta.certificate,
+        chapters,
+        final_quiz,
+        media,
+    };
+    (Some(course), diags)
+}
+
+/// Reads a UTF-8 text file, refusing symlinks and oversized files. A missing
+/// file is an error only when `required`.
+fn read_text(path: &Path, required: bool, diags: &mut Diagnostics) -> Option<String> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(_) => {
+            if required {
+                diags.error(Position::file(path), "file not found");
+            }
+            return None;
+        }
+    };
+    if meta.file_type().is_symlink() {
+        diags.error(
+            Position::file(path),
+            "symbolic links are not allowed in content; copy the file instead",
+        );
+        return None;
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        diags.error(
+            Position::file(path),
+            format!("file is larger than {} KB", MAX_FILE_BYTES / 1024),
+        );
+        return None;
+    }
+    match fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                let text = String::from_utf8_lossy(&err.into_bytes()[..offset]).into_owned();
+                let at = LineIndex::new(&text, 1).at(path, &text, offset);
+                diags.error(at, "file is not valid UTF-8: save it as UTF-8");
+                None
+            }
+        },
+        Err(err) => {
+            diags.error(Position::file(path), format!("cannot read file: {err}"));
+            None
+        }
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Today's UTC date as (year, month, day), for `review_by` warnings.
+fn today() -> (u16, u8, u8) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Days since 1970-01-01 to a Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (u16, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::civil_from_days;
+
+    #[test]
+    fn civil_dates_from_day_numbers() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(civil_from_days(20_513), (2026, 3, 1));
+    }
+}

@@ -1,0 +1,57 @@
+//! Layered configuration: defaults, then an optional TOML file, then
+//! `HOCVU_*` environment variables, then command-line flags.
+
+use std::{net::SocketAddr, path::Path, path::PathBuf};
+
+use anyhow::Context;
+use config::{Config, Environment, File, FileFormat};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::cli::ServeArgs;
+
+/// Everything the server needs to start. `Debug` never prints the database
+/// URL, which may carry a password.
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    pub addr: SocketAddr,
+    pub database_url: SecretString,
+    pub content: PathBuf,
+    pub site_root: PathBuf,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Settings {
+    pub const DEFAULT_DATABASE_URL: &'static str = "sqlite:data/hocvu.db";
+
+    /// Builds the settings from every layer; a bad value names its source.
+    pub fn load(file: Option<&Path>, flags: &ServeArgs) -> anyhow::Result<Self> {
+        let mut builder = Config::builder()
+            .set_default("addr", "127.0.0.1:3000")?
+            .set_default("database_url", Self::DEFAULT_DATABASE_URL)?
+            .set_default("content", "content")?
+            .set_default("site_root", "target/site")?
+            .set_default("body_limit", 256 * 1024)?;
+        builder = match file {
+            Some(path) => {
+                builder.add_source(File::from(path).format(FileFormat::Toml).required(true))
+            }
+            None => builder.add_source(File::new("hocvu.toml", FileFormat::Toml).required(false)),
+        };
+        builder = builder
+            .add_source(Environment::with_prefix("HOCVU").try_parsing(true))
+            .set_override_option("addr", flags.addr.map(|a| a.to_string()))?
+            .set_override_option("database_url", flags.database.database_url.clone())?
+            .set_override_option("content", path_string(&flags.content))?
+            .set_override_option("site_root", path_string(&flags.site_root))?;
+        builder
+            .build()
+            .and_then(Config::try_deserialize)
+            .context("invalid configuration")
+    }
+}
+
+fn path_string(path: &Option<PathBuf>) -> Option<String> {
+    path.as_ref().map(|p| p.to_string_lossy().into_owned())
+}

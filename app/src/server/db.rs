@@ -1,0 +1,136 @@
+//! One code base, two databases.
+//!
+//! Queries go through sqlx's `Any` driver, so the same SQL text runs on the
+//! embedded SQLite default and on PostgreSQL. Rules that keep it portable:
+//! `$1`-style placeholders (both drivers accept them), only the types `Any`
+//! maps (integers, floats, text, bool, bytes; times as unix seconds), and
+//! standard SQL. Schema differences live only in the two migration folders.
+
+use std::{fmt, path::Path, str::FromStr, time::Duration};
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::{
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+    AnyPool, Executor,
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database engine a URL points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        })
+    }
+}
+
+/// The connection pool plus the engine it talks to.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects (creating the SQLite file and its folder on first run).
+    pub async fn connect(url: &SecretString) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = url.expose_secret();
+        let (backend, url) = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_string())
+        } else if url.starts_with("sqlite:") {
+            (Backend::Sqlite, prepare_sqlite_url(url)?)
+        } else {
+            anyhow::bail!("DATABASE_URL must start with sqlite: or postgres://");
+        };
+        let options = AnyConnectOptions::from_str(&url)
+            .with_context(|| format!("invalid {backend} database URL"))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(match backend {
+                Backend::Sqlite => 8,
+                Backend::Postgres => 16,
+            })
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the single writer;
+                        // synchronous=FULL makes every acknowledged commit
+                        // durable (fsync of the WAL), not just crash-safe.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .with_context(|| format!("could not connect to the {backend} database"))?;
+        Ok(Db { pool, backend })
+    }
+
+    /// Applies the migrations of this engine's folder.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("database migration failed")
+    }
+
+    /// True when a query that reads a table answers within two seconds
+    /// (`SELECT 1` alone would not notice a damaged SQLite file).
+    pub async fn is_reachable(&self) -> bool {
+        let ping =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM instance").fetch_one(&self.pool);
+        matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(n)) if n > 0)
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// Makes sure the SQLite file's folder exists and the file may be created.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path != ":memory:" {
+        if let Some(parent) = Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create database folder {}", parent.display()))?;
+        }
+    }
+    let query = if query.contains("mode=") {
+        query.to_string()
+    } else if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}

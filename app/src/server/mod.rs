@@ -1,0 +1,16 @@
+//! Server-only plumbing: configuration, start-up, database, HTTP layers.
+//!
+//! Errors: functions here return `anyhow::Result` with `.context(...)` at
+//! each step; the full chain is logged, never shown to a visitor.
+
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod health;
+pub mod preferences;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{AppState, Application};

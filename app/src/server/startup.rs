@@ -1,0 +1,153 @@
+//! Start-up: `Application::build` connects, migrates and binds; `run_until_stopped` serves.
+//! Tests and the binary go through the same path, so port 0 works everywhere.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use axum::{
+    extract::FromRef,
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower_http::{
+    compression::{CompressionLayer, CompressionLevel},
+    limit::RequestBodyLimitLayer,
+};
+
+use super::{assets, config::Settings, csrf, db::Db, health, preferences, telemetry};
+use crate::{
+    content::ssr::{media::serve_media, ContentStore},
+    ui::{shell, App, AssetPaths},
+};
+
+/// Shared by every handler and, through context, every server function.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub assets: Arc<AssetPaths>,
+    pub content: Arc<ContentStore>,
+}
+
+/// A bound, ready-to-serve Hocvu.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        tracing::info!(backend = %db.backend(), "database ready");
+
+        let content = ContentStore::open(&settings.content);
+        content.watch().context("cannot watch the content folder")?;
+
+        let hash_file = assets::find_hash_file();
+        let leptos_options = LeptosOptions::builder()
+            .output_name("hocvu")
+            .site_root(settings.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .site_addr(settings.addr)
+            .env(leptos_config::Env::PROD)
+            .hash_files(hash_file.is_some())
+            // An absolute path: leptos joins it to the binary's folder, which
+            // then yields this path unchanged.
+            .hash_file(
+                hash_file
+                    .as_ref()
+                    .and_then(|p| std::path::absolute(p).ok())
+                    .map(|p| Arc::<str>::from(p.to_string_lossy()))
+                    .unwrap_or_else(|| "hash.txt".into()),
+            )
+            .build();
+        let state = AppState {
+            leptos_options,
+            db,
+            assets: Arc::new(assets::asset_paths(hash_file.as_deref())),
+            content,
+        };
+        let router = router(state, &settings);
+        let listener = TcpListener::bind(settings.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        Ok(Application { listener, router })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound listener has an address")
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!(%addr, "listening");
+        // Machine-readable line on stdout: tests and scripts wait for it.
+        println!("hocvu listening on http://{addr}");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("server error")
+    }
+}
+
+/// Every route of the site, with the layers that apply to all of them.
+fn router(state: AppState, settings: &Settings) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.db.clone());
+            provide_context((*state.assets).clone());
+            provide_context(state.content.clone());
+        }
+    };
+    let pages = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/lang", post(preferences::set_language))
+        .route("/media/{course}/{*path}", get(serve_media))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
+        .with_state(state.clone());
+    let app = Router::new()
+        .merge(assets::pkg_routes(&settings.site_root))
+        .merge(pages)
+        .layer(middleware::from_fn(csrf::reject_cross_site))
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        // Quality 5 brotli: most of the size win at a fraction of the CPU of 11.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(5)));
+    telemetry::layers(app)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut sig) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            sig.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

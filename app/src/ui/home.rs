@@ -1,0 +1,57 @@
+//! The home page: what Hocvu is, and the courses for residents and officials.
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+
+use super::i18n::t;
+use crate::content::{list_courses, pages::CourseList, Audience};
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let tx = t();
+    let courses = Resource::new(|| (), |_| list_courses(None));
+    view! {
+        <Title text=""/>
+        <section class="hero">
+            <h1>{tx.home_title}</h1>
+            <p class="lead">{tx.home_lead}</p>
+        </section>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match courses.await {
+                    Ok(all) => {
+                        let (residents, officials): (Vec<_>, Vec<_>) = all
+                            .into_iter()
+                            .partition(|c| c.audience.suits(Audience::Resident));
+                        Either::Left(view! {
+                            <section>
+                                <h2>{tx.home_courses_residents}</h2>
+                                <CourseList courses=residents/>
+                            </section>
+                            <section>
+                                <h2>{tx.home_courses_officials}</h2>
+                                <CourseList courses=officials/>
+                            </section>
+                            <p><a href="/courses">{tx.home_all_courses}</a></p>
+                        })
+                    }
+                    Err(_) => Either::Right(view! { <p class="error">{tx.load_error}</p> }),
+                }
+            })}
+        </Suspense>
+        <section class="cards">
+            <article class="card">
+                <h2>{tx.home_residents_title}</h2>
+                <p>{tx.home_residents_body}</p>
+            </article>
+            <article class="card">
+                <h2>{tx.home_officials_title}</h2>
+                <p>{tx.home_officials_body}</p>
+            </article>
+            <article class="card">
+                <h2>{tx.home_light_title}</h2>
+                <p>{tx.home_light_body}</p>
+            </article>
+        </section>
+    }
+}

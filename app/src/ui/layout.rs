@@ -1,0 +1,67 @@
+//! Header, navigation and footer shared by every page.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use super::{
+    i18n::{t, use_lang, Lang},
+    text_size::TextSize,
+};
+
+/// Wraps a page in the site header and footer.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let tx = t();
+    view! {
+        <a class="skip-link" href="#main">{tx.skip_to_content}</a>
+        <header class="site-header">
+            <a class="brand" href="/">
+                <span class="brand-name">{tx.site_name}</span>
+                <span class="brand-tagline">{tx.site_tagline}</span>
+            </a>
+            <nav aria-label=tx.nav_label class="site-nav">
+                <a href="/">{tx.nav_home}</a>
+                <a href="/courses">{tx.nav_courses}</a>
+                <a href="/search">{tx.nav_search}</a>
+            </nav>
+        </header>
+        <main id="main" class="page">{children()}</main>
+        <footer class="site-footer">
+            <p>{tx.footer_about}</p>
+            <div class="footer-tools">
+                <LanguageSwitch/>
+                <TextSize lang=use_lang()/>
+            </div>
+        </footer>
+    }
+}
+
+/// A plain form per language: works without JavaScript, POSTs to `/lang`.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let current = use_lang();
+    let back = use_location().pathname.get_untracked();
+    view! {
+        <div class="lang-switch" role="group" aria-label=t().language_label>
+            {Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    let back = back.clone();
+                    view! {
+                        <form method="post" action="/lang">
+                            <input type="hidden" name="to" value=lang.code()/>
+                            <input type="hidden" name="back" value=back/>
+                            <button
+                                type="submit"
+                                lang=lang.code()
+                                aria-pressed=(lang == current).to_string()
+                            >
+                                {lang.native_name()}
+                            </button>
+                        </form>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,54 @@
+//! The page shell, the site layout and the pages that belong to no feature.
+
+pub mod home;
+pub mod i18n;
+pub mod layout;
+pub mod not_found;
+pub mod text_size;
+
+#[cfg(feature = "ssr")]
+mod shell;
+#[cfg(feature = "ssr")]
+pub use shell::{shell, AssetPaths, ReaderPrefs};
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use self::{home::HomePage, i18n::t, layout::Layout, not_found::NotFound};
+use crate::{
+    content::pages::{ChapterPage, CoursePage, CoursesPage},
+    search::SearchPage,
+};
+
+/// The whole site: layout around the routed page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Hocvu".to_string() } else { format!("{page} · Hocvu") }
+        }/>
+        <Router>
+            <Layout>
+                <Routes fallback=|| view! { <NotFound/> }>
+                    // Async: the whole page is rendered before it is sent, so it
+                    // needs no JavaScript and 404s get their status code.
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses") view=CoursesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course") view=CoursePage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/:chapter") view=ChapterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}
+
+/// Convenience for pages: the strings of the current request.
+pub fn texts() -> &'static i18n::Texts {
+    t()
+}

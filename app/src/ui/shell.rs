@@ -1,0 +1,70 @@
+//! The HTML document around every page (server only).
+
+use http::{header::COOKIE, request::Parts, HeaderMap};
+use leptos::prelude::*;
+use leptos_meta::MetaTags;
+
+use super::{i18n::Lang, text_size::TextLevel, App};
+
+/// Hashed asset URLs, read once at start-up from cargo-leptos' hash file.
+#[derive(Clone, Debug)]
+pub struct AssetPaths {
+    pub css: String,
+}
+
+/// Reader preferences carried in cookies, so they apply before any JavaScript.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReaderPrefs {
+    pub lang: Lang,
+    pub text_size: u8,
+}
+
+impl ReaderPrefs {
+    /// Reads `lang` and `textsize` cookies; bad values fall back to defaults.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let mut prefs = ReaderPrefs::default();
+        let cookies = headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(cookie::Cookie::split_parse)
+            .flatten();
+        for c in cookies {
+            match c.name() {
+                Lang::COOKIE => prefs.lang = Lang::parse(c.value()).unwrap_or_default(),
+                TextLevel::COOKIE => prefs.text_size = TextLevel::parse_level(c.value()),
+                _ => {}
+            }
+        }
+        prefs
+    }
+}
+
+/// The document shell: `<html lang>` follows the reader's language.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let prefs = use_context::<Parts>()
+        .map(|parts| ReaderPrefs::from_headers(&parts.headers))
+        .unwrap_or_default();
+    provide_context(prefs.lang);
+    provide_context(prefs);
+    let css = use_context::<AssetPaths>()
+        .map(|a| a.css)
+        .unwrap_or_else(|| "/pkg/hocvu.css".to_string());
+    view! {
+        <!DOCTYPE html>
+        <html lang=prefs.lang.code() data-text-size=prefs.text_size.to_string()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="theme-color" content="#0b5cad"/>
+                <link rel="stylesheet" href=css/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HydrationScripts options islands=true/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}

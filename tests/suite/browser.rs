@@ -1,0 +1,77 @@
+//! What a person sees on a phone-sized screen, in a real Chromium.
+
+use fantoccini::Locator;
+use hocvu_tests::{artefact_dir, browser::Browser, Backend, TestApp};
+
+#[tokio::test]
+async fn home_page_reads_on_a_phone_without_javascript() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(false).await;
+
+    browser.client.goto(&app.url("/")).await.unwrap();
+
+    let title = browser.client.find(Locator::Css("h1")).await.unwrap();
+    assert!(title.is_displayed().await.unwrap());
+    assert!(!title.text().await.unwrap().trim().is_empty());
+    let brand = browser
+        .client
+        .find(Locator::Css(".brand-name"))
+        .await
+        .unwrap();
+    assert_eq!(brand.text().await.unwrap(), "Hocvu");
+    // Without JavaScript the text-size island stays hidden, and nothing
+    // overflows the 360 px screen sideways.
+    let control = browser
+        .client
+        .find(Locator::Css(".text-size"))
+        .await
+        .unwrap();
+    assert!(!control.is_displayed().await.unwrap());
+    let overflow = browser
+        .client
+        .execute("return document.documentElement.scrollWidth", vec![])
+        .await;
+    // Scripts are disabled for the page, but WebDriver's own execute still works.
+    if let Ok(width) = overflow {
+        assert!(width.as_u64().unwrap() <= 360, "page is {width} px wide");
+    }
+    browser
+        .screenshot(&artefact_dir().join("home-360-nojs.png"))
+        .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn text_size_island_hydrates_and_enlarges_text() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(true).await;
+    browser.client.goto(&app.url("/")).await.unwrap();
+
+    // Visible only once the WASM island has hydrated.
+    let control = browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".text-size:not([hidden])"))
+        .await
+        .expect("island hydrates");
+    let larger = control
+        .find(Locator::Css("button:last-child"))
+        .await
+        .unwrap();
+    larger.click().await.unwrap();
+
+    let level = browser
+        .client
+        .execute("return document.documentElement.dataset.textSize", vec![])
+        .await
+        .unwrap();
+    assert_eq!(level, "1");
+    // The cookie makes the server render the next page at that size.
+    browser.client.goto(&app.url("/")).await.unwrap();
+    let html = browser.client.source().await.unwrap();
+    assert!(html.contains(r#"data-text-size="1""#));
+    browser
+        .screenshot(&artefact_dir().join("home-360-js-larger.png"))
+        .await;
+    browser.close().await;
+}

@@ -1,0 +1,93 @@
+//! A real headless Chromium at a phone-sized viewport, driven by chromedriver.
+
+use std::{net::TcpListener, path::Path, process::Stdio, time::Duration};
+
+use fantoccini::{Client, ClientBuilder};
+use serde_json::json;
+use tokio::process::{Child, Command};
+
+/// Phone viewport used for every browser test.
+pub const PHONE: (u32, u32) = (360, 740);
+
+/// A chromedriver process and a browser session; both end when dropped.
+pub struct Browser {
+    pub client: Client,
+    _driver: Child,
+}
+
+impl Browser {
+    /// Starts Chromium at 360×740, with or without JavaScript.
+    pub async fn phone(javascript: bool) -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver is installed (apt-get install chromium-driver)");
+        let mut args = vec![
+            "--headless=new".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--hide-scrollbars".into(),
+            format!("--window-size={},{}", PHONE.0, PHONE.1),
+        ];
+        if !javascript {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": args,
+                // Exact phone viewport (the window size alone includes browser chrome).
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": PHONE.0, "height": PHONE.1, "pixelRatio": 1.0, "mobile": true, "touch": true }
+                },
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = None;
+        for _ in 0..50 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        _driver: driver,
+                    };
+                }
+                Err(e) => {
+                    last_error = Some(e);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        panic!("could not start a Chromium session: {last_error:?}");
+    }
+
+    /// Saves a PNG screenshot for people to look at.
+    pub async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    /// Ends the session (the driver is killed on drop).
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

@@ -1,0 +1,342 @@
+//! Test support: the real `hocvu` binary on 127.0.0.1:0 against a fresh
+//! database (a new SQLite file, or a new PostgreSQL database), plus a real
+//! headless Chromium through chromedriver.
+
+pub mod browser;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use sqlx::{Connection, Executor, PgConnection};
+use tempfile::TempDir;
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await
+                        .expect("SQLite is always available");
+                    super::$name(app).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::TestApp::spawn($crate::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// Which database a test server runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The repository root (where `content/` and `target/` live).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// Where screenshots and other artefacts for humans go.
+pub fn artefact_dir() -> PathBuf {
+    let dir = workspace_root().join("target").join("screenshots");
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    dir
+}
+
+fn hocvu_bin() -> PathBuf {
+    let bin = std::env::var_os("HOCVU_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/release/hocvu"));
+    assert!(
+        bin.is_file(),
+        "{} is missing: build it with `cargo leptos build --release` (or run `.ci/do test`)",
+        bin.display()
+    );
+    bin
+}
+
+/// A database made for one test.
+pub enum TestDatabase {
+    Sqlite { path: PathBuf },
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    pub fn url(&self) -> String {
+        match self {
+            TestDatabase::Sqlite { path } => format!("sqlite:{}", path.display()),
+            TestDatabase::Postgres { admin_url, name } => {
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(admin_url);
+                format!("{base}/{name}")
+            }
+        }
+    }
+
+    /// Creates a fresh PostgreSQL database, or says why it cannot.
+    async fn postgres() -> Result<Self, String> {
+        let admin_url = std::env::var("HOCVU_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut conn = PgConnection::connect(&admin_url)
+            .await
+            .map_err(|e| format!("no PostgreSQL at {admin_url}: {e}"))?;
+        let name = format!("hocvu_test_{}", uuid::Uuid::new_v4().simple());
+        conn.execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .map_err(|e| format!("cannot create database: {e}"))?;
+        Ok(TestDatabase::Postgres { admin_url, name })
+    }
+
+    /// Drops a PostgreSQL test database, cutting off any connection to it.
+    pub async fn drop_postgres(&self) {
+        if let TestDatabase::Postgres { admin_url, name } = self {
+            let mut conn = PgConnection::connect(admin_url)
+                .await
+                .expect("admin connection");
+            conn.execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+/// A running `hocvu serve` and a cookie-keeping HTTP client pointed at it.
+pub struct TestApp {
+    pub addr: String,
+    pub client: reqwest::Client,
+    pub database: TestDatabase,
+    pub backend: Backend,
+    pub dir: TempDir,
+    child: Child,
+}
+
+/// What a test may change about the server it starts.
+#[derive(Default, Clone)]
+pub struct AppOptions {
+    pub content: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+impl TestApp {
+    /// Starts a server with the bundled content. `None` (with the reason
+    /// printed) only when PostgreSQL is asked for and none answers outside CI.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, AppOptions::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = match backend {
+            Backend::Sqlite => TestDatabase::Sqlite {
+                path: dir.path().join("hocvu.db"),
+            },
+            Backend::Postgres => match TestDatabase::postgres().await {
+                Ok(db) => db,
+                Err(reason) if std::env::var_os("CI").is_none() => {
+                    eprintln!("skipped on PostgreSQL: {reason}");
+                    return None;
+                }
+                Err(reason) => panic!("CI has PostgreSQL, but: {reason}"),
+            },
+        };
+        let root = workspace_root();
+        let log_path = dir.path().join("server.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let mut command = Command::new(hocvu_bin());
+        command
+            .current_dir(&root)
+            .arg("serve")
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--database-url")
+            .arg(database.url())
+            .arg("--content")
+            .arg(
+                options
+                    .content
+                    .clone()
+                    .unwrap_or_else(|| root.join("content")),
+            )
+            .arg("--site-root")
+            .arg(root.join("target/site"))
+            .env_remove("DATABASE_URL")
+            .envs(options.env.iter().cloned())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true);
+        let mut child = command.spawn().expect("start hocvu");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let addr = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(addr) = line.strip_prefix("hocvu listening on http://") {
+                    return Some(addr.trim().to_string());
+                }
+            }
+            None
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| {
+            panic!(
+                "hocvu did not start; its log:\n{}",
+                std::fs::read_to_string(&log_path).unwrap_or_default()
+            )
+        });
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Some(TestApp {
+            addr,
+            client,
+            database,
+            backend,
+            dir,
+            child,
+        })
+    }
+
+    /// Absolute URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// The browser-visible origin, for same-origin form posts.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET and return the body, asserting a 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    /// A form POST as a browser on this site sends it.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("Origin", self.origin())
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// The server's log so far (stderr).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the server abruptly (SIGKILL) and waits for it to be gone.
+    pub async fn kill(&mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// The value of `attr="..."` on the first tag in `html` matching `tag_start`.
+pub fn attribute_of(html: &str, tag_start: &str, attr: &str) -> Option<String> {
+    let tag = &html[html.find(tag_start)?..];
+    let tag = &tag[..tag.find('>')?];
+    let needle = format!("{attr}=\"");
+    let value = &tag[tag.find(&needle)? + needle.len()..];
+    Some(value[..value.find('"')?].to_string())
+}
+
+/// Writes `files` (path relative to a new temp folder, text) and returns the
+/// folder: a content tree made for one test.
+pub fn content_fixture(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// A minimal valid chapter file.
+pub fn chapter(id: &str, title: &str, body: &str) -> String {
+    format!("+++\nid = \"{id}\"\ntitle = \"{title}\"\nminutes = 5\nsummary = \"Tóm tắt {title}\"\n+++\n\n{body}\n")
+}
+
+/// A minimal valid course.toml.
+pub fn course_toml(title: &str, audience: &str, chapters: &[&str]) -> String {
+    let list = chapters
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("title = \"{title}\"\nsummary = \"Về {title}\"\naudience = \"{audience}\"\nchapters = [{list}]\n")
+}
+
+/// Runs `hocvu content check DIR`: (exit success, stdout).
+pub async fn content_check(dir: &Path) -> (bool, String) {
+    let output = Command::new(hocvu_bin())
+        .arg("content")
+        .arg("check")
+        .arg(dir)
+        .output()
+        .await
+        .expect("run hocvu content check");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// Polls `check` every 100 ms for up to `seconds`; true once it holds.
+pub async fn eventually<F, Fut>(seconds: u64, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
