@@ -27,13 +27,16 @@ BUDGET = {
 }
 
 
-def start_server(tmp):
-    db = os.path.join(tmp, "budget.db")
+def start_server(tmp, content=None, name="budget"):
+    db = os.path.join(tmp, f"{name}.db")
+    args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database-url", f"sqlite:{db}"]
+    if content:
+        args += ["--content", content]
     proc = subprocess.Popen(
-        [BIN, "serve", "--addr", "127.0.0.1:0", "--database-url", f"sqlite:{db}"],
+        args,
         cwd=ROOT,
         stdout=subprocess.PIPE,
-        stderr=open(os.path.join(tmp, "server.log"), "w"),
+        stderr=open(os.path.join(tmp, f"{name}.log"), "w"),
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "info")},
         text=True,
     )
@@ -41,7 +44,59 @@ def start_server(tmp):
     for line in proc.stdout:
         if line.startswith("hocvu listening on http://"):
             return proc, line.split("http://", 1)[1].strip(), time.monotonic() - start
-    sys.exit("server did not start: " + open(os.path.join(tmp, "server.log")).read())
+    sys.exit("server did not start: " + open(os.path.join(tmp, f"{name}.log")).read())
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def generate_content(root, chapters=1000, per_course=25):
+    """A handbook of `chapters` chapters made from the bundled ones."""
+    src_root = os.path.join(ROOT, "content")
+    sources = []
+    for course in sorted(os.listdir(src_root)):
+        d = os.path.join(src_root, course)
+        if os.path.isdir(d):
+            sources += [os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".md") and not f.endswith(".quiz.md")]
+    for c in range(chapters // per_course):
+        course = os.path.join(root, f"khoa-{c:03}")
+        os.makedirs(course)
+        names = []
+        for i in range(per_course):
+            src = sources[(c * per_course + i) % len(sources)]
+            text = open(src).read()
+            text = re.sub(r'^id = ".*"$', f'id = "bai-{c:03}-{i:02}"', text, count=1, flags=re.M)
+            name = f"{i:02}-bai.md"
+            names.append(name)
+            # Links between the bundled chapters do not exist here.
+            text = re.sub(r"\]\([0-9][^)]*\.md(#[^)]*)?\)", "](#)", text)
+            open(os.path.join(course, name), "w").write(text)
+            quiz = src[: -len(".md")] + ".quiz.md"
+            if os.path.exists(quiz):
+                open(os.path.join(course, f"{i:02}-bai.quiz.md"), "w").write(open(quiz).read())
+        with open(os.path.join(course, "course.toml"), "w") as f:
+            f.write(f'title = "Khóa thử {c}"\nsummary = "Sinh tự động"\naudience = "all"\n')
+
+
+def large_catalog(tmp):
+    content = os.path.join(tmp, "content-1000")
+    generate_content(content)
+    proc, addr, startup = start_server(tmp, content, "large")
+    try:
+        rss = rss_mb(proc.pid)
+        body, _ = fetch(f"http://{addr}/courses/khoa-039/bai-039-24", "identity")
+        assert b"<h1" in body, "generated chapter renders"
+        print(f"\n== 1,000 chapters (40 courses x 25, with quizzes)")
+        print(f"  start-up until listening {startup:.2f} s  [budget 2 s: {verdict(startup, 2)}]")
+        print(f"  RSS after start {rss:.0f} MB  [budget 150 MB: {verdict(rss, 150)}]")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def fetch(url, encoding="br"):
@@ -86,7 +141,7 @@ def verdict(value, limit):
 
 
 def main():
-    pages = sys.argv[1:] or ["/"]
+    pages = sys.argv[1:] or ["/", "/courses/thanh-toan-khong-tien-mat/ma-otp", "/search?q=ma+otp"]
     with tempfile.TemporaryDirectory() as tmp:
         proc, addr, startup = start_server(tmp)
         base = f"http://{addr}"
@@ -109,6 +164,7 @@ def main():
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+        large_catalog(tmp)
 
 
 if __name__ == "__main__":

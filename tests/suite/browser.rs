@@ -75,3 +75,56 @@ async fn text_size_island_hydrates_and_enlarges_text() {
         .await;
     browser.close().await;
 }
+
+/// Course, chapter and search pages read on a phone with JavaScript off:
+/// title visible, nothing wider than the screen, screenshots for people.
+#[tokio::test]
+async fn handbook_pages_read_on_a_phone_without_javascript() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(false).await;
+    let pages = [
+        ("/courses", "courses"),
+        ("/courses/thanh-toan-khong-tien-mat", "course"),
+        ("/courses/thanh-toan-khong-tien-mat/ma-otp", "chapter"),
+        (
+            "/courses/nhan-dien-lua-dao/gia-danh-cong-an",
+            "chapter-table",
+        ),
+        ("/search?q=dich+vu+cong", "search"),
+    ];
+    for (path, name) in pages {
+        browser.client.goto(&app.url(path)).await.unwrap();
+        let h1 = browser.client.find(Locator::Css("h1")).await.unwrap();
+        assert!(h1.is_displayed().await.unwrap(), "{path}: title visible");
+        let width = browser
+            .client
+            .execute("return document.documentElement.scrollWidth", vec![])
+            .await;
+        if let Ok(width) = width {
+            assert!(width.as_u64().unwrap() <= 360, "{path} is {width} px wide");
+        }
+        browser
+            .screenshot(&artefact_dir().join(format!("{name}-360-nojs.png")))
+            .await;
+    }
+    // The chapter's previous/next navigation is reachable at the bottom.
+    browser
+        .client
+        .goto(&app.url("/courses/thanh-toan-khong-tien-mat/ma-otp"))
+        .await
+        .unwrap();
+    let next = browser
+        .client
+        .find(Locator::Css(".pager a[rel=next]"))
+        .await
+        .unwrap();
+    next.click().await.unwrap();
+    let url = browser.client.current_url().await.unwrap();
+    assert!(
+        url.path()
+            .starts_with("/courses/thanh-toan-khong-tien-mat/"),
+        "{url}"
+    );
+    assert_ne!(url.path(), "/courses/thanh-toan-khong-tien-mat/ma-otp");
+    browser.close().await;
+}

@@ -36,7 +36,7 @@ fn result_ids(html: &str) -> Vec<String> {
     };
     list.split("href=\"/courses/s/")
         .skip(1)
-        .map(|s| s[..s.find(|c| c == '"' || c == '#').unwrap()].to_string())
+        .map(|s| s[..s.find(['"', '#']).unwrap()].to_string())
         .collect()
 }
 
