@@ -11,6 +11,7 @@
 
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod content;
 pub mod quiz;
 pub mod search;

@@ -6,3 +6,5 @@ pub mod grade;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod parse;
+#[cfg(feature = "ssr")]
+pub mod ssr;

@@ -20,6 +20,8 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Mark session cookies `Secure`: set when users reach Hocvu over HTTPS.
+    pub secure_cookies: bool,
 }
 
 impl Settings {
@@ -32,7 +34,8 @@ impl Settings {
             .set_default("database_url", Self::DEFAULT_DATABASE_URL)?
             .set_default("content", "content")?
             .set_default("site_root", "target/site")?
-            .set_default("body_limit", 256 * 1024)?;
+            .set_default("body_limit", 256 * 1024)?
+            .set_default("secure_cookies", false)?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

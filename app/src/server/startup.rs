@@ -20,6 +20,7 @@ use tower_http::{
 
 use super::{assets, config::Settings, csrf, db::Db, health, preferences, telemetry};
 use crate::{
+    accounts::ssr::{session, SessionConfig},
     content::ssr::{media::serve_media, ContentStore},
     ui::{shell, App, AssetPaths},
 };
@@ -31,6 +32,7 @@ pub struct AppState {
     pub db: Db,
     pub assets: Arc<AssetPaths>,
     pub content: Arc<ContentStore>,
+    pub sessions: SessionConfig,
 }
 
 /// A bound, ready-to-serve Hocvu.
@@ -71,6 +73,10 @@ impl Application {
             db,
             assets: Arc::new(assets::asset_paths(hash_file.as_deref())),
             content,
+            sessions: SessionConfig {
+                secure_cookies: settings.secure_cookies,
+                ..SessionConfig::default()
+            },
         };
         let router = router(state, &settings);
         let listener = TcpListener::bind(settings.addr)
@@ -107,12 +113,15 @@ fn router(state: AppState, settings: &Settings) -> Router {
             provide_context(state.db.clone());
             provide_context((*state.assets).clone());
             provide_context(state.content.clone());
+            provide_context(state.sessions);
         }
     };
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/lang", post(preferences::set_language))
         .route("/media/{course}/{*path}", get(serve_media))
+        .merge(crate::accounts::ssr::routes())
+        .merge(crate::quiz::ssr::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -125,6 +134,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
     let app = Router::new()
         .merge(assets::pkg_routes(&settings.site_root))
         .merge(pages)
+        .layer(middleware::from_fn_with_state(
+            (state.db.clone(), state.sessions),
+            session::identify,
+        ))
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // Quality 5 brotli: most of the size win at a fraction of the CPU of 11.

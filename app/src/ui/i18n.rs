@@ -122,6 +122,8 @@ pub struct Texts {
     pub chapter_count: fn(usize) -> String,
     pub chapter_position: fn(usize, usize) -> String,
     pub search_count: fn(usize) -> String,
+    // -- accounts: sign up, sign in, admin --
+    // -- quiz and progress --
 }
 
 static VI: Texts = Texts {
@@ -179,6 +181,8 @@ static VI: Texts = Texts {
     chapter_count: |n| format!("{n} bài"),
     chapter_position: |i, n| format!("Bài {i}/{n}"),
     search_count: |n| format!("Tìm thấy {n} bài"),
+    // -- accounts: sign up, sign in, admin --
+    // -- quiz and progress --
 };
 
 static EN: Texts = Texts {
@@ -236,6 +240,8 @@ static EN: Texts = Texts {
     chapter_count: |n| if n == 1 { "1 chapter".to_string() } else { format!("{n} chapters") },
     chapter_position: |i, n| format!("Chapter {i} of {n}"),
     search_count: |n| if n == 1 { "1 chapter found".to_string() } else { format!("{n} chapters found") },
+    // -- accounts: sign up, sign in, admin --
+    // -- quiz and progress --
 };
 
 impl Texts {

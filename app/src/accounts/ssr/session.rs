@@ -1,0 +1,278 @@
+//! Database-backed sessions, so several app servers can share them.
+//!
+//! The cookie holds a random token; the database holds only its SHA-256, so
+//! a leaked database does not leak live sessions. Reading pages never creates
+//! a session: one is made the first time a visitor does something worth
+//! keeping (`ensure_learner`). Guests keep their session for a long idle time
+//! (their progress lives in it); signed-in sessions have a shorter idle time
+//! and an absolute limit.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use axum::{
+    body::Body,
+    extract::State,
+    http::{header, HeaderMap, HeaderValue, Request},
+    middleware::Next,
+    response::Response,
+};
+use sha2::{Digest, Sha256};
+
+use crate::{
+    accounts::{CurrentUser, Role},
+    server::db::Db,
+};
+
+/// Name of the session cookie.
+pub const COOKIE: &str = "hocvu_session";
+
+/// Lifetimes of sessions, in seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionConfig {
+    /// Guests: the session *is* their progress, so keep it a long time.
+    pub guest_idle: i64,
+    /// Signed-in sessions end after this long without a request...
+    pub user_idle: i64,
+    /// ...and after this long in any case.
+    pub user_absolute: i64,
+    /// Mark cookies `Secure` (set when served over TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            guest_idle: 365 * 86_400,
+            user_idle: 14 * 86_400,
+            user_absolute: 60 * 86_400,
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Who made this request: a learner (maybe a signed-in user), or nobody yet.
+#[derive(Clone, Debug, Default)]
+pub struct Identity {
+    pub learner_id: Option<String>,
+    pub user: Option<CurrentUser>,
+    token_hash: Option<String>,
+}
+
+impl Identity {
+    pub fn role(&self) -> Option<Role> {
+        self.user.as_ref().map(|u| u.role)
+    }
+
+    /// True when the signed-in user has one of `roles`.
+    pub fn has_role(&self, roles: &[Role]) -> bool {
+        self.role().is_some_and(|r| roles.contains(&r))
+    }
+}
+
+pub fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn hash_token(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new unguessable token (244 random bits from the OS generator).
+fn new_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+fn token_from(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .flatten()
+        .find(|c| c.name() == COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Middleware: puts the request's `Identity` into its extensions (and so
+/// into every server function's context, through `Parts`).
+pub async fn identify(
+    State((db, config)): State<(Db, SessionConfig)>,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let identity = match token_from(request.headers()) {
+        Some(token) => match load(&db, &config, &hash_token(&token)).await {
+            Ok(identity) => identity,
+            Err(err) => {
+                tracing::error!("session lookup failed: {err:#}");
+                Identity::default()
+            }
+        },
+        None => Identity::default(),
+    };
+    request.extensions_mut().insert(identity);
+    next.run(request).await
+}
+
+/// A session joined with its user, as stored.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    learner_id: String,
+    user_id: Option<String>,
+    created_at: i64,
+    last_seen_at: i64,
+    display_name: Option<String>,
+    role: Option<String>,
+}
+
+async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Result<Identity> {
+    let row: Option<SessionRow> = sqlx::query_as(
+        "SELECT s.learner_id, s.user_id, s.created_at, s.last_seen_at, u.display_name, u.role \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db.pool())
+    .await
+    .context("reading session")?;
+    let Some(SessionRow {
+        learner_id,
+        user_id,
+        created_at,
+        last_seen_at,
+        display_name: name,
+        role,
+    }) = row
+    else {
+        return Ok(Identity::default());
+    };
+    let now = now();
+    let expired = match user_id {
+        Some(_) => now - last_seen_at > config.user_idle || now - created_at > config.user_absolute,
+        None => now - last_seen_at > config.guest_idle,
+    };
+    if expired {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(db.pool())
+            .await?;
+        return Ok(Identity::default());
+    }
+    // Touch at most every five minutes: one write per active visitor, not per request.
+    if now - last_seen_at > 300 {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(db.pool())
+            .await?;
+    }
+    let user = match (user_id, name, role) {
+        (Some(id), Some(display_name), Some(role)) => Some(CurrentUser {
+            id,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Learner),
+        }),
+        _ => None,
+    };
+    Ok(Identity {
+        learner_id: Some(learner_id),
+        user,
+        token_hash: Some(token_hash.to_string()),
+    })
+}
+
+/// The learner id for this request, creating a guest learner and session if
+/// there is none yet. The returned cookie, if any, must be set on the response.
+pub async fn ensure_learner(
+    db: &Db,
+    config: &SessionConfig,
+    identity: &Identity,
+) -> anyhow::Result<(String, Option<HeaderValue>)> {
+    if let Some(id) = &identity.learner_id {
+        return Ok((id.clone(), None));
+    }
+    let learner_id = uuid::Uuid::new_v4().to_string();
+    let now = now();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2)")
+        .bind(&learner_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let (cookie, _) = insert_session(&mut tx, config, &learner_id, None, now).await?;
+    tx.commit().await?;
+    Ok((learner_id, Some(cookie)))
+}
+
+/// Starts a session for `learner_id` (and `user_id`), returning its cookie
+/// and token hash. Used for guests and at every sign-in (a fresh id each time).
+pub async fn insert_session(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    config: &SessionConfig,
+    learner_id: &str,
+    user_id: Option<&str>,
+    now: i64,
+) -> anyhow::Result<(HeaderValue, String)> {
+    let token = new_token();
+    let token_hash = hash_token(&token);
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, learner_id, user_id, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(&token_hash)
+    .bind(learner_id)
+    .bind(user_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let max_age = if user_id.is_some() {
+        config.user_absolute
+    } else {
+        config.guest_idle
+    };
+    Ok((session_cookie(config, &token, max_age), token_hash))
+}
+
+/// Ends the request's session server-side (sign-out).
+pub async fn end_session(db: &Db, identity: &Identity) -> anyhow::Result<()> {
+    if let Some(hash) = &identity.token_hash {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(hash)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+/// The token hash of the request's session (to replace it at sign-in).
+pub fn token_hash(identity: &Identity) -> Option<&str> {
+    identity.token_hash.as_deref()
+}
+
+fn session_cookie(config: &SessionConfig, token: &str, max_age: i64) -> HeaderValue {
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .expect("cookie is ASCII")
+}
+
+/// A cookie that removes the session cookie.
+pub fn clear_cookie(config: &SessionConfig) -> HeaderValue {
+    session_cookie(config, "", 0)
+}
