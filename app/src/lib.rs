@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod content;
+pub mod progress;
 pub mod quiz;
 pub mod search;
 pub mod ui;

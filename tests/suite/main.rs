@@ -1,9 +1,11 @@
 //! One test binary; each module is a feature seen from outside.
 
+mod accounts;
 mod assets;
 mod browser;
 mod content;
 mod health;
 mod pages;
+mod quiz;
 mod sanitize;
 mod search;

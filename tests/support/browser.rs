@@ -41,10 +41,17 @@ impl Browser {
             "--hide-scrollbars".into(),
             format!("--window-size={},{}", PHONE.0, PHONE.1),
         ];
+
         if !javascript {
             args.push("--blink-settings=scriptEnabled=false".into());
         }
         let mut caps = serde_json::Map::new();
+        if !javascript {
+            // chromedriver's wait for a navigation to finish relies on page
+            // script; without it a navigating click never returns, so tests
+            // wait for the next page themselves.
+            caps.insert("pageLoadStrategy".into(), json!("none"));
+        }
         caps.insert(
             "goog:chromeOptions".into(),
             json!({
@@ -80,6 +87,30 @@ impl Browser {
         panic!("could not start a Chromium session: {last_error:?}");
     }
 
+    /// Opens `url` and waits until its `<main>` is there.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+        self.wait_for_path(|p| url.ends_with(p) || url.contains(&format!("{p}?"))).await;
+    }
+
+    /// Waits (up to 15 s) until the current path satisfies `check` and the
+    /// page has a `<main>` with content.
+    pub async fn wait_for_path(&self, check: impl Fn(&str) -> bool) {
+        for _ in 0..150 {
+            if let Ok(url) = self.client.current_url().await {
+                if check(url.path()) {
+                    if let Ok(main) = self.client.find(fantoccini::Locator::Css("footer")).await {
+                        if main.is_displayed().await.unwrap_or(false) {
+                            return;
+                        }
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("page did not load in time");
+    }
+
     /// Saves a PNG screenshot for people to look at.
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");
@@ -91,3 +122,4 @@ impl Browser {
         let _ = self.client.close().await;
     }
 }
+

@@ -5,6 +5,7 @@
 //! up or in attaches that learner to a user account, so nothing done as a
 //! guest is lost.
 
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -42,4 +43,163 @@ pub struct CurrentUser {
     pub id: String,
     pub display_name: String,
     pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// The signed-in user of the request being rendered. Pages are rendered on
+/// the server only (islands), so in the browser bundle this is always `None`.
+pub fn signed_in_user() -> Option<CurrentUser> {
+    #[cfg(feature = "ssr")]
+    {
+        ssr::current_identity().user
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
+    }
+}
+
+/// What went wrong with an account form. Travels as `?error=<code>` in the
+/// redirect back to the form, and is shown through the i18n tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Unknown account or wrong password: one message for both.
+    Credentials,
+    PhoneInvalid,
+    UsernameInvalid,
+    LoginTaken,
+    NameInvalid,
+    PasswordShort,
+    PasswordLong,
+    /// Wrong, used or expired reset code (one message for all three).
+    ResetInvalid,
+    /// Too many attempts; the page says when to try again.
+    Throttled,
+    /// An admin tried to take away their own admin role.
+    SelfDemote,
+    NoSuchUser,
+}
+
+impl Problem {
+    const ALL: [Problem; 11] = [
+        Problem::Credentials,
+        Problem::PhoneInvalid,
+        Problem::UsernameInvalid,
+        Problem::LoginTaken,
+        Problem::NameInvalid,
+        Problem::PasswordShort,
+        Problem::PasswordLong,
+        Problem::ResetInvalid,
+        Problem::Throttled,
+        Problem::SelfDemote,
+        Problem::NoSuchUser,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Credentials => "credentials",
+            Problem::PhoneInvalid => "phone",
+            Problem::UsernameInvalid => "username",
+            Problem::LoginTaken => "taken",
+            Problem::NameInvalid => "name",
+            Problem::PasswordShort => "password_short",
+            Problem::PasswordLong => "password_long",
+            Problem::ResetInvalid => "reset_code",
+            Problem::Throttled => "throttled",
+            Problem::SelfDemote => "self_demote",
+            Problem::NoSuchUser => "no_user",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Problem> {
+        Problem::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+/// Shortest and longest password accepted (characters). The upper bound only
+/// keeps hashing cost bounded; any passphrase a person types fits.
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 256;
+
+/// Only same-site paths may be a redirect target (`//evil`, `/\evil` are not).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+}
+
+/// Percent-encodes one query-string value (UTF-8 bytes, RFC 3986 unreserved
+/// characters kept), for links and redirects that carry form fields back.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `path?k=v&...` with every value encoded; empty values are left out.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let query = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(is_local_path("/me"));
+        assert!(is_local_path("/courses/a?b=c"));
+        for bad in [
+            "",
+            "me",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a\nb",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            with_query(
+                "/signin",
+                &[("login", "Lan Anh&x=1"), ("next", "/me"), ("e", "")]
+            ),
+            "/signin?login=Lan%20Anh%26x%3D1&next=/me"
+        );
+        assert_eq!(encode_query_value("Lê"), "L%C3%AA");
+    }
+
+    #[test]
+    fn problem_codes_round_trip() {
+        for p in Problem::ALL {
+            assert_eq!(Problem::parse(p.code()), Some(p));
+        }
+        assert_eq!(Problem::parse("nope"), None);
+    }
 }

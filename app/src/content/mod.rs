@@ -79,6 +79,7 @@ pub struct ChapterLink {
 pub struct CourseOutline {
     pub card: CourseCard,
     pub chapters: Vec<ChapterLink>,
+    pub has_final_test: bool,
 }
 
 /// Everything a chapter page shows.
@@ -98,6 +99,8 @@ pub struct ChapterView {
     /// 1-based position in the course, and the course's chapter count.
     pub position: usize,
     pub total: usize,
+    /// Id for this page's "done reading" form, so a retried POST counts once.
+    pub read_event: String,
 }
 
 /// All courses, optionally only those suiting one audience.

@@ -9,7 +9,10 @@ use super::{
     get_chapter, get_course, list_courses, Audience, ChapterLink, ChapterView, CourseCard,
     CourseOutline,
 };
-use crate::ui::{i18n::t, not_found::NotFound};
+use crate::{
+    progress::{course_marks, pages::ProgressBar, ChapterMarks},
+    ui::{i18n::t, not_found::NotFound},
+};
 
 /// `/courses`: every course, with an audience filter that is a plain link.
 #[component]
@@ -90,11 +93,13 @@ pub fn CoursePage() -> impl IntoView {
         move || params.read().get("course").unwrap_or_default(),
         get_course,
     );
+    let marks = Resource::new(move || params.read().get("course").unwrap_or_default(), course_marks);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
+                let marks = marks.await.unwrap_or_default();
                 match course.await {
-                    Ok(Some(outline)) => view! { <CourseView outline/> }.into_any(),
+                    Ok(Some(outline)) => view! { <CourseView outline marks/> }.into_any(),
                     Ok(None) => view! { <NotFound/> }.into_any(),
                     Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
                 }
@@ -104,9 +109,10 @@ pub fn CoursePage() -> impl IntoView {
 }
 
 #[component]
-fn CourseView(outline: CourseOutline) -> impl IntoView {
+fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> impl IntoView {
     let tx = t();
-    let CourseOutline { card, chapters } = outline;
+    let CourseOutline { card, chapters, has_final_test } = outline;
+    let test_href = has_final_test.then(|| crate::quiz::quiz_href(&card.slug, crate::quiz::FINAL_TEST));
     let first = chapters
         .first()
         .map(|c| format!("/courses/{}/{}", card.slug, c.id));
@@ -125,19 +131,30 @@ fn CourseView(outline: CourseOutline) -> impl IntoView {
             <span>{(tx.minutes)(card.minutes)}</span>
             {card.certificate.then(|| view! { <span class="badge">{tx.certificate_badge}</span> })}
         </p>
+        {(!marks.is_empty()).then(|| {
+            let read = marks.iter().filter(|(_, m)| m.read).count();
+            let quizzes = chapters.iter().filter(|c| c.has_quiz).count();
+            let passed = marks.iter().filter(|(_, m)| m.quiz_passed).count();
+            let steps = (chapters.len() + quizzes).max(1);
+            view! { <ProgressBar percent=(read + passed) * 100 / steps label=(tx.progress_label)(read, chapters.len(), passed, quizzes)/> }
+        })}
         {first.map(|href| view! { <p><a class="button" href=href>{tx.course_start}</a></p> })}
         <h2>{tx.course_chapters}</h2>
         <ol class="chapter-list">
             {chapters
                 .into_iter()
-                .map(|c| view! { <ChapterItem course=slug.clone() chapter=c/> })
+                .map(|c| {
+                    let mark = marks.iter().find(|(id, _)| *id == c.id).map(|(_, m)| m.clone()).unwrap_or_default();
+                    view! { <ChapterItem course=slug.clone() chapter=c mark/> }
+                })
                 .collect_view()}
         </ol>
+        {test_href.map(|href| view! { <p><a class="button secondary" href=href>{tx.course_take_test}</a></p> })}
     }
 }
 
 #[component]
-fn ChapterItem(course: String, chapter: ChapterLink) -> impl IntoView {
+fn ChapterItem(course: String, chapter: ChapterLink, mark: ChapterMarks) -> impl IntoView {
     let tx = t();
     view! {
         <li>
@@ -145,6 +162,8 @@ fn ChapterItem(course: String, chapter: ChapterLink) -> impl IntoView {
             <span class="meta">
                 <span>{(tx.minutes)(chapter.minutes)}</span>
                 {chapter.has_quiz.then(|| view! { <span>{tx.quiz_badge}</span> })}
+                {mark.read.then(|| view! { <span class="badge">{tx.read_mark}</span> })}
+                {mark.quiz_passed.then(|| view! { <span class="badge">{tx.quiz_passed_mark}</span> })}
             </span>
             <p>{chapter.summary}</p>
         </li>
@@ -165,11 +184,16 @@ pub fn ChapterPage() -> impl IntoView {
         },
         |(course, chapter)| get_chapter(course, chapter),
     );
+    let marks = Resource::new(move || params.read().get("course").unwrap_or_default(), course_marks);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
+                let marks = marks.await.unwrap_or_default();
                 match chapter.await {
-                    Ok(Some(view)) => view! { <ChapterBody chapter=view/> }.into_any(),
+                    Ok(Some(view)) => {
+                        let mark = marks.into_iter().find(|(id, _)| *id == view.id).map(|(_, m)| m).unwrap_or_default();
+                        view! { <ChapterBody chapter=view mark/> }.into_any()
+                    }
                     Ok(None) => view! { <NotFound/> }.into_any(),
                     Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
                 }
@@ -182,7 +206,7 @@ pub fn ChapterPage() -> impl IntoView {
 const TOC_MIN_ENTRIES: usize = 4;
 
 #[component]
-fn ChapterBody(chapter: ChapterView) -> impl IntoView {
+fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
     let tx = t();
     let course_href = format!("/courses/{}", chapter.course_slug);
     let link = |c: &ChapterLink| format!("/courses/{}/{}", chapter.course_slug, c.id);
@@ -223,6 +247,24 @@ fn ChapterBody(chapter: ChapterView) -> impl IntoView {
             {toc}
             <div class="prose" inner_html=chapter.html/>
         </article>
+        <div class="chapter-end">
+            {if mark.read {
+                Either::Left(view! { <p class="done">{tx.already_read}</p> })
+            } else {
+                Either::Right(view! {
+                    <form method="post" action=format!("/courses/{}/{}/read", chapter.course_slug, chapter.id)>
+                        <input type="hidden" name="event" value=chapter.read_event.clone()/>
+                        <button type="submit" class="read-done">{tx.mark_read}</button>
+                    </form>
+                })
+            }}
+            {mark.quiz_passed.then(|| view! { <p class="done">{tx.quiz_passed_mark}</p> })}
+            {chapter.has_quiz.then(|| view! {
+                <p class="chapter-quiz">
+                    <a class="button secondary" href=crate::quiz::quiz_href(&chapter.course_slug, &chapter.id)>{tx.chapter_take_quiz}</a>
+                </p>
+            })}
+        </div>
         <nav class="pager">
             {prev.map(|(href, title)| view! {
                 <a class="prev" href=href rel="prev"><small>{tx.prev_chapter}</small><span>{title}</span></a>

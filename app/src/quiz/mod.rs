@@ -1,10 +1,138 @@
 //! Quizzes: written in Markdown beside the chapters, graded only on the server.
+//!
+//! The page a learner sees carries questions and options and nothing else:
+//! which options are correct, and every explanation, stay on the server until
+//! the attempt is submitted. A quiz is a plain HTML form (`pages`); the
+//! `island` only makes submitting it smoother when JavaScript runs.
 
 #[cfg(feature = "ssr")]
 pub mod grade;
+pub mod island;
 #[cfg(feature = "ssr")]
 pub mod model;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod parse;
+pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The quiz key of a course's final test (chapter quizzes use the chapter id).
+pub const FINAL_TEST: &str = "final";
+
+/// How a question is answered, as the form needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AnswerKind {
+    /// Radio buttons: single choice and true/false.
+    One,
+    /// Checkboxes: select all that apply.
+    Many,
+    /// A text box.
+    Text,
+}
+
+/// An option as shown before submission: no correctness, no explanation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceForm {
+    pub id: String,
+    pub text_html: String,
+}
+
+/// A question as shown before submission.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionForm {
+    pub id: String,
+    pub kind: AnswerKind,
+    pub prompt_html: String,
+    /// In this attempt's order (shuffled per attempt, stable on reload).
+    pub choices: Vec<ChoiceForm>,
+}
+
+/// Everything the quiz page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizForm {
+    pub course_slug: String,
+    pub course_title: String,
+    pub quiz: String,
+    pub title: String,
+    /// URL the form posts to (and the page lives at).
+    pub action: String,
+    pub attempt_no: i64,
+    pub version: String,
+    pub pass_percent: u8,
+    /// Attempts left, when the quiz limits them.
+    pub attempts_left: Option<i64>,
+    pub questions: Vec<QuestionForm>,
+}
+
+/// What the quiz page can be.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuizPageData {
+    Form(QuizForm),
+    /// The attempt limit is reached; `last` is the latest attempt number.
+    NoAttemptsLeft { title: String, course_slug: String, result_href: String },
+}
+
+/// One question after grading.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionOutcome {
+    pub id: String,
+    pub prompt_html: String,
+    pub correct: bool,
+    pub answered: bool,
+    /// The learner's answer, as text.
+    pub given: Vec<String>,
+    /// The right answer(s), as text (HTML from the quiz file).
+    pub expected_html: Vec<String>,
+    pub explanation_html: Option<String>,
+    /// Explanations attached to options the learner chose.
+    pub notes_html: Vec<String>,
+}
+
+/// A graded attempt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuizResult {
+    pub course_slug: String,
+    pub course_title: String,
+    pub title: String,
+    pub attempt_no: i64,
+    pub correct: i64,
+    pub total: i64,
+    pub percent: i64,
+    pub passed: bool,
+    pub pass_percent: u8,
+    pub retry_href: Option<String>,
+    /// Where to go on: the next chapter, or the course page.
+    pub continue_href: String,
+    pub questions: Vec<QuestionOutcome>,
+}
+
+/// The quiz form for the current learner's next attempt. Creates a guest
+/// learner if needed, so the attempt's question order is fixed by the server.
+#[server]
+pub async fn load_quiz_form(course: String, quiz: String) -> Result<Option<QuizPageData>, ServerFnError> {
+    ssr::form::quiz_page(&course, &quiz).await
+}
+
+/// A finished attempt of the current learner (nobody else's).
+#[server]
+pub async fn load_quiz_result(course: String, quiz: String, attempt_no: i64) -> Result<Option<QuizResult>, ServerFnError> {
+    ssr::result::load_result(&course, &quiz, attempt_no).await
+}
+
+/// Path of a quiz page.
+pub fn quiz_href(course: &str, quiz: &str) -> String {
+    if quiz == FINAL_TEST {
+        format!("/courses/{course}/test")
+    } else {
+        format!("/courses/{course}/{quiz}/quiz")
+    }
+}
+
+/// Path of an attempt's result page.
+pub fn result_href(course: &str, quiz: &str, attempt_no: i64) -> String {
+    format!("{}/result/{attempt_no}", quiz_href(course, quiz))
+}

@@ -25,6 +25,16 @@ pub enum Command {
     /// Work with the handbook content.
     #[command(subcommand)]
     Content(ContentCommand),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (e.g. the first admin). The password is read from
+    /// standard input, or prompted for without echo at a terminal.
+    Add(crate::accounts::ssr::cli::AddUserArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +78,7 @@ pub async fn run() -> ExitCode {
         Command::Serve(args) => serve(cli.config, args).await,
         Command::Migrate(args) => migrate(cli.config, args).await,
         Command::Content(ContentCommand::Check { dir }) => return check_content(&dir),
+        Command::User(UserCommand::Add(args)) => add_user(cli.config, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -119,4 +130,18 @@ async fn migrate(config: Option<PathBuf>, args: DatabaseArgs) -> anyhow::Result<
     db.migrate().await?;
     println!("migrations applied ({})", db.backend());
     Ok(())
+}
+
+async fn add_user(
+    config: Option<PathBuf>,
+    args: crate::accounts::ssr::cli::AddUserArgs,
+) -> anyhow::Result<()> {
+    let serve_args = ServeArgs {
+        database: args.database.clone(),
+        ..ServeArgs::default()
+    };
+    let settings = Settings::load(config.as_deref(), &serve_args)?;
+    let db = db::Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    crate::accounts::ssr::cli::add_user(&db, args).await
 }

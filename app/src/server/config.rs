@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use super::cli::ServeArgs;
+use crate::accounts::ssr::TrustedProxies;
 
 /// Everything the server needs to start. `Debug` never prints the database
 /// URL, which may carry a password.
@@ -22,6 +23,8 @@ pub struct Settings {
     pub body_limit: usize,
     /// Mark session cookies `Secure`: set when users reach Hocvu over HTTPS.
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or networks).
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Settings {
@@ -35,7 +38,8 @@ impl Settings {
             .set_default("content", "content")?
             .set_default("site_root", "target/site")?
             .set_default("body_limit", 256 * 1024)?
-            .set_default("secure_cookies", false)?;
+            .set_default("secure_cookies", false)?
+            .set_default("trusted_proxies", "")?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

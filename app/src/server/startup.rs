@@ -20,7 +20,7 @@ use tower_http::{
 
 use super::{assets, config::Settings, csrf, db::Db, health, preferences, telemetry};
 use crate::{
-    accounts::ssr::{session, SessionConfig},
+    accounts::ssr::{session, SessionConfig, TrustedProxies},
     content::ssr::{media::serve_media, ContentStore},
     ui::{shell, App, AssetPaths},
 };
@@ -33,6 +33,8 @@ pub struct AppState {
     pub assets: Arc<AssetPaths>,
     pub content: Arc<ContentStore>,
     pub sessions: SessionConfig,
+    /// Whose `X-Forwarded-For` to believe (sign-in throttling by address).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A bound, ready-to-serve Hocvu.
@@ -77,6 +79,7 @@ impl Application {
                 secure_cookies: settings.secure_cookies,
                 ..SessionConfig::default()
             },
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         let router = router(state, &settings);
         let listener = TcpListener::bind(settings.addr)
@@ -97,7 +100,12 @@ impl Application {
         tracing::info!(%addr, "listening");
         // Machine-readable line on stdout: tests and scripts wait for it.
         println!("hocvu listening on http://{addr}");
-        axum::serve(self.listener, self.router)
+        // The peer address is needed for per-address sign-in throttling.
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server error")
@@ -122,6 +130,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/media/{course}/{*path}", get(serve_media))
         .merge(crate::accounts::ssr::routes())
         .merge(crate::quiz::ssr::routes())
+        .route("/courses/{course}/{chapter}/read", post(crate::progress::ssr::mark_read))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

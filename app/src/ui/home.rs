@@ -4,18 +4,27 @@ use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 
 use super::i18n::t;
-use crate::content::{list_courses, pages::CourseList, Audience};
+use crate::{
+    content::{list_courses, pages::CourseList, Audience},
+    progress::{load_my_learning, pages::ContinueLink},
+};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let tx = t();
     let courses = Resource::new(|| (), |_| list_courses(None));
+    let learning = Resource::new(|| (), |_| load_my_learning());
     view! {
         <Title text=""/>
         <section class="hero">
             <h1>{tx.home_title}</h1>
             <p class="lead">{tx.home_lead}</p>
         </section>
+        <Suspense>
+            {move || Suspend::new(async move {
+                learning.await.ok().and_then(|me| me.continue_at).map(|(href, title)| view! { <ContinueLink href title/> })
+            })}
+        </Suspense>
         <Suspense>
             {move || Suspend::new(async move {
                 match courses.await {

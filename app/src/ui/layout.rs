@@ -7,6 +7,7 @@ use super::{
     i18n::{t, use_lang, Lang},
     text_size::TextSize,
 };
+use crate::accounts::pages::AccountNav;
 
 /// Wraps a page in the site header and footer.
 #[component]
@@ -23,6 +24,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 <a href="/">{tx.nav_home}</a>
                 <a href="/courses">{tx.nav_courses}</a>
                 <a href="/search">{tx.nav_search}</a>
+                <AccountNav/>
             </nav>
         </header>
         <main id="main" class="page">{children()}</main>

@@ -20,7 +20,13 @@ use leptos_router::{
 
 use self::{home::HomePage, i18n::t, layout::Layout, not_found::NotFound};
 use crate::{
+    accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
     content::pages::{ChapterPage, CoursePage, CoursesPage},
+    progress::pages::MePage,
+    quiz::{
+        pages::{ChapterQuizPage, FinalTestPage, QuizResultPage},
+        stats::StatsPageView,
+    },
     search::SearchPage,
 };
 
@@ -40,8 +46,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/courses") view=CoursesPage ssr=SsrMode::Async/>
                     <Route path=path!("/courses/:course") view=CoursePage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/test") view=FinalTestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/stats") view=StatsPageView ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/test/result/:attempt") view=QuizResultPage ssr=SsrMode::Async/>
                     <Route path=path!("/courses/:course/:chapter") view=ChapterPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/:chapter/quiz") view=ChapterQuizPage ssr=SsrMode::Async/>
+                    <Route path=path!("/courses/:course/:chapter/quiz/result/:attempt") view=QuizResultPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

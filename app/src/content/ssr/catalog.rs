@@ -59,6 +59,8 @@ pub struct Course {
     pub certificate: bool,
     pub chapters: Vec<Chapter>,
     pub final_quiz: Option<Quiz>,
+    /// Hash of `final.quiz.md`, recorded with attempts.
+    pub final_version: String,
     pub media: HashMap<String, PathBuf>,
 }
 
@@ -98,6 +100,7 @@ impl Course {
         CourseOutline {
             card: self.card(),
             chapters: self.chapters.iter().map(Chapter::link).collect(),
+            has_final_test: self.final_quiz.is_some(),
         }
     }
 
@@ -117,6 +120,7 @@ impl Course {
             has_quiz: chapter.quiz.is_some(),
             position: index + 1,
             total: self.chapters.len(),
+            read_event: uuid::Uuid::new_v4().to_string(),
         })
     }
 }

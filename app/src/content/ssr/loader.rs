@@ -28,6 +28,9 @@ use crate::{
     search::index::{SearchDoc, SearchIndex},
 };
 
+/// Chapter ids that would clash with course pages (`/courses/<c>/test`, `/stats`).
+const RESERVED_IDS: &[&str] = &["test", "stats"];
+
 /// Largest Markdown or TOML file accepted (a chapter is a few KB).
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -303,6 +306,11 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
                 id_at,
                 format!("chapter id `{}` must use only a-z, 0-9 and `-`", front.id),
             );
+        } else if RESERVED_IDS.contains(&front.id.as_str()) {
+            diags.error(
+                id_at,
+                format!("chapter id `{}` is reserved for a page of the course; choose another", front.id),
+            );
         } else if let Some(first) = ids.get(&front.id) {
             diags.error(
                 id_at,
@@ -480,8 +488,9 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
         });
     }
     let final_path = dir.join("final.quiz.md");
-    let final_quiz = read_text(&final_path, false, &mut diags)
-        .and_then(|text| parse_quiz(&final_path, &text, &mut diags));
+    let final_text = read_text(&final_path, false, &mut diags);
+    let final_version = hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
+    let final_quiz = final_text.and_then(|text| parse_quiz(&final_path, &text, &mut diags));
     let course = Course {
         slug,
         title: meta.title,
@@ -490,6 +499,7 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
         certificate: meta.certificate,
         chapters,
         final_quiz,
+        final_version,
         media,
     };
     (Some(course), diags)

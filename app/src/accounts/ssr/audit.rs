@@ -1,0 +1,53 @@
+//! The audit log: who did what to whom, and when. Written in the same
+//! transaction as the change it records, so neither exists without the other.
+
+use anyhow::Context;
+use sqlx::{Any, Transaction};
+
+/// What was done. The codes are what the `action` column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// A user created from the command line (`hocvu user add`).
+    UserCreated,
+    RoleChanged,
+    ResetCodeIssued,
+    /// A person set a new password with a reset code.
+    PasswordReset,
+}
+
+impl Action {
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::UserCreated => "user.created",
+            Action::RoleChanged => "user.role_changed",
+            Action::ResetCodeIssued => "password_reset.issued",
+            Action::PasswordReset => "password_reset.used",
+        }
+    }
+}
+
+/// Appends one entry. `actor` is the user who acted (`None`: the command
+/// line), `target` the user acted upon, `detail` a short human note.
+pub async fn record(
+    tx: &mut Transaction<'_, Any>,
+    actor: Option<&str>,
+    action: Action,
+    target: &str,
+    detail: &str,
+    now: i64,
+) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, actor_user_id, action, target, detail, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(actor)
+    .bind(action.code())
+    .bind(target)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .context("writing the audit log")?;
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! Sign-in throttling, per client address and per account.
+//!
+//! Attempts are rows in the database (`sign_in_attempts`), so every app
+//! server behind a load balancer counts the same attempts. An attempt is
+//! recorded *before* the password is checked and removed if it succeeds:
+//! a burst of parallel guesses sees the others in flight and cannot slip
+//! past the limit. Refused attempts are not recorded, so hammering a locked
+//! account does not keep it locked; it opens again as old failures age out.
+
+use anyhow::Context;
+
+use crate::server::db::Db;
+
+/// How many failures a bucket may hold within `window` seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub failures: usize,
+    pub window: i64,
+}
+
+/// Per account (phone or username, known or not): a person's typos, not a guessing run.
+pub const PER_ACCOUNT: Limit = Limit {
+    failures: 5,
+    window: 15 * 60,
+};
+
+/// Per client address: a class signing in from one school network still fits.
+pub const PER_ADDRESS: Limit = Limit {
+    failures: 20,
+    window: 15 * 60,
+};
+
+/// The longest window of any limit: older rows are deleted.
+const LONGEST_WINDOW: i64 = 15 * 60;
+
+/// A recorded attempt: rows to remove if it succeeds.
+#[must_use]
+pub struct Attempt {
+    ids: Vec<String>,
+}
+
+/// Whether an attempt may go ahead.
+pub enum Verdict {
+    Go(Attempt),
+    /// Refused; retry after this many seconds.
+    Wait(i64),
+}
+
+/// Records an attempt in every bucket, then refuses it if any bucket is over
+/// its limit (counting the attempts still in flight).
+pub async fn begin(db: &Db, buckets: &[(String, Limit)], now: i64) -> anyhow::Result<Verdict> {
+    let pool = db.pool();
+    sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
+        .bind(now - LONGEST_WINDOW)
+        .execute(pool)
+        .await
+        .context("forgetting old sign-in attempts")?;
+    let mut ids = Vec::with_capacity(buckets.len());
+    for (bucket, _) in buckets {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query("INSERT INTO sign_in_attempts (id, bucket, at) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(bucket)
+            .bind(now)
+            .execute(pool)
+            .await
+            .context("recording a sign-in attempt")?;
+        ids.push(id);
+    }
+    let mut wait = 0;
+    for ((bucket, limit), own_id) in buckets.iter().zip(&ids) {
+        let others: Vec<i64> = sqlx::query_scalar(
+            "SELECT at FROM sign_in_attempts WHERE bucket = $1 AND at > $2 AND id <> $3 ORDER BY at",
+        )
+        .bind(bucket)
+        .bind(now - limit.window)
+        .bind(own_id)
+        .fetch_all(pool)
+        .await
+        .context("counting sign-in attempts")?;
+        if others.len() >= limit.failures {
+            // This one may go once enough of the others have aged out.
+            let must_expire = others.len() + 1 - limit.failures;
+            let opens_at = others[must_expire - 1] + limit.window;
+            wait = wait.max((opens_at - now).max(1));
+        }
+    }
+    let attempt = Attempt { ids };
+    if wait > 0 {
+        attempt.forget(db).await?;
+        return Ok(Verdict::Wait(wait));
+    }
+    Ok(Verdict::Go(attempt))
+}
+
+impl Attempt {
+    /// The attempt failed: its rows stay and count against the buckets.
+    pub fn failed(self) {}
+
+    /// The attempt succeeded: it does not count, and neither do the earlier
+    /// failures in `clear` (the account's bucket, once its owner got in).
+    pub async fn succeeded(self, db: &Db, clear: &str) -> anyhow::Result<()> {
+        sqlx::query("DELETE FROM sign_in_attempts WHERE bucket = $1")
+            .bind(clear)
+            .execute(db.pool())
+            .await
+            .context("clearing sign-in failures")?;
+        self.forget(db).await
+    }
+
+    async fn forget(self, db: &Db) -> anyhow::Result<()> {
+        for id in &self.ids {
+            sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1")
+                .bind(id)
+                .execute(db.pool())
+                .await
+                .context("removing a sign-in attempt")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! `/me` ("my learning") and the progress pieces other pages show.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{load_my_learning, CourseProgress};
+use crate::ui::i18n::t;
+
+/// `/me`: courses in progress with bars, completed courses, where to continue.
+#[component]
+pub fn MePage() -> impl IntoView {
+    let tx = t();
+    let learning = Resource::new(|| (), |_| load_my_learning());
+    view! {
+        <Title text=tx.me_title/>
+        <h1>{tx.me_title}</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match learning.await {
+                    Ok(me) if me.in_progress.is_empty() && me.completed.is_empty() => view! {
+                        <p>{tx.me_nothing_yet}</p>
+                        <p><a class="button" href="/courses">{tx.home_all_courses}</a></p>
+                    }.into_any(),
+                    Ok(me) => view! {
+                        {me.continue_at.map(|(href, title)| view! { <ContinueLink href title/> })}
+                        {(!me.in_progress.is_empty()).then(|| view! {
+                            <h2>{tx.me_in_progress}</h2>
+                            <ul class="progress-list">
+                                {me.in_progress.into_iter().map(|p| view! { <ProgressItem progress=p/> }).collect_view()}
+                            </ul>
+                        })}
+                        {(!me.completed.is_empty()).then(|| view! {
+                            <h2>{tx.me_completed}</h2>
+                            <ul class="progress-list">
+                                {me.completed.into_iter().map(|p| view! { <ProgressItem progress=p/> }).collect_view()}
+                            </ul>
+                        })}
+                    }.into_any(),
+                    Err(_) => view! { <p class="error">{tx.load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// "Continue where you left off".
+#[component]
+pub fn ContinueLink(href: String, title: String) -> impl IntoView {
+    let tx = t();
+    view! {
+        <p class="continue">
+            <a class="button" href=href>
+                <span>{tx.continue_where}</span>
+                <small>{title}</small>
+            </a>
+        </p>
+    }
+}
+
+/// A course with its progress bar.
+#[component]
+pub fn ProgressItem(progress: CourseProgress) -> impl IntoView {
+    let tx = t();
+    let percent = progress.percent();
+    view! {
+        <li class="progress-item">
+            <a href=format!("/courses/{}", progress.slug)>{progress.title.clone()}</a>
+            <ProgressBar percent label=(tx.progress_label)(progress.read, progress.chapters, progress.passed, progress.quizzes)/>
+            {progress.next.map(|(href, title)| view! { <p class="meta"><a href=href>{tx.next_step}": "{title}</a></p> })}
+        </li>
+    }
+}
+
+/// A bar that is also readable as text (and by screen readers).
+#[component]
+pub fn ProgressBar(percent: usize, label: String) -> impl IntoView {
+    view! {
+        <div class="progress">
+            <progress max="100" value=percent.to_string() aria-label=label.clone()>{format!("{percent}%")}</progress>
+            <span class="meta">{label}</span>
+        </div>
+    }
+}

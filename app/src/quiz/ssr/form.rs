@@ -1,0 +1,164 @@
+//! Which questions an attempt has, in which order, and the form that shows them.
+//!
+//! The order comes from a seed derived on the server from the learner, the
+//! quiz, its version and the attempt number: reloading the page shows the
+//! same order, the next attempt a new one, and grading sees exactly what was
+//! shown. A final test draws its questions from the pool the same way.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use sha2::{Digest, Sha256};
+
+use super::store;
+use crate::{
+    accounts::ssr::{current_identity, session, SessionConfig},
+    content::ssr::{catalog::Course, current_catalog, markdown::render_fragment},
+    quiz::{
+        model::{Choice, Question, QuestionKind, Quiz},
+        quiz_href, result_href, AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData, FINAL_TEST,
+    },
+    server::db::Db,
+};
+
+/// A quiz found in the catalog, with what identifies its version.
+pub struct FoundQuiz {
+    pub course: Arc<Course>,
+    pub key: String,
+    pub title: String,
+    pub version: String,
+}
+
+impl FoundQuiz {
+    pub fn quiz(&self) -> &Quiz {
+        if self.key == FINAL_TEST {
+            self.course.final_quiz.as_ref().expect("checked in find")
+        } else {
+            self.course
+                .chapters
+                .iter()
+                .find(|c| c.id == self.key)
+                .and_then(|c| c.quiz.as_ref())
+                .expect("checked in find")
+        }
+    }
+}
+
+/// The quiz of chapter `key` (or the course's final test) if it exists.
+pub fn find(course: &Arc<Course>, key: &str) -> Option<FoundQuiz> {
+    let (title, version) = if key == FINAL_TEST {
+        course.final_quiz.as_ref()?;
+        (course.title.clone(), course.final_version.clone())
+    } else {
+        let chapter = course.chapters.iter().find(|c| c.id == key)?;
+        chapter.quiz.as_ref()?;
+        (chapter.title.clone(), chapter.version.clone())
+    };
+    Some(FoundQuiz { course: course.clone(), key: key.to_string(), title, version })
+}
+
+/// One question of an attempt: its options in display order, each with the
+/// opaque id the form uses for it (so the authored order, which often puts
+/// the right answer first, never shows in the page).
+pub type AttemptQuestion<'q> = (&'q Question, Vec<(String, &'q Choice)>);
+
+/// The questions of one attempt, each with its options in display order.
+pub fn attempt_questions<'q>(found: &'q FoundQuiz, learner_id: &str, attempt_no: i64) -> Vec<AttemptQuestion<'q>> {
+    let quiz = found.quiz();
+    let digest = Sha256::digest(
+        format!("{learner_id}\n{}\n{}\n{}\n{attempt_no}", found.course.slug, found.key, found.version).as_bytes(),
+    );
+    let seed = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut questions: Vec<&Question> = quiz.questions.iter().collect();
+    if let Some(draw) = quiz.settings.draw {
+        questions.shuffle(&mut rng);
+        questions.truncate(draw as usize);
+    }
+    questions
+        .into_iter()
+        .map(|q| {
+            let mut choices: Vec<&Choice> = q.options.iter().collect();
+            // True/false keeps its natural order.
+            if quiz.settings.shuffle && q.kind != QuestionKind::TrueFalse {
+                choices.shuffle(&mut rng);
+            }
+            let choices = choices
+                .into_iter()
+                .map(|c| {
+                    let id = Sha256::digest(format!("{seed}\n{}\n{}", q.id, c.id).as_bytes());
+                    (id[..5].iter().map(|b| format!("{b:02x}")).collect(), c)
+                })
+                .collect();
+            (q, choices)
+        })
+        .collect()
+}
+
+pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
+    match kind {
+        QuestionKind::Single | QuestionKind::TrueFalse => AnswerKind::One,
+        QuestionKind::Multiple => AnswerKind::Many,
+        QuestionKind::Text => AnswerKind::Text,
+    }
+}
+
+/// Request-scoped server pieces every quiz server function needs.
+pub fn context() -> Result<(Db, SessionConfig), ServerFnError> {
+    let db = use_context::<Db>().ok_or_else(|| ServerFnError::new("database missing from context"))?;
+    let sessions = use_context::<SessionConfig>().unwrap_or_default();
+    Ok((db, sessions))
+}
+
+/// The quiz page for the learner's next attempt.
+pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, ServerFnError> {
+    let catalog = current_catalog()?;
+    let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
+        return Ok(None);
+    };
+    let (db, sessions) = context()?;
+    let identity = current_identity();
+    let (learner_id, cookie) = session::ensure_learner(&db, &sessions, &identity)
+        .await
+        .map_err(|e| ServerFnError::new(format!("{e:#}")))?;
+    if let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>()) {
+        response.append_header(http::header::SET_COOKIE, cookie);
+    }
+    let used = store::attempts_used(&db, &learner_id, course, key)
+        .await
+        .map_err(|e| ServerFnError::new(format!("{e:#}")))?;
+    let settings = &found.quiz().settings;
+    if settings.max_attempts > 0 && used >= i64::from(settings.max_attempts) {
+        return Ok(Some(QuizPageData::NoAttemptsLeft {
+            title: found.title.clone(),
+            course_slug: course.to_string(),
+            result_href: result_href(course, key, used),
+        }));
+    }
+    let attempt_no = used + 1;
+    let questions = attempt_questions(&found, &learner_id, attempt_no)
+        .into_iter()
+        .map(|(q, choices)| QuestionForm {
+            id: q.id.clone(),
+            kind: answer_kind(q.kind),
+            prompt_html: render_fragment(&q.prompt_md),
+            choices: choices
+                .into_iter()
+                .map(|(id, c)| ChoiceForm { id, text_html: render_fragment(&c.text_md) })
+                .collect(),
+        })
+        .collect();
+    Ok(Some(QuizPageData::Form(QuizForm {
+        course_slug: course.to_string(),
+        course_title: found.course.title.clone(),
+        quiz: key.to_string(),
+        title: found.title.clone(),
+        action: quiz_href(course, key),
+        attempt_no,
+        version: found.version.clone(),
+        pass_percent: settings.pass_percent,
+        attempts_left: (settings.max_attempts > 0).then(|| i64::from(settings.max_attempts) - used),
+        questions,
+    })))
+}

@@ -1,0 +1,103 @@
+//! The result of one of the current learner's attempts.
+
+use crate::{
+    accounts::ssr::current_identity,
+    content::ssr::{current_catalog, markdown::render_fragment},
+    quiz::{
+        model::QuestionKind, quiz_href, ssr::form, ssr::store, QuestionOutcome, QuizResult, FINAL_TEST,
+    },
+};
+use leptos::prelude::ServerFnError;
+use std::collections::HashMap;
+
+pub async fn load_result(course: &str, key: &str, attempt_no: i64) -> Result<Option<QuizResult>, ServerFnError> {
+    let catalog = current_catalog()?;
+    let Some(found) = catalog.course(course).and_then(|c| form::find(c, key)) else {
+        return Ok(None);
+    };
+    // Only the learner's own attempts: no learner, no result.
+    let Some(learner_id) = current_identity().learner_id else {
+        return Ok(None);
+    };
+    let (db, _) = form::context()?;
+    let err = |e: anyhow::Error| ServerFnError::new(format!("{e:#}"));
+    let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await.map_err(err)? else {
+        return Ok(None);
+    };
+    let answers: HashMap<String, Vec<String>> = serde_json::from_str(&attempt.answers).unwrap_or_default();
+    let correct_by_id: HashMap<String, bool> = graded.into_iter().map(|(id, c)| (id, c != 0)).collect();
+
+    // The attempt's order where the quiz is unchanged, then anything else it had.
+    let mut order: Vec<String> = form::attempt_questions(&found, &learner_id, attempt_no)
+        .into_iter()
+        .map(|(q, _)| q.id.clone())
+        .filter(|id| correct_by_id.contains_key(id))
+        .collect();
+    for id in correct_by_id.keys() {
+        if !order.contains(id) {
+            order.push(id.clone());
+        }
+    }
+    let quiz = found.quiz();
+    let questions = order
+        .iter()
+        .filter_map(|id| quiz.questions.iter().find(|q| &q.id == id))
+        .map(|q| {
+            let given_raw = answers.get(&q.id).cloned().unwrap_or_default();
+            let (given, expected_html, notes_html) = if q.kind == QuestionKind::Text {
+                (given_raw.clone(), q.accepted.first().map(|a| render_fragment(a)).into_iter().collect(), Vec::new())
+            } else {
+                let given = given_raw
+                    .iter()
+                    .filter_map(|id| q.options.iter().find(|c| &c.id == id))
+                    .map(|c| c.text_md.clone())
+                    .collect();
+                let expected = q.options.iter().filter(|c| c.correct).map(|c| render_fragment(&c.text_md)).collect();
+                let notes = given_raw
+                    .iter()
+                    .filter_map(|id| q.options.iter().find(|c| &c.id == id))
+                    .filter_map(|c| c.explanation_md.as_deref().map(render_fragment))
+                    .collect();
+                (given, expected, notes)
+            };
+            QuestionOutcome {
+                id: q.id.clone(),
+                prompt_html: render_fragment(&q.prompt_md),
+                correct: correct_by_id.get(&q.id).copied().unwrap_or(false),
+                answered: !given_raw.is_empty(),
+                given,
+                expected_html,
+                explanation_html: q.explanation_md.as_deref().map(render_fragment),
+                notes_html,
+            }
+        })
+        .collect();
+
+    let settings = &quiz.settings;
+    let used = store::attempts_used(&db, &learner_id, course, key).await.map_err(err)?;
+    let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
+    let course_ref = &found.course;
+    let continue_href = if key == FINAL_TEST {
+        format!("/courses/{course}")
+    } else {
+        let index = course_ref.chapters.iter().position(|c| c.id == key).unwrap_or(0);
+        match course_ref.chapters.get(index + 1) {
+            Some(next) => format!("/courses/{course}/{}", next.id),
+            None => format!("/courses/{course}"),
+        }
+    };
+    Ok(Some(QuizResult {
+        course_slug: course.to_string(),
+        course_title: course_ref.title.clone(),
+        title: found.title.clone(),
+        attempt_no,
+        correct: attempt.correct,
+        total: attempt.total,
+        percent: attempt.percent,
+        passed: attempt.passed != 0,
+        pass_percent: settings.pass_percent,
+        retry_href: can_retry.then(|| quiz_href(course, key)),
+        continue_href,
+        questions,
+    }))
+}

@@ -1,0 +1,123 @@
+//! Quiz attempts in the database.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+
+use crate::{accounts::ssr::session::now, quiz::grade::Grade, server::db::Db};
+
+/// How many attempts a learner has made at a quiz.
+pub async fn attempts_used(db: &Db, learner_id: &str, course: &str, quiz: &str) -> anyhow::Result<i64> {
+    let used: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(attempt_no) FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND quiz = $3",
+    )
+    .bind(learner_id)
+    .bind(course)
+    .bind(quiz)
+    .fetch_one(db.pool())
+    .await
+    .context("counting attempts")?;
+    Ok(used.unwrap_or(0))
+}
+
+/// Whether the attempt was stored now or had been stored before.
+pub enum Recorded {
+    New,
+    AlreadyThere,
+}
+
+/// What one submitted attempt stores.
+pub struct NewAttempt<'a> {
+    pub learner_id: &'a str,
+    pub course: &'a str,
+    pub quiz: &'a str,
+    pub version: &'a str,
+    pub attempt_no: i64,
+    pub answers: &'a HashMap<String, Vec<String>>,
+    pub grade: &'a Grade,
+    pub passed: bool,
+}
+
+/// Stores an attempt and its per-question rows in one transaction. The
+/// unique (learner, course, quiz, attempt_no) key makes a double submission
+/// (double click, retry, two tabs) store one attempt.
+pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorded> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut tx = db.pool().begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO quiz_attempts (id, learner_id, course, quiz, quiz_version, attempt_no, answers, correct, total, percent, passed, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+         ON CONFLICT (learner_id, course, quiz, attempt_no) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(attempt.learner_id)
+    .bind(attempt.course)
+    .bind(attempt.quiz)
+    .bind(attempt.version)
+    .bind(attempt.attempt_no)
+    .bind(serde_json::to_string(attempt.answers)?)
+    .bind(i64::from(attempt.grade.correct))
+    .bind(i64::from(attempt.grade.total))
+    .bind(i64::from(attempt.grade.percent))
+    .bind(i64::from(attempt.passed))
+    .bind(now())
+    .execute(&mut *tx)
+    .await
+    .context("storing attempt")?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(Recorded::AlreadyThere);
+    }
+    for result in &attempt.grade.per_question {
+        let chosen = attempt.answers.get(&result.question_id).cloned().unwrap_or_default();
+        sqlx::query("INSERT INTO quiz_answers (attempt_id, question_id, chosen, correct) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&result.question_id)
+            .bind(serde_json::to_string(&chosen)?)
+            .bind(i64::from(result.correct))
+            .execute(&mut *tx)
+            .await
+            .context("storing answers")?;
+    }
+    tx.commit().await?;
+    Ok(Recorded::New)
+}
+
+/// A stored attempt, as its result page needs it.
+#[derive(sqlx::FromRow)]
+pub struct StoredAttempt {
+    pub id: String,
+    pub answers: String,
+    pub correct: i64,
+    pub total: i64,
+    pub percent: i64,
+    pub passed: i64,
+}
+
+pub async fn load(
+    db: &Db,
+    learner_id: &str,
+    course: &str,
+    quiz: &str,
+    attempt_no: i64,
+) -> anyhow::Result<Option<(StoredAttempt, Vec<(String, i64)>)>> {
+    let attempt: Option<StoredAttempt> = sqlx::query_as(
+        "SELECT id, answers, correct, total, percent, passed FROM quiz_attempts \
+         WHERE learner_id = $1 AND course = $2 AND quiz = $3 AND attempt_no = $4",
+    )
+    .bind(learner_id)
+    .bind(course)
+    .bind(quiz)
+    .bind(attempt_no)
+    .fetch_optional(db.pool())
+    .await
+    .context("reading attempt")?;
+    let Some(attempt) = attempt else { return Ok(None) };
+    let questions: Vec<(String, i64)> =
+        sqlx::query_as("SELECT question_id, correct FROM quiz_answers WHERE attempt_id = $1")
+            .bind(&attempt.id)
+            .fetch_all(db.pool())
+            .await
+            .context("reading answers")?;
+    Ok(Some((attempt, questions)))
+}
