@@ -157,7 +157,7 @@ macro_rules! with_db {
                     .expect("open the SQLite file");
                 $body
             }
-            TestDatabase::Postgres { .. } => {
+            TestDatabase::Postgres { .. } | TestDatabase::Shared { .. } => {
                 let mut $conn = PgConnection::connect(&$app.database.url())
                     .await
                     .expect("connect to PostgreSQL");

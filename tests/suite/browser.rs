@@ -125,9 +125,21 @@ async fn handbook_pages_read_on_a_phone_without_javascript() {
 
 /// Nothing on the page is wider than the phone's 360 px screen.
 async fn assert_fits_the_screen(browser: &Browser, path: &str) {
-    let (_, _, width, _) = browser.client.find(Locator::Css("main")).await.unwrap().rectangle().await.unwrap();
+    let (_, _, width, _) = browser
+        .client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .rectangle()
+        .await
+        .unwrap();
     assert!(width <= 360.0, "{path}: main is {width} px wide");
-    for table in browser.client.find_all(Locator::Css("main table")).await.unwrap() {
+    for table in browser
+        .client
+        .find_all(Locator::Css("main table"))
+        .await
+        .unwrap()
+    {
         let (x, _, w, _) = table.rectangle().await.unwrap();
         assert!(x + w <= 361.0, "{path}: a table sticks out ({x} + {w})");
     }

@@ -117,6 +117,7 @@ fn links(html: &str, prefix: &str, depth: usize) -> Vec<String> {
         let href = href.split('#').next().unwrap_or_default();
         if href.starts_with(prefix)
             && href.trim_matches('/').split('/').count() == depth
+            && !href.ends_with("/test")
             && !href.contains('?')
             && !found.iter().any(|f| f == href)
         {
@@ -356,4 +357,27 @@ async fn edits_appear_live_and_a_broken_edit_keeps_the_last_good_version() {
     })
     .await;
     assert!(added, "new chapter published");
+}
+
+/// A broken edit keeps the site up; trainers and admins see what is wrong
+/// at /content/status, learners and visitors do not.
+#[tokio::test]
+async fn trainers_see_content_errors_and_visitors_do_not() {
+    let dir = content_fixture(&[
+        ("c/course.toml", &course_toml("Khóa C", "all", &["01-a.md"])),
+        ("c/01-a.md", &chapter("bai-a", "Bài một", "![](thieu.png)")),
+    ]);
+    let app = spawn_with_content(dir.path()).await;
+
+    assert_eq!(app.get("/content/status").await.status(), 403);
+    hocvu_tests::sign_in_as(&app, "hoc-vien", "learner").await;
+    assert_eq!(app.get("/content/status").await.status(), 403);
+
+    hocvu_tests::sign_in_as(&app, "giang-vien", "trainer").await;
+    let html = app.page("/content/status").await;
+    assert!(
+        html.contains("01-a.md:8:1: error: file not found"),
+        "{html}"
+    );
+    assert!(html.contains("alt text"), "warnings too");
 }

@@ -6,6 +6,7 @@ mod browser;
 mod content;
 mod health;
 mod pages;
+mod progress;
 mod quiz;
 mod sanitize;
 mod search;

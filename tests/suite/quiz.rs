@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, AppOptions, Backend, TestApp};
+use hocvu_tests::{
+    chapter, content_fixture, course_toml, on_both_databases, AppOptions, Backend, TestApp,
+};
 use sqlx::{Connection, Executor, Row};
 
 /// Unique strings that may appear only after an attempt is submitted.
@@ -30,7 +32,10 @@ fn quiz_content(max_attempts: u32) -> tempfile::TempDir {
 ## Câu bốn {{#bon}}\n\n- [x] A4\n- [ ] B4\n\n> {SECRET_FINAL_EXPLANATION}\n"
     );
     content_fixture(&[
-        ("k/course.toml", &course_toml("Khóa kiểm tra", "all", &["01-a.md", "02-b.md"])),
+        (
+            "k/course.toml",
+            &course_toml("Khóa kiểm tra", "all", &["01-a.md", "02-b.md"]),
+        ),
         ("k/01-a.md", &chapter("bai-a", "Bài A", "Nội dung bài A.")),
         ("k/01-a.quiz.md", &quiz),
         ("k/02-b.md", &chapter("bai-b", "Bài B", "Nội dung bài B.")),
@@ -42,7 +47,10 @@ async fn quiz_app(backend: Backend, max_attempts: u32) -> Option<(TestApp, tempf
     let dir = quiz_content(max_attempts);
     let app = TestApp::spawn_with(
         backend,
-        AppOptions { content: Some(dir.path().to_path_buf()), ..AppOptions::default() },
+        AppOptions {
+            content: Some(dir.path().to_path_buf()),
+            ..AppOptions::default()
+        },
     )
     .await?;
     Some((app, dir))
@@ -62,7 +70,10 @@ fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
     for name in ["attempt", "version"] {
         let marker = format!(r#"name="{name}" value=""#);
         if let Some(rest) = html.split(&marker).nth(1) {
-            hidden.insert(name.to_string(), rest[..rest.find('"').unwrap()].to_string());
+            hidden.insert(
+                name.to_string(),
+                rest[..rest.find('"').unwrap()].to_string(),
+            );
         }
     }
     let mut questions = Vec::new();
@@ -71,10 +82,16 @@ fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
         if !part[..part.find('>').unwrap()].contains("question") {
             continue;
         }
-        let id = part.split(r#"id="q-"#).nth(1).map(|s| s[..s.find('"').unwrap()].to_string()).unwrap();
+        let id = part
+            .split(r#"id="q-"#)
+            .nth(1)
+            .map(|s| s[..s.find('"').unwrap()].to_string())
+            .unwrap();
         let mut inputs = Vec::new();
         for label in part.split("<label").skip(1) {
-            let Some(input) = label.split("<input ").nth(1) else { continue };
+            let Some(input) = label.split("<input ").nth(1) else {
+                continue;
+            };
             let attr = |name: &str| {
                 input
                     .split(&format!("{name}=\""))
@@ -82,7 +99,11 @@ fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
                     .map(|s| s[..s.find('"').unwrap()].to_string())
                     .unwrap_or_default()
             };
-            let text = label.split("<span>").nth(1).map(strip_tags).unwrap_or_default();
+            let text = label
+                .split("<span>")
+                .nth(1)
+                .map(strip_tags)
+                .unwrap_or_default();
             inputs.push((attr("type"), attr("value"), text));
         }
         if inputs.is_empty() {
@@ -116,7 +137,8 @@ fn answers(
     pick: &[&str],
     typed: &str,
 ) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = hidden.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut fields: Vec<(String, String)> =
+        hidden.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     for q in questions {
         for (kind, value, label) in &q.inputs {
             if kind == "text" {
@@ -129,7 +151,12 @@ fn answers(
     fields
 }
 
-const ALL_RIGHT: &[&str] = &["Không bao giờ", "Bật xác thực hai lớp", "Dùng mật khẩu khác nhau", "Sai"];
+const ALL_RIGHT: &[&str] = &[
+    "Không bao giờ",
+    "Bật xác thực hai lớp",
+    "Dùng mật khẩu khác nhau",
+    "Sai",
+];
 
 async fn submit(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest::Response {
     app.client
@@ -147,7 +174,14 @@ const QUIZ: &str = "/courses/k/bai-a/quiz";
 async fn nothing_sent_before_submission_reveals_an_answer(app: TestApp) {
     // Everything a learner's browser receives on the way to submitting.
     let mut seen = String::new();
-    for path in ["/courses/k", "/courses/k/bai-a", QUIZ, QUIZ, "/courses/k/test", "/search?q=mat+khau"] {
+    for path in [
+        "/courses/k",
+        "/courses/k/bai-a",
+        QUIZ,
+        QUIZ,
+        "/courses/k/test",
+        "/search?q=mat+khau",
+    ] {
         let response = app.get(path).await;
         seen.push_str(&format!("{:?}", response.headers()));
         seen.push_str(&response.text().await.unwrap());
@@ -155,10 +189,21 @@ async fn nothing_sent_before_submission_reveals_an_answer(app: TestApp) {
     let home = app.page("/").await;
     for asset in home.split("href=\"/pkg/").skip(1) {
         let url = format!("/pkg/{}", &asset[..asset.find('"').unwrap()]);
-        seen.push_str(&String::from_utf8_lossy(&app.get(&url).await.bytes().await.unwrap()));
+        seen.push_str(&String::from_utf8_lossy(
+            &app.get(&url).await.bytes().await.unwrap(),
+        ));
     }
-    for secret in [SECRET_EXPLANATION, SECRET_OPTION_NOTE, SECRET_TEXT_ANSWER, SECRET_FINAL_EXPLANATION, "Cả hai việc đầu"] {
-        assert!(!seen.contains(secret), "`{secret}` leaked before submission");
+    for secret in [
+        SECRET_EXPLANATION,
+        SECRET_OPTION_NOTE,
+        SECRET_TEXT_ANSWER,
+        SECRET_FINAL_EXPLANATION,
+        "Cả hai việc đầu",
+    ] {
+        assert!(
+            !seen.contains(secret),
+            "`{secret}` leaked before submission"
+        );
     }
     // Option values are opaque per attempt: never the authored ids a, b, c.
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
@@ -172,13 +217,26 @@ async fn nothing_sent_before_submission_reveals_an_answer(app: TestApp) {
     assert!(!hidden.contains_key("correct") && !hidden.contains_key("score"));
 
     // After submitting, the explanations are there: the markers were real.
-    let response = submit(&app, QUIZ, &answers(&hidden, &questions, &["Có, khi cần xác minh", "Đúng"], "sai")).await;
+    let response = submit(
+        &app,
+        QUIZ,
+        &answers(
+            &hidden,
+            &questions,
+            &["Có, khi cần xác minh", "Đúng"],
+            "sai",
+        ),
+    )
+    .await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(!location.contains(SECRET_TEXT_ANSWER));
     let result = app.page(&location).await;
     assert!(result.contains(SECRET_EXPLANATION) && result.contains(SECRET_OPTION_NOTE));
-    assert!(result.contains(SECRET_TEXT_ANSWER), "the expected text answer is shown after submission");
+    assert!(
+        result.contains(SECRET_TEXT_ANSWER),
+        "the expected text answer is shown after submission"
+    );
 }
 
 async fn every_question_type_is_graded_on_the_server(app: TestApp) {
@@ -192,19 +250,31 @@ async fn every_question_type_is_graded_on_the_server(app: TestApp) {
     fields.push(("passed".into(), "0".into()));
     let response = submit(&app, QUIZ, &fields).await;
     assert_eq!(response.status(), 303);
-    let result = app.page(response.headers()["location"].to_str().unwrap()).await;
-    assert!(result.contains("4/4") && result.contains("100%"), "{result}");
+    let result = app
+        .page(response.headers()["location"].to_str().unwrap())
+        .await;
+    assert!(
+        result.contains("4/4") && result.contains("100%"),
+        "{result}"
+    );
     assert!(score_class(&result).contains("passed"));
 
     // Second attempt: multiple choice with only one of two right options is
     // wrong (no partial credit); an unknown option id is wrong, not an error.
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
     assert_eq!(hidden["attempt"], "2");
-    let mut fields = answers(&hidden, &questions, &["Bật xác thực hai lớp", "Sai"], "mật khẩu mạnh 8d1e");
+    let mut fields = answers(
+        &hidden,
+        &questions,
+        &["Bật xác thực hai lớp", "Sai"],
+        "mật khẩu mạnh 8d1e",
+    );
     fields.push(("a_otp".into(), "khong-co-lua-chon-nay".into()));
     let response = submit(&app, QUIZ, &fields).await;
     assert_eq!(response.status(), 303);
-    let result = app.page(response.headers()["location"].to_str().unwrap()).await;
+    let result = app
+        .page(response.headers()["location"].to_str().unwrap())
+        .await;
     assert!(result.contains("2/4") && result.contains("50%"), "{result}");
     assert!(score_class(&result).contains("failed"), "75% needed");
 }
@@ -223,7 +293,11 @@ async fn a_double_submission_stores_one_attempt(app: TestApp) {
 
     assert_eq!(a.status(), 303);
     assert_eq!(b.status(), 303);
-    assert_eq!(a.headers()["location"], b.headers()["location"], "both show the one result");
+    assert_eq!(
+        a.headers()["location"],
+        b.headers()["location"],
+        "both show the one result"
+    );
     let third = submit(&app, QUIZ, &fields).await;
     assert_eq!(third.headers()["location"], a.headers()["location"]);
     assert_eq!(count_attempts(&app).await, 1);
@@ -235,10 +309,16 @@ async fn count_attempts(app: &TestApp) -> i64 {
     let url = app.database.url();
     if url.starts_with("sqlite:") {
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts").await.unwrap().get::<i64, _>(0)
+        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts")
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
     } else {
         let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts").await.unwrap().get::<i64, _>(0)
+        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts")
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
     }
 }
 
@@ -246,17 +326,37 @@ async fn shuffle_is_fixed_per_attempt_and_new_for_the_next(app: TestApp) {
     let first = parse_form(&app.page(QUIZ).await).1;
     let reload = parse_form(&app.page(QUIZ).await).1;
     let values = |qs: &[FormQuestion]| -> Vec<Vec<String>> {
-        qs.iter().map(|q| q.inputs.iter().map(|i| i.1.clone()).collect()).collect()
+        qs.iter()
+            .map(|q| q.inputs.iter().map(|i| i.1.clone()).collect())
+            .collect()
     };
-    assert_eq!(values(&first), values(&reload), "reloading keeps the order and ids");
+    assert_eq!(
+        values(&first),
+        values(&reload),
+        "reloading keeps the order and ids"
+    );
 
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
     submit(&app, QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x")).await;
     let next = parse_form(&app.page(QUIZ).await).1;
-    assert_ne!(values(&first), values(&next), "a new attempt gets new option ids");
+    assert_ne!(
+        values(&first),
+        values(&next),
+        "a new attempt gets new option ids"
+    );
     // Another learner (another device) gets their own.
-    let other = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let html = other.get(app.url(QUIZ)).send().await.unwrap().text().await.unwrap();
+    let other = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let html = other
+        .get(app.url(QUIZ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_ne!(values(&parse_form(&html).1), values(&first));
 }
 
@@ -272,9 +372,18 @@ async fn an_unanswered_question_returns_to_the_form_with_answers_kept(app: TestA
     assert!(back.starts_with(QUIZ), "{back}");
     let html = app.page(&back).await;
     assert!(html.contains(r#"role="alert""#), "the error is announced");
-    let chosen = questions[0].inputs.iter().find(|i| i.2 == "Không bao giờ").unwrap().1.clone();
+    let chosen = questions[0]
+        .inputs
+        .iter()
+        .find(|i| i.2 == "Không bao giờ")
+        .unwrap()
+        .1
+        .clone();
     let input = html.split(&format!(r#"value="{chosen}""#)).nth(1).unwrap();
-    assert!(input[..input.find('>').unwrap()].contains("checked"), "the first answer is still chosen");
+    assert!(
+        input[..input.find('>').unwrap()].contains("checked"),
+        "the first answer is still chosen"
+    );
     assert_eq!(count_attempts(&app).await, 0, "nothing stored");
 }
 
@@ -284,7 +393,10 @@ async fn attempt_limits_are_enforced_on_the_server(app: TestApp) {
     assert_eq!(submit(&app, QUIZ, &fields).await.status(), 303);
 
     let page = app.page(QUIZ).await;
-    assert!(!page.contains("name=\"attempt\""), "no form once the limit is reached");
+    assert!(
+        !page.contains("name=\"attempt\""),
+        "no form once the limit is reached"
+    );
     let mut next = fields.clone();
     for (k, v) in next.iter_mut() {
         if k == "attempt" {
@@ -306,9 +418,14 @@ async fn malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing(app
         let status = submit(&app, QUIZ, &fields).await.status();
         assert_eq!(status, 400, "{fields:?}");
     }
-    let huge = vec![("attempt".to_string(), "1".to_string()), ("a_otp".to_string(), "x".repeat(600 * 1024))];
+    let huge = vec![
+        ("attempt".to_string(), "1".to_string()),
+        ("a_otp".to_string(), "x".repeat(600 * 1024)),
+    ];
     assert_eq!(submit(&app, QUIZ, &huge).await.status(), 413);
-    let many: Vec<(String, String)> = (0..2000).map(|i| (format!("a_q{i}"), "x".to_string())).collect();
+    let many: Vec<(String, String)> = (0..2000)
+        .map(|i| (format!("a_q{i}"), "x".to_string()))
+        .collect();
     assert!(submit(&app, QUIZ, &many).await.status().is_client_error());
     let not_a_form = app
         .client
@@ -343,7 +460,9 @@ async fn the_final_test_draws_its_questions_from_the_pool(app: TestApp) {
     let fields = answers(&hidden, &questions, &["A1", "A2", "A3", "A4"], "");
     let response = submit(&app, "/courses/k/test", &fields).await;
     assert_eq!(response.status(), 303);
-    let result = app.page(response.headers()["location"].to_str().unwrap()).await;
+    let result = app
+        .page(response.headers()["location"].to_str().unwrap())
+        .await;
     assert!(result.contains("2/2"), "graded against the drawn questions");
 }
 
@@ -352,62 +471,67 @@ async fn a_quiz_changed_since_the_page_was_shown_asks_to_start_again(app: TestAp
     hidden.insert("version".into(), "phien-ban-cu".into());
     let response = submit(&app, QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x")).await;
     assert_eq!(response.status(), 303);
-    assert!(response.headers()["location"].to_str().unwrap().contains("updated=1"));
+    assert!(response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("updated=1"));
     assert_eq!(count_attempts(&app).await, 0);
 }
 
-macro_rules! quiz_tests {
-    ($($name:ident: $max:expr),* $(,)?) => {
-        mod fixture_on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (app, _dir) = super::quiz_app(hocvu_tests::Backend::Sqlite, $max).await.unwrap();
-                    super::$name(app).await;
-                }
-            )*
-        }
-        mod fixture_on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    if let Some((app, _dir)) = super::quiz_app(hocvu_tests::Backend::Postgres, $max).await {
-                        super::$name(app).await;
-                    }
-                }
-            )*
-        }
-    };
+async fn unlimited_quiz(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
+    quiz_app(backend, 0).await
 }
 
-quiz_tests!(
-    nothing_sent_before_submission_reveals_an_answer: 0,
-    every_question_type_is_graded_on_the_server: 0,
-    a_double_submission_stores_one_attempt: 0,
-    shuffle_is_fixed_per_attempt_and_new_for_the_next: 0,
-    an_unanswered_question_returns_to_the_form_with_answers_kept: 0,
-    attempt_limits_are_enforced_on_the_server: 1,
-    malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing: 0,
-    a_result_is_visible_only_to_its_learner: 0,
-    the_final_test_draws_its_questions_from_the_pool: 0,
-    a_quiz_changed_since_the_page_was_shown_asks_to_start_again: 0,
+async fn one_attempt_quiz(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
+    quiz_app(backend, 1).await
+}
+
+on_both_databases!(
+    fixture with unlimited_quiz:
+    nothing_sent_before_submission_reveals_an_answer,
+    every_question_type_is_graded_on_the_server,
+    a_double_submission_stores_one_attempt,
+    shuffle_is_fixed_per_attempt_and_new_for_the_next,
+    an_unanswered_question_returns_to_the_form_with_answers_kept,
+    malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing,
+    a_result_is_visible_only_to_its_learner,
+    the_final_test_draws_its_questions_from_the_pool,
+    a_quiz_changed_since_the_page_was_shown_asks_to_start_again,
+    trainers_see_per_question_statistics_and_nobody_else_does,
+);
+
+on_both_databases!(
+    limited with one_attempt_quiz:
+    attempt_limits_are_enforced_on_the_server,
 );
 
 async fn every_bundled_quiz_renders_a_form(app: TestApp) {
     let catalog = app.page("/courses").await;
     let mut quizzes = 0;
-    for course in catalog.split("href=\"/courses/").skip(1).map(|s| s[..s.find('"').unwrap()].to_string()) {
+    for course in catalog
+        .split("href=\"/courses/")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_string())
+    {
         if course.contains('?') || course.contains('/') {
             continue;
         }
         let page = app.page(&format!("/courses/{course}")).await;
-        for chapter in page.split(&format!("href=\"/courses/{course}/")).skip(1).map(|s| s[..s.find('"').unwrap()].to_string()) {
+        for chapter in page
+            .split(&format!("href=\"/courses/{course}/"))
+            .skip(1)
+            .map(|s| s[..s.find('"').unwrap()].to_string())
+        {
             if chapter.contains('/') || chapter == "test" {
                 continue;
             }
             let html = app.page(&format!("/courses/{course}/{chapter}/quiz")).await;
             let (hidden, questions) = parse_form(&html);
-            assert_eq!(hidden.get("attempt").map(String::as_str), Some("1"), "{course}/{chapter}");
+            assert_eq!(
+                hidden.get("attempt").map(String::as_str),
+                Some("1"),
+                "{course}/{chapter}"
+            );
             assert!(!questions.is_empty());
             quizzes += 1;
         }
@@ -432,7 +556,10 @@ mod in_a_browser {
                 label.click().await.unwrap();
             }
         }
-        let text = client.find(Locator::Css(".quiz input[type=text]")).await.unwrap();
+        let text = client
+            .find(Locator::Css(".quiz input[type=text]"))
+            .await
+            .unwrap();
         text.send_keys("mat khau manh 8d1e").await.unwrap();
     }
 
@@ -445,18 +572,36 @@ mod in_a_browser {
         let (app, _dir) = quiz_app(Backend::Sqlite, 0).await.unwrap();
         let browser = Browser::phone(false).await;
         browser.goto(&app.url(QUIZ)).await;
-        let questions = browser.client.find_all(Locator::Css("fieldset.question")).await.unwrap();
+        let questions = browser
+            .client
+            .find_all(Locator::Css("fieldset.question"))
+            .await
+            .unwrap();
         assert_eq!(questions.len(), 4);
-        for label in browser.client.find_all(Locator::Css("label.choice")).await.unwrap() {
+        for label in browser
+            .client
+            .find_all(Locator::Css("label.choice"))
+            .await
+            .unwrap()
+        {
             assert!(label.is_displayed().await.unwrap());
         }
-        let submit = browser.client.find(Locator::Css(".quiz button[type=submit]")).await.unwrap();
+        let submit = browser
+            .client
+            .find(Locator::Css(".quiz button[type=submit]"))
+            .await
+            .unwrap();
         assert!(submit.is_displayed().await.unwrap());
-        browser.screenshot(&artefact_dir().join("quiz-360-nojs.png")).await;
+        browser
+            .screenshot(&artefact_dir().join("quiz-360-nojs.png"))
+            .await;
 
         // Same learner (cookie) answers through the plain form POST.
         let cookies = browser.client.get_all_cookies().await.unwrap();
-        let session = cookies.iter().find(|c| c.name() == "hocvu_session").expect("the quiz page starts a session");
+        let session = cookies
+            .iter()
+            .find(|c| c.name() == "hocvu_session")
+            .expect("the quiz page starts a session");
         let html = app
             .client
             .get(app.url(QUIZ))
@@ -473,7 +618,12 @@ mod in_a_browser {
             .post(app.url(QUIZ))
             .header("Origin", app.origin())
             .header("Cookie", format!("hocvu_session={}", session.value()))
-            .form(&super::answers(&hidden, &form, ALL_RIGHT, "mat khau manh 8d1e"))
+            .form(&super::answers(
+                &hidden,
+                &form,
+                ALL_RIGHT,
+                "mat khau manh 8d1e",
+            ))
             .send()
             .await
             .unwrap();
@@ -483,9 +633,18 @@ mod in_a_browser {
         let score = browser.client.find(Locator::Css(".score")).await.unwrap();
         assert!(score.is_displayed().await.unwrap());
         assert!(score.text().await.unwrap().contains("4/4"));
-        let island = browser.client.find(Locator::Css(".text-size")).await.unwrap();
-        assert!(!island.is_displayed().await.unwrap(), "no script ran on this page");
-        browser.screenshot(&artefact_dir().join("quiz-result-360-nojs.png")).await;
+        let island = browser
+            .client
+            .find(Locator::Css(".text-size"))
+            .await
+            .unwrap();
+        assert!(
+            !island.is_displayed().await.unwrap(),
+            "no script ran on this page"
+        );
+        browser
+            .screenshot(&artefact_dir().join("quiz-result-360-nojs.png"))
+            .await;
         browser.close().await;
     }
 
@@ -501,18 +660,100 @@ mod in_a_browser {
             .for_element(Locator::Css(".text-size:not([hidden])"))
             .await
             .expect("islands hydrate");
-        browser.client.execute("window.__sameDocument = 'yes'", vec![]).await.unwrap();
+        browser
+            .client
+            .execute("window.__sameDocument = 'yes'", vec![])
+            .await
+            .unwrap();
 
         answer_everything_right(&browser.client).await;
-        browser.client.find(Locator::Css(".quiz button[type=submit]")).await.unwrap().click().await.unwrap();
+        browser
+            .client
+            .find(Locator::Css(".quiz button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
 
-        let score = browser.client.wait().for_element(Locator::Css(".score")).await.unwrap();
+        let score = browser
+            .client
+            .wait()
+            .for_element(Locator::Css(".score"))
+            .await
+            .unwrap();
         assert!(score.text().await.unwrap().contains("4/4"));
-        let same = browser.client.execute("return window.__sameDocument || null", vec![]).await.unwrap();
+        let same = browser
+            .client
+            .execute("return window.__sameDocument || null", vec![])
+            .await
+            .unwrap();
         assert_eq!(same, "yes", "no full page load happened");
         let url = browser.client.current_url().await.unwrap();
-        assert!(url.path().ends_with("/quiz/result/1"), "the address shows the result: {url}");
-        browser.screenshot(&artefact_dir().join("quiz-result-360-js.png")).await;
+        assert!(
+            url.path().ends_with("/quiz/result/1"),
+            "the address shows the result: {url}"
+        );
+        browser
+            .screenshot(&artefact_dir().join("quiz-result-360-js.png"))
+            .await;
         browser.close().await;
     }
+}
+
+async fn trainers_see_per_question_statistics_and_nobody_else_does(app: TestApp) {
+    // Two learners answer: one all right, one choosing the same wrong option.
+    let (hidden, questions) = parse_form(&app.page(QUIZ).await);
+    submit(
+        &app,
+        QUIZ,
+        &answers(&hidden, &questions, ALL_RIGHT, "mật khẩu mạnh 8d1e"),
+    )
+    .await;
+    let other = TestApp::spawn_client(&app);
+    let html = other
+        .get(app.url(QUIZ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (hidden, questions) = parse_form(&html);
+    other
+        .post(app.url(QUIZ))
+        .header("Origin", app.origin())
+        .form(&answers(
+            &hidden,
+            &questions,
+            &["Chỉ vào cuối tuần", "Gửi mật khẩu cho người thân", "Đúng"],
+            "không biết",
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(app.get("/courses/k/stats").await.status(), 403, "anonymous");
+    hocvu_tests::sign_in_as(&app, "hoc-vien", "learner").await;
+    assert_eq!(app.get("/courses/k/stats").await.status(), 403, "a learner");
+
+    hocvu_tests::sign_in_as(&app, "giang-vien", "trainer").await;
+    let stats = app.page("/courses/k/stats").await;
+    assert!(stats.contains("2 lượt làm bài"), "two attempts counted");
+    let otp_row = stats
+        .split("<tr")
+        .find(|r| r.contains("hỏi mã OTP"))
+        .expect("a row per question");
+    assert!(
+        otp_row.contains(">2<") && otp_row.contains("50%"),
+        "2 answers, half right: {otp_row}"
+    );
+    assert!(
+        otp_row.contains("Chỉ vào cuối tuần (1)"),
+        "the most chosen wrong option: {otp_row}"
+    );
+    assert!(
+        otp_row.contains("confusing") || !otp_row.contains("0%"),
+        "{otp_row}"
+    );
 }

@@ -90,7 +90,8 @@ impl Browser {
     /// Opens `url` and waits until its `<main>` is there.
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("navigate");
-        self.wait_for_path(|p| url.ends_with(p) || url.contains(&format!("{p}?"))).await;
+        self.wait_for_path(|p| url.ends_with(p) || url.contains(&format!("{p}?")))
+            .await;
     }
 
     /// Waits (up to 15 s) until the current path satisfies `check` and the
@@ -122,4 +123,3 @@ impl Browser {
         let _ = self.client.close().await;
     }
 }
-

@@ -18,8 +18,34 @@ use tokio::{
 };
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+/// `on_both_databases!(module with spawn_fn: tests…)` starts each server with
+/// `spawn_fn(Backend) -> Option<(TestApp, keep_alive)>` instead (own content).
 #[macro_export]
 macro_rules! on_both_databases {
+    ($module:ident with $spawn:ident: $($name:ident),* $(,)?) => {
+        mod $module {
+            mod on_sqlite {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        let (app, _keep) = super::super::$spawn($crate::Backend::Sqlite).await
+                            .expect("SQLite is always available");
+                        super::super::$name(app).await;
+                    }
+                )*
+            }
+            mod on_postgres {
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        if let Some((app, _keep)) = super::super::$spawn($crate::Backend::Postgres).await {
+                            super::super::$name(app).await;
+                        }
+                    }
+                )*
+            }
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod on_sqlite {
             $(
@@ -80,14 +106,24 @@ fn hocvu_bin() -> PathBuf {
 
 /// A database made for one test.
 pub enum TestDatabase {
-    Sqlite { path: PathBuf },
-    Postgres { admin_url: String, name: String },
+    Sqlite {
+        path: PathBuf,
+    },
+    /// Another test server's database.
+    Shared {
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 impl TestDatabase {
     pub fn url(&self) -> String {
         match self {
             TestDatabase::Sqlite { path } => format!("sqlite:{}", path.display()),
+            TestDatabase::Shared { url } => url.clone(),
             TestDatabase::Postgres { admin_url, name } => {
                 let base = admin_url
                     .rsplit_once('/')
@@ -139,6 +175,8 @@ pub struct TestApp {
 #[derive(Default, Clone)]
 pub struct AppOptions {
     pub content: Option<PathBuf>,
+    /// Use this database instead of a fresh one (a second server on it).
+    pub database_url: Option<String>,
     pub env: Vec<(String, String)>,
 }
 
@@ -151,11 +189,12 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
-        let database = match backend {
-            Backend::Sqlite => TestDatabase::Sqlite {
+        let database = match (&options.database_url, backend) {
+            (Some(url), _) => TestDatabase::Shared { url: url.clone() },
+            (None, Backend::Sqlite) => TestDatabase::Sqlite {
                 path: dir.path().join("hocvu.db"),
             },
-            Backend::Postgres => match TestDatabase::postgres().await {
+            (None, Backend::Postgres) => match TestDatabase::postgres().await {
                 Ok(db) => db,
                 Err(reason) if std::env::var_os("CI").is_none() => {
                     eprintln!("skipped on PostgreSQL: {reason}");
@@ -224,6 +263,15 @@ impl TestApp {
         })
     }
 
+    /// Another browser-like client (own cookies): a second learner.
+    pub fn spawn_client(_app: &TestApp) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client")
+    }
+
     /// Absolute URL of a path on this server.
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
@@ -265,6 +313,20 @@ impl TestApp {
     /// Stops the server abruptly (SIGKILL) and waits for it to be gone.
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Runs one query on the app's database and returns the first column of
+    /// the first row as i64 (counts, mostly).
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        use sqlx::Row;
+        let url = self.database.url();
+        if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            conn.fetch_one(sql).await.unwrap().get::<i64, _>(0)
+        } else {
+            let mut conn = PgConnection::connect(&url).await.unwrap();
+            conn.fetch_one(sql).await.unwrap().get::<i64, _>(0)
+        }
     }
 }
 
@@ -339,4 +401,56 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// Creates a user with `role` through `hocvu user add` (password on stdin,
+/// as an admin would) and signs `app.client` in as them. Returns the session
+/// cookie (`name=value`) for use with another client or server.
+pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
+    use tokio::io::AsyncWriteExt;
+    const PASSWORD: &str = "mat-khau-rat-dai-2026";
+    let mut child = Command::new(hocvu_bin())
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--display-name",
+            username,
+            "--role",
+            role,
+        ])
+        .arg("--database-url")
+        .arg(app.database.url())
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hocvu user add");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let response = app
+        .post_form("/signin", &[("login", username), ("password", PASSWORD)])
+        .await;
+    assert_eq!(response.status(), 303, "sign-in as {username}");
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("hocvu_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_string()
 }

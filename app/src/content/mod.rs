@@ -6,6 +6,7 @@
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod status;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -93,7 +93,10 @@ pub fn CoursePage() -> impl IntoView {
         move || params.read().get("course").unwrap_or_default(),
         get_course,
     );
-    let marks = Resource::new(move || params.read().get("course").unwrap_or_default(), course_marks);
+    let marks = Resource::new(
+        move || params.read().get("course").unwrap_or_default(),
+        course_marks,
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -111,8 +114,13 @@ pub fn CoursePage() -> impl IntoView {
 #[component]
 fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> impl IntoView {
     let tx = t();
-    let CourseOutline { card, chapters, has_final_test } = outline;
-    let test_href = has_final_test.then(|| crate::quiz::quiz_href(&card.slug, crate::quiz::FINAL_TEST));
+    let CourseOutline {
+        card,
+        chapters,
+        has_final_test,
+    } = outline;
+    let test_href =
+        has_final_test.then(|| crate::quiz::quiz_href(&card.slug, crate::quiz::FINAL_TEST));
     let first = chapters
         .first()
         .map(|c| format!("/courses/{}/{}", card.slug, c.id));
@@ -184,7 +192,10 @@ pub fn ChapterPage() -> impl IntoView {
         },
         |(course, chapter)| get_chapter(course, chapter),
     );
-    let marks = Resource::new(move || params.read().get("course").unwrap_or_default(), course_marks);
+    let marks = Resource::new(
+        move || params.read().get("course").unwrap_or_default(),
+        course_marks,
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {

@@ -59,7 +59,11 @@ pub async fn done_by(db: &Db, learner_id: &str) -> anyhow::Result<Done> {
 /// One course's progress from what the learner has done.
 pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
     let key = |id: &str| (course.slug.clone(), id.to_string());
-    let read = course.chapters.iter().filter(|c| done.read.contains(&key(&c.id))).count();
+    let read = course
+        .chapters
+        .iter()
+        .filter(|c| done.read.contains(&key(&c.id)))
+        .count();
     let quizzes = course.chapters.iter().filter(|c| c.quiz.is_some()).count();
     let passed = course
         .chapters
@@ -69,8 +73,16 @@ pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
     let next = course
         .chapters
         .iter()
-        .find(|c| !done.read.contains(&key(&c.id)) || (c.quiz.is_some() && !done.passed.contains(&key(&c.id))))
-        .map(|c| (format!("/courses/{}/{}", course.slug, c.id), c.title.clone()));
+        .find(|c| {
+            !done.read.contains(&key(&c.id))
+                || (c.quiz.is_some() && !done.passed.contains(&key(&c.id)))
+        })
+        .map(|c| {
+            (
+                format!("/courses/{}/{}", course.slug, c.id),
+                c.title.clone(),
+            )
+        });
     CourseProgress {
         slug: course.slug.clone(),
         title: course.title.clone(),
@@ -100,7 +112,9 @@ pub async fn my_learning() -> Result<MyLearning, ServerFnError> {
     let done = done_by(&db()?, &learner_id).await.map_err(internal)?;
     let mut learning = MyLearning::default();
     for slug in &done.recent {
-        let Some(course) = catalog.course(slug) else { continue };
+        let Some(course) = catalog.course(slug) else {
+            continue;
+        };
         let progress = course_progress(course, &done);
         if progress.complete {
             learning.completed.push(progress);
@@ -119,14 +133,22 @@ pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, S
         return Ok(Vec::new());
     };
     let catalog = current_catalog()?;
-    let Some(course) = catalog.course(course) else { return Ok(Vec::new()) };
+    let Some(course) = catalog.course(course) else {
+        return Ok(Vec::new());
+    };
     let done = done_by(&db()?, &learner_id).await.map_err(internal)?;
     Ok(course
         .chapters
         .iter()
         .map(|c| {
             let key = (course.slug.clone(), c.id.clone());
-            (c.id.clone(), ChapterMarks { read: done.read.contains(&key), quiz_passed: done.passed.contains(&key) })
+            (
+                c.id.clone(),
+                ChapterMarks {
+                    read: done.read.contains(&key),
+                    quiz_passed: done.passed.contains(&key),
+                },
+            )
         })
         .collect())
 }
@@ -144,10 +166,18 @@ pub async fn mark_read(
     form: Result<Form<ReadForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(ReadForm { event })) = form else {
-        return (StatusCode::BAD_REQUEST, "The form could not be read. Please reload the page.").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The form could not be read. Please reload the page.",
+        )
+            .into_response();
     };
     if uuid::Uuid::parse_str(&event).is_err() {
-        return (StatusCode::BAD_REQUEST, "The form is missing its event id. Please reload the page.").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The form is missing its event id. Please reload the page.",
+        )
+            .into_response();
     }
     let catalog = state.content.catalog();
     let Some(found) = catalog.course(&course) else {
@@ -158,7 +188,8 @@ pub async fn mark_read(
     };
     let this = &found.chapters[index];
     let stored = async {
-        let (learner_id, cookie) = session::ensure_learner(&state.db, &state.sessions, &identity).await?;
+        let (learner_id, cookie) =
+            session::ensure_learner(&state.db, &state.sessions, &identity).await?;
         sqlx::query(
             "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
              VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -177,7 +208,10 @@ pub async fn mark_read(
         Ok(cookie) => cookie,
         Err(err) => {
             tracing::error!("marking read failed: {err:#}");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "Could not save your progress. Please try again.")
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Could not save your progress. Please try again.",
+            )
                 .into_response();
         }
     };

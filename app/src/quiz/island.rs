@@ -25,13 +25,17 @@ mod enhance {
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{
-        DomParser, Element, FormData, HtmlButtonElement, HtmlFormElement, RequestInit, Response, SupportedType,
-        UrlSearchParams,
+        DomParser, Element, FormData, HtmlButtonElement, HtmlFormElement, RequestInit, Response,
+        SupportedType, UrlSearchParams,
     };
 
     pub fn attach(root: &Element) {
-        let Ok(Some(form)) = root.query_selector("form") else { return };
-        let Ok(form) = form.dyn_into::<HtmlFormElement>() else { return };
+        let Ok(Some(form)) = root.query_selector("form") else {
+            return;
+        };
+        let Ok(form) = form.dyn_into::<HtmlFormElement>() else {
+            return;
+        };
         let handler_form = form.clone();
         let on_submit = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
             event.prevent_default();
@@ -65,22 +69,31 @@ mod enhance {
         init.set_method("POST");
         init.set_body(&body.into());
         let window = web_sys::window().ok_or(JsValue::NULL)?;
-        let response: Response = JsFuture::from(window.fetch_with_str_and_init(&form.action(), &init))
-            .await?
-            .dyn_into()?;
+        let response: Response =
+            JsFuture::from(window.fetch_with_str_and_init(&form.action(), &init))
+                .await?
+                .dyn_into()?;
         if !response.ok() {
             return Err(JsValue::NULL);
         }
         let url = response.url();
-        let html = JsFuture::from(response.text()?).await?.as_string().ok_or(JsValue::NULL)?;
+        let html = JsFuture::from(response.text()?)
+            .await?
+            .as_string()
+            .ok_or(JsValue::NULL)?;
         let fresh = DomParser::new()?.parse_from_string(&html, SupportedType::TextHtml)?;
         let document = window.document().ok_or(JsValue::NULL)?;
-        let (Some(new_main), Some(main)) = (fresh.query_selector("main")?, document.query_selector("main")?) else {
+        let (Some(new_main), Some(main)) = (
+            fresh.query_selector("main")?,
+            document.query_selector("main")?,
+        ) else {
             return Err(JsValue::NULL);
         };
         main.set_inner_html(&new_main.inner_html());
         document.set_title(&fresh.title());
-        let _ = window.history()?.push_state_with_url(&JsValue::NULL, "", Some(&url));
+        let _ = window
+            .history()?
+            .push_state_with_url(&JsValue::NULL, "", Some(&url));
         window.scroll_to_with_x_and_y(0.0, 0.0);
         Ok(())
     }

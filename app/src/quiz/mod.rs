@@ -13,9 +13,9 @@ pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod parse;
-pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+pub mod stats;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -73,7 +73,11 @@ pub struct QuizForm {
 pub enum QuizPageData {
     Form(QuizForm),
     /// The attempt limit is reached; `last` is the latest attempt number.
-    NoAttemptsLeft { title: String, course_slug: String, result_href: String },
+    NoAttemptsLeft {
+        title: String,
+        course_slug: String,
+        result_href: String,
+    },
 }
 
 /// One question after grading.
@@ -113,13 +117,20 @@ pub struct QuizResult {
 /// The quiz form for the current learner's next attempt. Creates a guest
 /// learner if needed, so the attempt's question order is fixed by the server.
 #[server]
-pub async fn load_quiz_form(course: String, quiz: String) -> Result<Option<QuizPageData>, ServerFnError> {
+pub async fn load_quiz_form(
+    course: String,
+    quiz: String,
+) -> Result<Option<QuizPageData>, ServerFnError> {
     ssr::form::quiz_page(&course, &quiz).await
 }
 
 /// A finished attempt of the current learner (nobody else's).
 #[server]
-pub async fn load_quiz_result(course: String, quiz: String, attempt_no: i64) -> Result<Option<QuizResult>, ServerFnError> {
+pub async fn load_quiz_result(
+    course: String,
+    quiz: String,
+    attempt_no: i64,
+) -> Result<Option<QuizResult>, ServerFnError> {
     ssr::result::load_result(&course, &quiz, attempt_no).await
 }
 

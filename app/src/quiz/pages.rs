@@ -5,7 +5,10 @@ use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{island::QuizSubmit, load_quiz_form, load_quiz_result, AnswerKind, QuestionForm, QuizForm, QuizPageData, QuizResult, FINAL_TEST};
+use super::{
+    island::QuizSubmit, load_quiz_form, load_quiz_result, AnswerKind, QuestionForm, QuizForm,
+    QuizPageData, QuizResult, FINAL_TEST,
+};
 use crate::ui::{i18n::t, not_found::NotFound};
 
 /// `/courses/<course>/<chapter>/quiz`
@@ -61,7 +64,10 @@ fn prefilled() -> (Vec<(String, String)>, Vec<String>, bool) {
         .get_all("a")
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|a| a.split_once(':').map(|(q, v)| (q.to_string(), v.to_string())))
+        .filter_map(|a| {
+            a.split_once(':')
+                .map(|(q, v)| (q.to_string(), v.to_string()))
+        })
         .collect();
     let missing = query
         .get("missing")
@@ -117,24 +123,41 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
 }
 
 #[component]
-fn QuestionFieldset(number: usize, question: QuestionForm, answers: Vec<(String, String)>, missing: bool) -> impl IntoView {
+fn QuestionFieldset(
+    number: usize,
+    question: QuestionForm,
+    answers: Vec<(String, String)>,
+    missing: bool,
+) -> impl IntoView {
     let tx = t();
     let name = format!("a_{}", question.id);
     let prompt_id = format!("p-{}", question.id);
     let error_id = format!("e-{}", question.id);
     let chosen = |value: &str| answers.iter().any(|(q, v)| *q == question.id && v == value);
-    let described = if missing { format!("{prompt_id} {error_id}") } else { prompt_id.clone() };
+    let described = if missing {
+        format!("{prompt_id} {error_id}")
+    } else {
+        prompt_id.clone()
+    };
     let body = match question.kind {
         AnswerKind::Text => {
             let input_id = format!("t-{}", question.id);
-            let value = answers.iter().find(|(q, _)| *q == question.id).map(|(_, v)| v.clone()).unwrap_or_default();
+            let value = answers
+                .iter()
+                .find(|(q, _)| *q == question.id)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default();
             Either::Left(view! {
                 <label for=input_id.clone() class="text-answer">{tx.quiz_your_answer}</label>
                 <input type="text" id=input_id name=name.clone() value=value maxlength="200" autocomplete="off" required/>
             })
         }
         kind => {
-            let input_type = if kind == AnswerKind::Many { "checkbox" } else { "radio" };
+            let input_type = if kind == AnswerKind::Many {
+                "checkbox"
+            } else {
+                "radio"
+            };
             let required = kind == AnswerKind::One;
             Either::Right(view! {
                 {(kind == AnswerKind::Many).then(|| view! { <p class="hint">{tx.quiz_select_all}</p> })}
@@ -173,7 +196,9 @@ pub fn QuizResultPage() -> impl IntoView {
             (
                 p.get("course").unwrap_or_default(),
                 p.get("chapter").unwrap_or_else(|| FINAL_TEST.to_string()),
-                p.get("attempt").and_then(|n| n.parse::<i64>().ok()).unwrap_or(0),
+                p.get("attempt")
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .unwrap_or(0),
             )
         },
         |(course, quiz, n)| load_quiz_result(course, quiz, n),
@@ -194,7 +219,11 @@ pub fn QuizResultPage() -> impl IntoView {
 #[component]
 fn ResultView(result: QuizResult) -> impl IntoView {
     let tx = t();
-    let verdict = if result.passed { tx.quiz_passed } else { tx.quiz_not_passed };
+    let verdict = if result.passed {
+        tx.quiz_passed
+    } else {
+        tx.quiz_not_passed
+    };
     view! {
         <Title text=format!("{} – {}", tx.quiz_result_title, result.title)/>
         <nav class="breadcrumb" aria-label=tx.breadcrumb_label>

@@ -30,7 +30,10 @@ pub struct QuizStats {
 /// Why a stats page may not be shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StatsPage {
-    Shown { course_title: String, quizzes: Vec<QuizStats> },
+    Shown {
+        course_title: String,
+        quizzes: Vec<QuizStats>,
+    },
     Forbidden,
     NotFound,
 }
@@ -44,7 +47,10 @@ pub async fn course_stats(course: String) -> Result<StatsPage, ServerFnError> {
 #[component]
 pub fn StatsPageView() -> impl IntoView {
     let params = use_params_map();
-    let stats = Resource::new(move || params.read().get("course").unwrap_or_default(), course_stats);
+    let stats = Resource::new(
+        move || params.read().get("course").unwrap_or_default(),
+        course_stats,
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -131,14 +137,19 @@ mod ssr {
             return Ok(StatsPage::Forbidden);
         }
         let catalog = current_catalog()?;
-        let Some(course) = catalog.course(course) else { return Ok(StatsPage::NotFound) };
+        let Some(course) = catalog.course(course) else {
+            return Ok(StatsPage::NotFound);
+        };
         let (db, _) = context()?;
         let mut quizzes = Vec::new();
         let chapter_quizzes = course
             .chapters
             .iter()
             .filter_map(|c| c.quiz.as_ref().map(|q| (c.id.as_str(), c.title.clone(), q)));
-        let final_test = course.final_quiz.as_ref().map(|q| (FINAL_TEST, course.title.clone(), q));
+        let final_test = course
+            .final_quiz
+            .as_ref()
+            .map(|q| (FINAL_TEST, course.title.clone(), q));
         for (key, title, quiz) in chapter_quizzes.chain(final_test) {
             quizzes.push(
                 quiz_stats(&db, &course.slug, key, title, quiz)
@@ -146,15 +157,26 @@ mod ssr {
                     .map_err(|e| ServerFnError::new(format!("{e:#}")))?,
             );
         }
-        Ok(StatsPage::Shown { course_title: course.title.clone(), quizzes })
+        Ok(StatsPage::Shown {
+            course_title: course.title.clone(),
+            quizzes,
+        })
     }
 
-    async fn quiz_stats(db: &Db, course: &str, key: &str, title: String, quiz: &Quiz) -> anyhow::Result<QuizStats> {
-        let attempts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quiz_attempts WHERE course = $1 AND quiz = $2")
-            .bind(course)
-            .bind(key)
-            .fetch_one(db.pool())
-            .await?;
+    async fn quiz_stats(
+        db: &Db,
+        course: &str,
+        key: &str,
+        title: String,
+        quiz: &Quiz,
+    ) -> anyhow::Result<QuizStats> {
+        let attempts: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM quiz_attempts WHERE course = $1 AND quiz = $2",
+        )
+        .bind(course)
+        .bind(key)
+        .fetch_one(db.pool())
+        .await?;
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT qa.question_id, qa.chosen, qa.correct FROM quiz_answers qa \
              JOIN quiz_attempts a ON a.id = qa.attempt_id WHERE a.course = $1 AND a.quiz = $2",
@@ -169,7 +191,11 @@ mod ssr {
             entry.0 += 1;
             entry.1 += correct;
             let chosen: Vec<String> = serde_json::from_str(chosen).unwrap_or_default();
-            let options = quiz.questions.iter().find(|q| &q.id == question).map(|q| &q.options);
+            let options = quiz
+                .questions
+                .iter()
+                .find(|q| &q.id == question)
+                .map(|q| &q.options);
             for id in chosen {
                 let wrong = options
                     .and_then(|o| o.iter().find(|c| c.id == id))
@@ -184,11 +210,24 @@ mod ssr {
             .questions
             .iter()
             .map(|q| {
-                let (answers, correct, wrong) = by_question.remove(q.id.as_str()).unwrap_or_default();
-                let top_wrong = wrong.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
-                QuestionStats { id: q.id.clone(), prompt: q.prompt_md.clone(), attempts: answers, correct, top_wrong }
+                let (answers, correct, wrong) =
+                    by_question.remove(q.id.as_str()).unwrap_or_default();
+                let top_wrong = wrong
+                    .into_iter()
+                    .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)));
+                QuestionStats {
+                    id: q.id.clone(),
+                    prompt: q.prompt_md.clone(),
+                    attempts: answers,
+                    correct,
+                    top_wrong,
+                }
             })
             .collect();
-        Ok(QuizStats { title, attempts, questions })
+        Ok(QuizStats {
+            title,
+            attempts,
+            questions,
+        })
     }
 }

@@ -106,9 +106,9 @@ impl Application {
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("server error")
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
     }
 }
 
@@ -130,7 +130,10 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .route("/media/{course}/{*path}", get(serve_media))
         .merge(crate::accounts::ssr::routes())
         .merge(crate::quiz::ssr::routes())
-        .route("/courses/{course}/{chapter}/read", post(crate::progress::ssr::mark_read))
+        .route(
+            "/courses/{course}/{chapter}/read",
+            post(crate::progress::ssr::mark_read),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -176,6 +176,9 @@ pub struct Texts {
     pub forbidden_title: &'static str,
     pub forbidden_body: &'static str,
     // -- quiz and progress --
+    pub content_status_title: &'static str,
+    pub content_status_clean: &'static str,
+    pub content_status_summary: fn(usize, usize) -> String,
     pub stats_title: &'static str,
     pub stats_lead: &'static str,
     pub stats_question: &'static str,
@@ -333,6 +336,9 @@ static VI: Texts = Texts {
     forbidden_title: "Không có quyền truy cập",
     forbidden_body: "Tài khoản của bạn không có quyền xem trang này.",
     // -- quiz and progress --
+    content_status_title: "Tình trạng nội dung",
+    content_status_clean: "Không có lỗi hay cảnh báo nào.",
+    content_status_summary: |c, n| format!("Đang phục vụ {c} khóa học, {n} bài. Lỗi và cảnh báo của lần nạp gần nhất:"),
     stats_title: "Thống kê bài kiểm tra",
     stats_lead: "Câu hỏi có tỉ lệ đúng dưới 50% được tô màu: có thể câu hỏi hoặc bài học chưa rõ.",
     stats_question: "Câu hỏi",
@@ -490,6 +496,9 @@ static EN: Texts = Texts {
     forbidden_title: "Access denied",
     forbidden_body: "Your account may not see this page.",
     // -- quiz and progress --
+    content_status_title: "Content status",
+    content_status_clean: "No errors or warnings.",
+    content_status_summary: |c, n| format!("Serving {c} courses, {n} chapters. Errors and warnings of the latest load:"),
     stats_title: "Quiz statistics",
     stats_lead: "Questions answered correctly less than half the time are highlighted: the question or the chapter may be unclear.",
     stats_question: "Question",

@@ -21,7 +21,10 @@ use leptos_router::{
 use self::{home::HomePage, i18n::t, layout::Layout, not_found::NotFound};
 use crate::{
     accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
-    content::pages::{ChapterPage, CoursePage, CoursesPage},
+    content::{
+        pages::{ChapterPage, CoursePage, CoursesPage},
+        status::ContentStatusPage,
+    },
     progress::pages::MePage,
     quiz::{
         pages::{ChapterQuizPage, FinalTestPage, QuizResultPage},
@@ -58,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
+                    <Route path=path!("/content/status") view=ContentStatusPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

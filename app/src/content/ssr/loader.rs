@@ -309,7 +309,10 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
         } else if RESERVED_IDS.contains(&front.id.as_str()) {
             diags.error(
                 id_at,
-                format!("chapter id `{}` is reserved for a page of the course; choose another", front.id),
+                format!(
+                    "chapter id `{}` is reserved for a page of the course; choose another",
+                    front.id
+                ),
             );
         } else if let Some(first) = ids.get(&front.id) {
             diags.error(

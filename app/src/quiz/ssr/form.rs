@@ -17,7 +17,8 @@ use crate::{
     content::ssr::{catalog::Course, current_catalog, markdown::render_fragment},
     quiz::{
         model::{Choice, Question, QuestionKind, Quiz},
-        quiz_href, result_href, AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData, FINAL_TEST,
+        quiz_href, result_href, AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData,
+        FINAL_TEST,
     },
     server::db::Db,
 };
@@ -55,7 +56,12 @@ pub fn find(course: &Arc<Course>, key: &str) -> Option<FoundQuiz> {
         chapter.quiz.as_ref()?;
         (chapter.title.clone(), chapter.version.clone())
     };
-    Some(FoundQuiz { course: course.clone(), key: key.to_string(), title, version })
+    Some(FoundQuiz {
+        course: course.clone(),
+        key: key.to_string(),
+        title,
+        version,
+    })
 }
 
 /// One question of an attempt: its options in display order, each with the
@@ -64,10 +70,18 @@ pub fn find(course: &Arc<Course>, key: &str) -> Option<FoundQuiz> {
 pub type AttemptQuestion<'q> = (&'q Question, Vec<(String, &'q Choice)>);
 
 /// The questions of one attempt, each with its options in display order.
-pub fn attempt_questions<'q>(found: &'q FoundQuiz, learner_id: &str, attempt_no: i64) -> Vec<AttemptQuestion<'q>> {
+pub fn attempt_questions<'q>(
+    found: &'q FoundQuiz,
+    learner_id: &str,
+    attempt_no: i64,
+) -> Vec<AttemptQuestion<'q>> {
     let quiz = found.quiz();
     let digest = Sha256::digest(
-        format!("{learner_id}\n{}\n{}\n{}\n{attempt_no}", found.course.slug, found.key, found.version).as_bytes(),
+        format!(
+            "{learner_id}\n{}\n{}\n{}\n{attempt_no}",
+            found.course.slug, found.key, found.version
+        )
+        .as_bytes(),
     );
     let seed = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
     let mut rng = StdRng::seed_from_u64(seed);
@@ -106,7 +120,8 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
 
 /// Request-scoped server pieces every quiz server function needs.
 pub fn context() -> Result<(Db, SessionConfig), ServerFnError> {
-    let db = use_context::<Db>().ok_or_else(|| ServerFnError::new("database missing from context"))?;
+    let db =
+        use_context::<Db>().ok_or_else(|| ServerFnError::new("database missing from context"))?;
     let sessions = use_context::<SessionConfig>().unwrap_or_default();
     Ok((db, sessions))
 }
@@ -122,7 +137,8 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
     let (learner_id, cookie) = session::ensure_learner(&db, &sessions, &identity)
         .await
         .map_err(|e| ServerFnError::new(format!("{e:#}")))?;
-    if let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>()) {
+    if let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>())
+    {
         response.append_header(http::header::SET_COOKIE, cookie);
     }
     let used = store::attempts_used(&db, &learner_id, course, key)
@@ -145,7 +161,10 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
             prompt_html: render_fragment(&q.prompt_md),
             choices: choices
                 .into_iter()
-                .map(|(id, c)| ChoiceForm { id, text_html: render_fragment(&c.text_md) })
+                .map(|(id, c)| ChoiceForm {
+                    id,
+                    text_html: render_fragment(&c.text_md),
+                })
                 .collect(),
         })
         .collect();

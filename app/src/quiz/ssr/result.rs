@@ -4,13 +4,18 @@ use crate::{
     accounts::ssr::current_identity,
     content::ssr::{current_catalog, markdown::render_fragment},
     quiz::{
-        model::QuestionKind, quiz_href, ssr::form, ssr::store, QuestionOutcome, QuizResult, FINAL_TEST,
+        model::QuestionKind, quiz_href, ssr::form, ssr::store, QuestionOutcome, QuizResult,
+        FINAL_TEST,
     },
 };
 use leptos::prelude::ServerFnError;
 use std::collections::HashMap;
 
-pub async fn load_result(course: &str, key: &str, attempt_no: i64) -> Result<Option<QuizResult>, ServerFnError> {
+pub async fn load_result(
+    course: &str,
+    key: &str,
+    attempt_no: i64,
+) -> Result<Option<QuizResult>, ServerFnError> {
     let catalog = current_catalog()?;
     let Some(found) = catalog.course(course).and_then(|c| form::find(c, key)) else {
         return Ok(None);
@@ -21,11 +26,16 @@ pub async fn load_result(course: &str, key: &str, attempt_no: i64) -> Result<Opt
     };
     let (db, _) = form::context()?;
     let err = |e: anyhow::Error| ServerFnError::new(format!("{e:#}"));
-    let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await.map_err(err)? else {
+    let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no)
+        .await
+        .map_err(err)?
+    else {
         return Ok(None);
     };
-    let answers: HashMap<String, Vec<String>> = serde_json::from_str(&attempt.answers).unwrap_or_default();
-    let correct_by_id: HashMap<String, bool> = graded.into_iter().map(|(id, c)| (id, c != 0)).collect();
+    let answers: HashMap<String, Vec<String>> =
+        serde_json::from_str(&attempt.answers).unwrap_or_default();
+    let correct_by_id: HashMap<String, bool> =
+        graded.into_iter().map(|(id, c)| (id, c != 0)).collect();
 
     // The attempt's order where the quiz is unchanged, then anything else it had.
     let mut order: Vec<String> = form::attempt_questions(&found, &learner_id, attempt_no)
@@ -45,14 +55,27 @@ pub async fn load_result(course: &str, key: &str, attempt_no: i64) -> Result<Opt
         .map(|q| {
             let given_raw = answers.get(&q.id).cloned().unwrap_or_default();
             let (given, expected_html, notes_html) = if q.kind == QuestionKind::Text {
-                (given_raw.clone(), q.accepted.first().map(|a| render_fragment(a)).into_iter().collect(), Vec::new())
+                (
+                    given_raw.clone(),
+                    q.accepted
+                        .first()
+                        .map(|a| render_fragment(a))
+                        .into_iter()
+                        .collect(),
+                    Vec::new(),
+                )
             } else {
                 let given = given_raw
                     .iter()
                     .filter_map(|id| q.options.iter().find(|c| &c.id == id))
                     .map(|c| c.text_md.clone())
                     .collect();
-                let expected = q.options.iter().filter(|c| c.correct).map(|c| render_fragment(&c.text_md)).collect();
+                let expected = q
+                    .options
+                    .iter()
+                    .filter(|c| c.correct)
+                    .map(|c| render_fragment(&c.text_md))
+                    .collect();
                 let notes = given_raw
                     .iter()
                     .filter_map(|id| q.options.iter().find(|c| &c.id == id))
@@ -74,13 +97,19 @@ pub async fn load_result(course: &str, key: &str, attempt_no: i64) -> Result<Opt
         .collect();
 
     let settings = &quiz.settings;
-    let used = store::attempts_used(&db, &learner_id, course, key).await.map_err(err)?;
+    let used = store::attempts_used(&db, &learner_id, course, key)
+        .await
+        .map_err(err)?;
     let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
     let course_ref = &found.course;
     let continue_href = if key == FINAL_TEST {
         format!("/courses/{course}")
     } else {
-        let index = course_ref.chapters.iter().position(|c| c.id == key).unwrap_or(0);
+        let index = course_ref
+            .chapters
+            .iter()
+            .position(|c| c.id == key)
+            .unwrap_or(0);
         match course_ref.chapters.get(index + 1) {
             Some(next) => format!("/courses/{course}/{}", next.id),
             None => format!("/courses/{course}"),

@@ -7,7 +7,12 @@ use anyhow::Context;
 use crate::{accounts::ssr::session::now, quiz::grade::Grade, server::db::Db};
 
 /// How many attempts a learner has made at a quiz.
-pub async fn attempts_used(db: &Db, learner_id: &str, course: &str, quiz: &str) -> anyhow::Result<i64> {
+pub async fn attempts_used(
+    db: &Db,
+    learner_id: &str,
+    course: &str,
+    quiz: &str,
+) -> anyhow::Result<i64> {
     let used: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(attempt_no) FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND quiz = $3",
     )
@@ -69,7 +74,11 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
         return Ok(Recorded::AlreadyThere);
     }
     for result in &attempt.grade.per_question {
-        let chosen = attempt.answers.get(&result.question_id).cloned().unwrap_or_default();
+        let chosen = attempt
+            .answers
+            .get(&result.question_id)
+            .cloned()
+            .unwrap_or_default();
         sqlx::query("INSERT INTO quiz_answers (attempt_id, question_id, chosen, correct) VALUES ($1, $2, $3, $4)")
             .bind(&id)
             .bind(&result.question_id)
@@ -112,7 +121,9 @@ pub async fn load(
     .fetch_optional(db.pool())
     .await
     .context("reading attempt")?;
-    let Some(attempt) = attempt else { return Ok(None) };
+    let Some(attempt) = attempt else {
+        return Ok(None);
+    };
     let questions: Vec<(String, i64)> =
         sqlx::query_as("SELECT question_id, correct FROM quiz_answers WHERE attempt_id = $1")
             .bind(&attempt.id)

@@ -52,18 +52,38 @@ async fn submit(
     form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(fields)) = form else {
-        return (StatusCode::BAD_REQUEST, "The quiz form could not be read. Please reload the page.").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "The quiz form could not be read. Please reload the page.",
+        )
+            .into_response();
     };
     if fields.len() > MAX_FIELDS {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "Too many answers in one form.").into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Too many answers in one form.",
+        )
+            .into_response();
     }
     let catalog = state.content.catalog();
     let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
         return (StatusCode::NOT_FOUND, "No such quiz.").into_response();
     };
-    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let Some(attempt_no) = field("attempt").and_then(|v| v.parse::<i64>().ok()).filter(|n| *n > 0) else {
-        return (StatusCode::BAD_REQUEST, "The quiz form is missing its attempt number.").into_response();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let Some(attempt_no) = field("attempt")
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            "The quiz form is missing its attempt number.",
+        )
+            .into_response();
     };
     let page = quiz_href(course, key);
     if field("version") != Some(found.version.as_str()) {
@@ -71,17 +91,21 @@ async fn submit(
         return Redirect::to(&format!("{page}?updated=1")).into_response();
     }
 
-    let (learner_id, cookie) = match session::ensure_learner(&state.db, &state.sessions, &identity).await {
-        Ok(v) => v,
-        Err(err) => return server_error(err),
-    };
+    let (learner_id, cookie) =
+        match session::ensure_learner(&state.db, &state.sessions, &identity).await {
+            Ok(v) => v,
+            Err(err) => return server_error(err),
+        };
     let used = match store::attempts_used(&state.db, &learner_id, course, key).await {
         Ok(n) => n,
         Err(err) => return server_error(err),
     };
     if attempt_no <= used {
         // Submitted already (double click, retry, another tab): show that result.
-        return with_cookie(Redirect::to(&result_href(course, key, attempt_no)).into_response(), cookie);
+        return with_cookie(
+            Redirect::to(&result_href(course, key, attempt_no)).into_response(),
+            cookie,
+        );
     }
     if attempt_no > used + 1 {
         return with_cookie(Redirect::to(&page).into_response(), cookie);
@@ -99,8 +123,12 @@ async fn submit(
     // As the form sent them, to refill the form if something is missing.
     let mut as_sent: Vec<(&str, &str)> = Vec::new();
     for (name, value) in &fields {
-        let Some(id) = name.strip_prefix("a_") else { continue };
-        let Some((question, choices)) = questions.iter().find(|(q, _)| q.id == id) else { continue };
+        let Some(id) = name.strip_prefix("a_") else {
+            continue;
+        };
+        let Some((question, choices)) = questions.iter().find(|(q, _)| q.id == id) else {
+            continue;
+        };
         if value.trim().is_empty() {
             continue;
         }
@@ -112,7 +140,10 @@ async fn submit(
             _ => choices
                 .iter()
                 .find(|(shown, _)| shown == value)
-                .map_or_else(|| format!("?{}", value.chars().take(20).collect::<String>()), |(_, c)| c.id.clone()),
+                .map_or_else(
+                    || format!("?{}", value.chars().take(20).collect::<String>()),
+                    |(_, c)| c.id.clone(),
+                ),
         };
         answers.entry(id.to_string()).or_default().push(value);
     }
@@ -128,7 +159,10 @@ async fn submit(
         for (id, value) in &as_sent {
             query.append_pair("a", &format!("{id}:{value}"));
         }
-        return with_cookie(Redirect::to(&format!("{page}?{}", query.finish())).into_response(), cookie);
+        return with_cookie(
+            Redirect::to(&format!("{page}?{}", query.finish())).into_response(),
+            cookie,
+        );
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
@@ -145,9 +179,10 @@ async fn submit(
         passed,
     };
     match store::record(&state.db, &attempt).await {
-        Ok(Recorded::New | Recorded::AlreadyThere) => {
-            with_cookie(Redirect::to(&result_href(course, key, attempt_no)).into_response(), cookie)
-        }
+        Ok(Recorded::New | Recorded::AlreadyThere) => with_cookie(
+            Redirect::to(&result_href(course, key, attempt_no)).into_response(),
+            cookie,
+        ),
         Err(err) => server_error(err),
     }
 }
@@ -161,6 +196,9 @@ fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response 
 
 fn server_error(err: anyhow::Error) -> Response {
     tracing::error!("quiz submission failed: {err:#}");
-    (StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong; your answers were not saved. Please try again.")
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong; your answers were not saved. Please try again.",
+    )
         .into_response()
 }

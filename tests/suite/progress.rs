@@ -1,0 +1,310 @@
+//! Reading progress: "Đã đọc xong" counts once, follows the learner, and
+//! survives a crash of the server.
+
+use hocvu_tests::{
+    chapter, content_fixture, course_toml, on_both_databases, sign_in_as, AppOptions, Backend,
+    TestApp,
+};
+
+fn progress_content() -> tempfile::TempDir {
+    content_fixture(&[
+        (
+            "p/course.toml",
+            &course_toml("Khóa tiến độ", "all", &["01-a.md", "02-b.md"]),
+        ),
+        ("p/01-a.md", &chapter("bai-a", "Bài A", "Nội dung A.")),
+        ("p/02-b.md", &chapter("bai-b", "Bài B", "Nội dung B.")),
+        (
+            "p/02-b.quiz.md",
+            "## Chọn A {#chon}\n\n- [x] A\n- [ ] B\n\n> A là đúng.\n",
+        ),
+    ])
+}
+
+async fn progress_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
+    let dir = progress_content();
+    let app = TestApp::spawn_with(
+        backend,
+        AppOptions {
+            content: Some(dir.path().to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    Some((app, dir))
+}
+
+/// The hidden event id of the chapter's "done reading" form.
+fn read_event(html: &str) -> String {
+    let rest = html
+        .split(r#"name="event" value=""#)
+        .nth(1)
+        .expect("a done-reading form");
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+async fn mark_read(app: &TestApp, chapter: &str) -> reqwest::Response {
+    let html = app.page(&format!("/courses/p/{chapter}")).await;
+    let event = read_event(&html);
+    app.post_form(&format!("/courses/p/{chapter}/read"), &[("event", &event)])
+        .await
+}
+
+async fn done_reading_counts_once_and_shows_everywhere(app: TestApp) {
+    let html = app.page("/courses/p/bai-a").await;
+    let event = read_event(&html);
+
+    let first = app
+        .post_form("/courses/p/bai-a/read", &[("event", &event)])
+        .await;
+    let retry = app
+        .post_form("/courses/p/bai-a/read", &[("event", &event)])
+        .await;
+
+    assert_eq!(first.status(), 303);
+    assert_eq!(
+        first.headers()["location"],
+        "/courses/p/bai-b",
+        "on to the next chapter"
+    );
+    assert_eq!(retry.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM progress_events").await,
+        1,
+        "a retried POST is stored once"
+    );
+    assert!(app
+        .page("/courses/p/bai-a")
+        .await
+        .contains("Bạn đã đọc xong bài này"));
+    let course = app.page("/courses/p").await;
+    assert!(
+        course.contains("✓ Đã đọc") && course.contains("<progress"),
+        "marks and a bar on the course page"
+    );
+    let home = app.page("/").await;
+    assert!(
+        home.contains(r#"class="continue""#) && home.contains("/courses/p/bai-b"),
+        "continue where you left off"
+    );
+}
+
+async fn a_course_is_complete_when_every_chapter_is_read_and_every_quiz_passed(app: TestApp) {
+    mark_read(&app, "bai-a").await;
+    let to_quiz = mark_read(&app, "bai-b").await;
+    assert_eq!(
+        to_quiz.headers()["location"],
+        "/courses/p/bai-b/quiz",
+        "a chapter with a quiz leads to it"
+    );
+    let me = app.page("/me").await;
+    assert!(
+        me.contains("Đang học") && !me.contains("Đã hoàn thành"),
+        "quiz not passed yet"
+    );
+
+    let quiz = app.page("/courses/p/bai-b/quiz").await;
+    let attempt = quiz.split(r#"name="attempt" value=""#).nth(1).unwrap();
+    let attempt = &attempt[..attempt.find('"').unwrap()];
+    let version = quiz.split(r#"name="version" value=""#).nth(1).unwrap();
+    let version = &version[..version.find('"').unwrap()];
+    let right = quiz
+        .split("<label class=\"choice\">")
+        .find(|l| l.contains("<p>A</p>"))
+        .unwrap();
+    let value = right.split("value=\"").nth(1).unwrap();
+    let value = &value[..value.find('"').unwrap()];
+    let result = app
+        .post_form(
+            "/courses/p/bai-b/quiz",
+            &[
+                ("attempt", attempt),
+                ("version", version),
+                ("a_chon", value),
+            ],
+        )
+        .await;
+    assert_eq!(result.status(), 303);
+
+    let me = app.page("/me").await;
+    assert!(me.contains("Đã hoàn thành"), "{me}");
+    assert!(me.contains(r#"value="100""#), "a full progress bar");
+}
+
+async fn a_learner_cannot_touch_another_learners_progress(app: TestApp) {
+    let html = app.page("/courses/p/bai-a").await;
+    let event = read_event(&html);
+    app.post_form("/courses/p/bai-a/read", &[("event", &event)])
+        .await;
+
+    // Someone else replays the same event id: nothing of the first learner changes,
+    // and the other learner gets no progress from it either.
+    let other = TestApp::spawn_client(&app);
+    let response = other
+        .post(app.url("/courses/p/bai-b/read"))
+        .header("Origin", app.origin())
+        .form(&[("event", event.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM progress_events WHERE chapter = 'bai-b'")
+            .await,
+        0
+    );
+    let me = other
+        .get(app.url("/me"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !me.contains("Khóa tiến độ"),
+        "the other learner has no progress"
+    );
+    // Bad input: no event id, unknown chapter.
+    assert_eq!(
+        app.post_form("/courses/p/bai-a/read", &[]).await.status(),
+        400
+    );
+    assert_eq!(
+        app.post_form("/courses/p/khong-co/read", &[("event", &event)])
+            .await
+            .status(),
+        404
+    );
+}
+
+on_both_databases!(
+    fixture with progress_app:
+    done_reading_counts_once_and_shows_everywhere,
+    a_course_is_complete_when_every_chapter_is_read_and_every_quiz_passed,
+    a_learner_cannot_touch_another_learners_progress,
+);
+
+/// Every acknowledged write survives `kill -9` (SQLite in WAL mode with
+/// synchronous=FULL), and the file is intact afterwards.
+#[tokio::test]
+async fn acknowledged_progress_survives_kill_9() {
+    let dir = progress_content();
+    let options = AppOptions {
+        content: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut app = TestApp::spawn_with(Backend::Sqlite, options.clone())
+        .await
+        .unwrap();
+    app.page("/courses/p/bai-a").await;
+    const WRITES: usize = 200;
+    let mut acknowledged = 0;
+    for _ in 0..WRITES {
+        let event = uuid::Uuid::new_v4().to_string();
+        if app
+            .post_form("/courses/p/bai-a/read", &[("event", &event)])
+            .await
+            .status()
+            == 303
+        {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, WRITES);
+
+    app.kill().await;
+    let url = app.database.url();
+    let restarted = TestApp::spawn_with(
+        Backend::Sqlite,
+        AppOptions {
+            database_url: Some(url),
+            ..options
+        },
+    )
+    .await
+    .unwrap();
+
+    assert_eq!(
+        restarted
+            .scalar("SELECT COUNT(*) FROM progress_events")
+            .await,
+        WRITES as i64
+    );
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::SqliteConnection::connect(&restarted.database.url())
+        .await
+        .unwrap();
+    let check: String = sqlx::query("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(check, "ok");
+    drop(app);
+}
+
+/// Two app servers on one PostgreSQL database: sign in through one, carry on
+/// through the other (sessions and progress live in the database).
+#[tokio::test]
+async fn two_servers_share_sessions_and_progress_through_postgres() {
+    let Some((first, dir)) = progress_app(Backend::Postgres).await else {
+        return;
+    };
+    let second = TestApp::spawn_with(
+        Backend::Postgres,
+        AppOptions {
+            content: Some(dir.path().to_path_buf()),
+            database_url: Some(first.database.url()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    let cookie = sign_in_as(&first, "can-bo", "learner").await;
+    mark_read(&first, "bai-a").await;
+
+    let other_server = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let me = other_server
+        .get(second.url("/me"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        me.contains("Khóa tiến độ") && me.contains("1/2"),
+        "progress made on the first server: {me}"
+    );
+    let page = other_server
+        .get(second.url("/courses/p/bai-b"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"action="/signout""#),
+        "signed in on the second server too"
+    );
+    let event = read_event(&page);
+    let response = other_server
+        .post(second.url("/courses/p/bai-b/read"))
+        .header("Cookie", &cookie)
+        .header("Origin", second.origin())
+        .form(&[("event", event.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let me = first.page("/me").await;
+    assert!(me.contains("2/2"), "and back on the first: {me}");
+}
