@@ -132,6 +132,51 @@ def load(url):
     return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
 
 
+UUID_LUA = """
+local function hex(n) local s = "" for i = 1, n do s = s .. string.format("%x", math.random(0, 15)) end return s end
+function uuid() return hex(8) .. "-" .. hex(4) .. "-4" .. hex(3) .. "-8" .. hex(3) .. "-" .. hex(12) end
+"""
+
+
+def load_post(url, headers, body_lua, tmp, name):
+    """wrk with a Lua script building each POST body (unique ids per request)."""
+    script = os.path.join(tmp, f"{name}.lua")
+    with open(script, "w") as f:
+        f.write(UUID_LUA)
+        f.write('wrk.method = "POST"\n')
+        for k, v in headers.items():
+            f.write(f'wrk.headers["{k}"] = "{v}"\n')
+        f.write(f"request = function() return wrk.format(nil, nil, nil, {body_lua}) end\n")
+    out = subprocess.run(
+        ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency", "-s", script, url],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
+
+
+def writes(base, tmp):
+    """Durable writes: 'done reading' events and quiz submissions."""
+    chapter = "/courses/thanh-toan-khong-tien-mat/ma-otp"
+    req = urllib.request.Request(base + chapter + "/quiz")
+    with urllib.request.urlopen(req) as resp:
+        cookie = resp.headers["Set-Cookie"].split(";")[0]
+        quiz = resp.read().decode()
+    form = {"Content-Type": "application/x-www-form-urlencoded", "Origin": base}
+    rps, p50, p99, errors = load_post(
+        base + chapter + "/read", {**form, "Cookie": cookie}, '"event=" .. uuid()', tmp, "read")
+    print(f"\n== progress writes (POST {chapter}/read, one learner, unique event ids)")
+    print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  [budget >= 1,000/s, p99 <= 100 ms]  (non-2xx/3xx {errors})")
+    version = re.search(r'name="version" value="([^"]+)"', quiz).group(1)
+    answers = "&".join(f"a_{q}=x" for q in sorted(set(re.findall(r'name="a_([^"]+)"', quiz))))
+    body = f'"attempt=1&version={version}&{answers}"'
+    rps, p50, p99, errors = load_post(base + chapter + "/quiz", form, body, tmp, "quiz")
+    print(f"== quiz submissions (POST {chapter}/quiz: new guest, graded, attempt + answers stored)")
+    print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  [budget >= 1,000/s, p99 <= 100 ms]  (non-2xx/3xx {errors})")
+
+
 def kb(n):
     return f"{n / 1024:.1f} KB"
 
@@ -161,6 +206,7 @@ def main():
                 print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  ({CONNECTIONS} connections, {DURATION} s, non-2xx {errors})")
             rps, p50, p99, errors = load(base + "/healthz")
             print(f"\n== /healthz (database round trip)\n  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  (non-2xx {errors})")
+            writes(base, tmp)
         finally:
             proc.terminate()
             proc.wait(timeout=10)

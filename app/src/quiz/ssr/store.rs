@@ -73,20 +73,38 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
     if inserted == 0 {
         return Ok(Recorded::AlreadyThere);
     }
-    for result in &attempt.grade.per_question {
-        let chosen = attempt
-            .answers
-            .get(&result.question_id)
-            .cloned()
-            .unwrap_or_default();
-        sqlx::query("INSERT INTO quiz_answers (attempt_id, question_id, chosen, correct) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(&result.question_id)
-            .bind(serde_json::to_string(&chosen)?)
-            .bind(i64::from(result.correct))
-            .execute(&mut *tx)
-            .await
-            .context("storing answers")?;
+    // One statement for all answers: fewer round trips inside the write lock.
+    let rows = &attempt.grade.per_question;
+    if !rows.is_empty() {
+        let placeholders: Vec<String> = (0..rows.len())
+            .map(|i| {
+                format!(
+                    "(${}, ${}, ${}, ${})",
+                    i * 4 + 1,
+                    i * 4 + 2,
+                    i * 4 + 3,
+                    i * 4 + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO quiz_answers (attempt_id, question_id, chosen, correct) VALUES {}",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for result in rows {
+            let chosen = attempt
+                .answers
+                .get(&result.question_id)
+                .cloned()
+                .unwrap_or_default();
+            query = query
+                .bind(&id)
+                .bind(&result.question_id)
+                .bind(serde_json::to_string(&chosen)?)
+                .bind(i64::from(result.correct));
+        }
+        query.execute(&mut *tx).await.context("storing answers")?;
     }
     tx.commit().await?;
     Ok(Recorded::New)
