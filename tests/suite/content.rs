@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use hocvu_tests::{
-    chapter, content_check, content_fixture, course_toml, eventually, on_both_databases,
-    AppOptions, Backend, TestApp,
+    chapter, content_check, content_fixture, course_toml, eventually, on_both_databases, Backend,
+    TestApp,
 };
 
 #[tokio::test]
@@ -174,15 +174,9 @@ const PNG: &[u8] = &[
 ];
 
 async fn spawn_with_content(dir: &Path) -> TestApp {
-    TestApp::spawn_with(
-        Backend::Sqlite,
-        AppOptions {
-            content: Some(dir.to_path_buf()),
-            ..AppOptions::default()
-        },
-    )
-    .await
-    .unwrap()
+    TestApp::spawn_with_content(Backend::Sqlite, dir)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -23,14 +23,7 @@ fn progress_content() -> tempfile::TempDir {
 
 async fn progress_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
     let dir = progress_content();
-    let app = TestApp::spawn_with(
-        backend,
-        AppOptions {
-            content: Some(dir.path().to_path_buf()),
-            ..Default::default()
-        },
-    )
-    .await?;
+    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
     Some((app, dir))
 }
 

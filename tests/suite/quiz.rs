@@ -3,9 +3,7 @@
 
 use std::collections::HashMap;
 
-use hocvu_tests::{
-    chapter, content_fixture, course_toml, on_both_databases, AppOptions, Backend, TestApp,
-};
+use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, Backend, TestApp};
 use sqlx::{Connection, Executor, Row};
 
 /// Unique strings that may appear only after an attempt is submitted.
@@ -45,14 +43,7 @@ fn quiz_content(max_attempts: u32) -> tempfile::TempDir {
 
 async fn quiz_app(backend: Backend, max_attempts: u32) -> Option<(TestApp, tempfile::TempDir)> {
     let dir = quiz_content(max_attempts);
-    let app = TestApp::spawn_with(
-        backend,
-        AppOptions {
-            content: Some(dir.path().to_path_buf()),
-            ..AppOptions::default()
-        },
-    )
-    .await?;
+    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
     Some((app, dir))
 }
 

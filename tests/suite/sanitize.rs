@@ -1,7 +1,7 @@
 //! Raw HTML in a chapter can never run script: every tag and attribute that
 //! reaches the reader is on an allow-list, whatever a content file contains.
 
-use hocvu_tests::{chapter, content_fixture, course_toml, AppOptions, Backend, TestApp};
+use hocvu_tests::{chapter, content_fixture, course_toml, Backend, TestApp};
 
 /// Classic and less classic XSS vectors, as raw HTML and as Markdown.
 const PAYLOADS: &[&str] = &[
@@ -173,15 +173,9 @@ async fn sixty_plus_xss_payloads_leave_only_allow_listed_html() {
         ("x/course.toml", &course_toml("Khóa X", "all", &["01-x.md"])),
         ("x/01-x.md", &chapter("bai-x", "Bài X", &body)),
     ]);
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        AppOptions {
-            content: Some(dir.path().to_path_buf()),
-            ..AppOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
 
     let html = app.page("/courses/x/bai-x").await;
     let start = html.find(r#"<div class="prose">"#).expect("chapter body");

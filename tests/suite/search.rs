@@ -1,8 +1,6 @@
 //! `/search`: works without JavaScript and without Vietnamese diacritics.
 
-use hocvu_tests::{
-    chapter, content_fixture, course_toml, on_both_databases, AppOptions, Backend, TestApp,
-};
+use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, Backend, TestApp};
 
 async fn search_app() -> (TestApp, tempfile::TempDir) {
     let dir = content_fixture(&[
@@ -17,15 +15,9 @@ async fn search_app() -> (TestApp, tempfile::TempDir) {
         ),
         ("s/03-c.md", &chapter("dang-ky", "Đăng ký tài khoản", "Điền số điện thoại của bạn rồi bấm Đăng ký.")),
     ]);
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        AppOptions {
-            content: Some(dir.path().to_path_buf()),
-            ..AppOptions::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
     (app, dir)
 }
 

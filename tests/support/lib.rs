@@ -187,6 +187,15 @@ impl TestApp {
         Self::spawn_with(backend, AppOptions::default()).await
     }
 
+    /// Starts a server on the content tree in `content` (a test's fixture).
+    pub async fn spawn_with_content(backend: Backend, content: &Path) -> Option<TestApp> {
+        let options = AppOptions {
+            content: Some(content.to_path_buf()),
+            ..AppOptions::default()
+        };
+        Self::spawn_with(backend, options).await
+    }
+
     pub async fn spawn_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
         let dir = tempfile::tempdir().expect("temp dir");
         let database = match (&options.database_url, backend) {

@@ -215,11 +215,7 @@ fn link_open_html<'p>(
     media: &mut Vec<MediaRef>,
     diags: &mut Diagnostics,
 ) -> String {
-    let title_attr = if title.is_empty() {
-        String::new()
-    } else {
-        format!(" title=\"{}\"", escape_attr(title))
-    };
+    let title_attr = title_attr(title);
     let dest = dest.trim();
     if matches!(link_type, LinkType::Email) {
         return format!("<a href=\"mailto:{}\"{title_attr}>", escape_attr(dest));
@@ -295,11 +291,7 @@ fn image_html<'p>(
     media: &mut Vec<MediaRef>,
     diags: &mut Diagnostics,
 ) -> String {
-    let title_attr = if title.is_empty() {
-        String::new()
-    } else {
-        format!(" title=\"{}\"", escape_attr(title))
-    };
+    let title_attr = title_attr(title);
     if dest.contains(':') || dest.starts_with("//") {
         diags.error(
             at(offset),
@@ -435,6 +427,15 @@ fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
         n += 1;
     }
     id
+}
+
+/// ` title="…"`, or nothing for an empty title.
+fn title_attr(title: &str) -> String {
+    if title.is_empty() {
+        String::new()
+    } else {
+        format!(" title=\"{}\"", escape_attr(title))
+    }
 }
 
 fn escape_attr(s: &str) -> String {
