@@ -8,5 +8,6 @@ mod health;
 mod pages;
 mod progress;
 mod quiz;
+mod routes;
 mod sanitize;
 mod search;

@@ -49,14 +49,14 @@ async fn quiz_app(backend: Backend, max_attempts: u32) -> Option<(TestApp, tempf
 
 /// One question of the form as a browser sees it.
 #[derive(Debug)]
-struct FormQuestion {
+pub(crate) struct FormQuestion {
     id: String,
     /// (input type, value, label text)
     inputs: Vec<(String, String, String)>,
 }
 
 /// Reads the quiz form: hidden fields and questions with their options.
-fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
+pub(crate) fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
     let mut hidden = HashMap::new();
     for name in ["attempt", "version"] {
         let marker = format!(r#"name="{name}" value=""#);
@@ -122,7 +122,7 @@ fn strip_tags(s: &str) -> String {
 
 /// Form fields answering with the options whose label is in `pick`, and
 /// `typed` for text questions.
-fn answers(
+pub(crate) fn answers(
     hidden: &HashMap<String, String>,
     questions: &[FormQuestion],
     pick: &[&str],

@@ -121,9 +121,21 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
     } = outline;
     let test_href =
         has_final_test.then(|| crate::quiz::quiz_href(&card.slug, crate::quiz::FINAL_TEST));
-    let first = chapters
-        .first()
-        .map(|c| format!("/courses/{}/{}", card.slug, c.id));
+    // Where the big button goes: the first step not yet done, labelled
+    // "start" for a new learner and "continue" for one who has begun.
+    let started = marks.iter().any(|(_, m)| m.read || m.quiz_passed);
+    let pending = chapters.iter().find(|c| {
+        let mark = marks.iter().find(|(id, _)| *id == c.id).map(|(_, m)| m);
+        !mark.is_some_and(|m| m.read && (m.quiz_passed || !c.has_quiz))
+    });
+    let first = pending.map(|c| {
+        let label = if started {
+            tx.continue_where
+        } else {
+            tx.course_start
+        };
+        (format!("/courses/{}/{}", card.slug, c.id), label)
+    });
     let slug = card.slug.clone();
     view! {
         <Title text=card.title.clone()/>
@@ -146,7 +158,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
             let steps = (chapters.len() + quizzes).max(1);
             view! { <ProgressBar percent=(read + passed) * 100 / steps label=(tx.progress_label)(read, chapters.len(), passed, quizzes)/> }
         })}
-        {first.map(|href| view! { <p><a class="button" href=href>{tx.course_start}</a></p> })}
+        {first.map(|(href, label)| view! { <p><a class="button" href=href>{label}</a></p> })}
         <h2>{tx.course_chapters}</h2>
         <ol class="chapter-list">
             {chapters
