@@ -1270,3 +1270,46 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_limit() {
         "another client is not"
     );
 }
+
+/// Signed-in sessions end after the idle limit without requests, and after
+/// the absolute limit even when used all the time.
+#[tokio::test]
+async fn sessions_end_after_the_idle_and_the_absolute_limit() {
+    use hocvu_tests::sign_in_as;
+    let env = |idle: &str, max: &str| AppOptions {
+        env: vec![
+            ("HOCVU_SESSION_IDLE_SECS".into(), idle.into()),
+            ("HOCVU_SESSION_MAX_SECS".into(), max.into()),
+        ],
+        ..AppOptions::default()
+    };
+    let signed_in = |html: String| html.contains(r#"action="/signout""#);
+
+    let app = TestApp::spawn_with(Backend::Sqlite, env("2", "3600"))
+        .await
+        .unwrap();
+    sign_in_as(&app, "nghi-lau", "learner").await;
+    assert!(signed_in(app.page("/me").await));
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    assert!(
+        !signed_in(app.page("/me").await),
+        "idle too long: signed out"
+    );
+
+    let app = TestApp::spawn_with(Backend::Sqlite, env("3600", "3"))
+        .await
+        .unwrap();
+    sign_in_as(&app, "dung-lien-tuc", "learner").await;
+    for _ in 0..3 {
+        assert!(
+            signed_in(app.page("/me").await),
+            "in use and within the limit"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    assert!(
+        !signed_in(app.page("/me").await),
+        "past the absolute limit: signed out"
+    );
+}

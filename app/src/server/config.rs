@@ -23,6 +23,12 @@ pub struct Settings {
     pub body_limit: usize,
     /// Mark session cookies `Secure`: set when users reach Hocvu over HTTPS.
     pub secure_cookies: bool,
+    /// Seconds a signed-in session may stay unused before it ends.
+    pub session_idle_secs: i64,
+    /// Seconds after sign-in when a session ends in any case.
+    pub session_max_secs: i64,
+    /// Seconds a guest's session (and so their progress) survives unused.
+    pub guest_session_idle_secs: i64,
     /// Proxies whose `X-Forwarded-For` is believed (addresses or networks).
     pub trusted_proxies: TrustedProxies,
 }
@@ -39,6 +45,9 @@ impl Settings {
             .set_default("site_root", "target/site")?
             .set_default("body_limit", 256 * 1024)?
             .set_default("secure_cookies", false)?
+            .set_default("session_idle_secs", 14 * 86_400)?
+            .set_default("session_max_secs", 60 * 86_400)?
+            .set_default("guest_session_idle_secs", 365 * 86_400)?
             .set_default("trusted_proxies", "")?;
         builder = match file {
             Some(path) => {

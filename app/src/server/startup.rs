@@ -77,7 +77,9 @@ impl Application {
             content,
             sessions: SessionConfig {
                 secure_cookies: settings.secure_cookies,
-                ..SessionConfig::default()
+                user_idle: settings.session_idle_secs,
+                user_absolute: settings.session_max_secs,
+                guest_idle: settings.guest_session_idle_secs,
             },
             trusted_proxies: settings.trusted_proxies.clone(),
         };

@@ -169,8 +169,14 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
             .await?;
         return Ok(Identity::default());
     }
-    // Touch at most every five minutes: one write per active visitor, not per request.
-    if now - last_seen_at > 300 {
+    // Touch at most every five minutes (or a quarter of the idle limit, if
+    // shorter): one write per active visitor, not per request.
+    let idle = if user_id.is_some() {
+        config.user_idle
+    } else {
+        config.guest_idle
+    };
+    if now - last_seen_at > (idle / 4).min(300) {
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
             .bind(now)
             .bind(token_hash)
