@@ -120,16 +120,21 @@ def page_weight(base, path):
     return sizes, requests, third_party
 
 
+def wrk_figures(out):
+    """(requests/s, p50, p99, non-2xx/3xx count) from wrk --latency output."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
+
+
 def load(url):
     out = subprocess.run(
         ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency",
          "-H", "Accept-Encoding: br, gzip", url],
         capture_output=True, text=True, check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
+    return wrk_figures(out)
 
 
 UUID_LUA = """
@@ -151,10 +156,7 @@ def load_post(url, headers, body_lua, tmp, name):
         ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency", "-s", script, url],
         capture_output=True, text=True, check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
+    return wrk_figures(out)
 
 
 def writes(base, tmp):

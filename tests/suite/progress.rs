@@ -146,14 +146,7 @@ async fn a_learner_cannot_touch_another_learners_progress(app: TestApp) {
             .await,
         0
     );
-    let me = other
-        .get(app.url("/me"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let me = hocvu_tests::text_of(other.get(app.url("/me"))).await;
     assert!(
         !me.contains("Khóa tiến độ"),
         "the other learner has no progress"
@@ -262,28 +255,22 @@ async fn two_servers_share_sessions_and_progress_through_postgres() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let me = other_server
-        .get(second.url("/me"))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let me = hocvu_tests::text_of(
+        other_server
+            .get(second.url("/me"))
+            .header("Cookie", &cookie),
+    )
+    .await;
     assert!(
         me.contains("Khóa tiến độ") && me.contains("1/2"),
         "progress made on the first server: {me}"
     );
-    let page = other_server
-        .get(second.url("/courses/p/bai-b"))
-        .header("Cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = hocvu_tests::text_of(
+        other_server
+            .get(second.url("/courses/p/bai-b"))
+            .header("Cookie", &cookie),
+    )
+    .await;
     assert!(
         page.contains(r#"action="/signout""#),
         "signed in on the second server too"

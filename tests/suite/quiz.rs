@@ -340,14 +340,7 @@ async fn shuffle_is_fixed_per_attempt_and_new_for_the_next(app: TestApp) {
         .cookie_store(true)
         .build()
         .unwrap();
-    let html = other
-        .get(app.url(QUIZ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = hocvu_tests::text_of(other.get(app.url(QUIZ))).await;
     assert_ne!(values(&parse_form(&html).1), values(&first));
 }
 
@@ -702,14 +695,7 @@ async fn trainers_see_per_question_statistics_and_nobody_else_does(app: TestApp)
     )
     .await;
     let other = TestApp::spawn_client(&app);
-    let html = other
-        .get(app.url(QUIZ))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = hocvu_tests::text_of(other.get(app.url(QUIZ))).await;
     let (hidden, questions) = parse_form(&html);
     other
         .post(app.url(QUIZ))

@@ -463,3 +463,14 @@ pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
         .expect("a session cookie")
         .to_string()
 }
+
+/// Sends a request and returns its body as text (any status).
+pub async fn text_of(request: reqwest::RequestBuilder) -> String {
+    request
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("body")
+}
