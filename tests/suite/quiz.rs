@@ -406,7 +406,7 @@ async fn malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing(app
         ("attempt".to_string(), "1".to_string()),
         ("a_otp".to_string(), "x".repeat(600 * 1024)),
     ];
-    assert_eq!(submit(&app, QUIZ, &huge).await.status(), 413);
+    app.assert_oversized_refused(QUIZ, &huge).await;
     let many: Vec<(String, String)> = (0..2000)
         .map(|i| (format!("a_q{i}"), "x".to_string()))
         .collect();

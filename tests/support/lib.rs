@@ -314,6 +314,24 @@ impl TestApp {
             .expect("POST")
     }
 
+    /// Posts a form that is too large and asserts it is refused: 413, or the
+    /// server closing the connection after answering 413 before the client
+    /// finished sending (both mean nothing was read).
+    pub async fn assert_oversized_refused(&self, path: &str, form: &[(String, String)]) {
+        let sent = self
+            .client
+            .post(self.url(path))
+            .header("Origin", self.origin())
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await;
+        match sent {
+            Ok(response) => assert_eq!(response.status(), 413, "{path}"),
+            Err(err) => assert!(err.is_request(), "{path}: {err}"),
+        }
+    }
+
     /// The server's log so far (stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
