@@ -190,6 +190,7 @@ pub async fn mark_read(
     let stored = async {
         let (learner_id, cookie) =
             session::ensure_learner(&state.db, &state.sessions, &identity).await?;
+        let _turn = state.db.write_turn().await;
         sqlx::query(
             "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
              VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",

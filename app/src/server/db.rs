@@ -6,7 +6,7 @@
 //! maps (integers, floats, text, bool, bytes; times as unix seconds), and
 //! standard SQL. Schema differences live only in the two migration folders.
 
-use std::{fmt, path::Path, str::FromStr, time::Duration};
+use std::{fmt, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
@@ -15,6 +15,7 @@ use sqlx::{
     migrate::Migrator,
     AnyPool, Executor,
 };
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -40,6 +41,10 @@ impl fmt::Display for Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers that wait for it in SQLite's
+    /// busy handler sleep with growing back-off, which makes slow tails under
+    /// load; queueing them here first keeps them in order and the tail short.
+    write_gate: Option<Arc<Mutex<()>>>,
 }
 
 impl Db {
@@ -80,7 +85,12 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| format!("could not connect to the {backend} database"))?;
-        Ok(Db { pool, backend })
+        let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Db {
+            pool,
+            backend,
+            write_gate,
+        })
     }
 
     /// Applies the migrations of this engine's folder.
@@ -101,6 +111,15 @@ impl Db {
         let ping =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM instance").fetch_one(&self.pool);
         matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(n)) if n > 0)
+    }
+
+    /// Take before a write on a hot path; hold until the write commits.
+    /// (On PostgreSQL there is nothing to wait for.)
+    pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

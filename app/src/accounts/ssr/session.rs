@@ -210,6 +210,7 @@ pub async fn ensure_learner(
     }
     let learner_id = uuid::Uuid::new_v4().to_string();
     let now = now();
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     sqlx::query("INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2)")
         .bind(&learner_id)

@@ -48,6 +48,7 @@ pub struct NewAttempt<'a> {
 /// (double click, retry, two tabs) store one attempt.
 pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorded> {
     let id = uuid::Uuid::new_v4().to_string();
+    let _turn = db.write_turn().await;
     let mut tx = db.pool().begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO quiz_attempts (id, learner_id, course, quiz, quiz_version, attempt_no, answers, correct, total, percent, passed, created_at) \
