@@ -375,3 +375,30 @@ async fn trainers_see_content_errors_and_visitors_do_not() {
     );
     assert!(html.contains("alt text"), "warnings too");
 }
+
+/// The loader's own reads are not changes: without edits the content is
+/// loaded once, and one edit means one more load.
+#[tokio::test]
+async fn content_is_reloaded_only_when_it_changes() {
+    let dir = content_fixture(&[
+        ("c/course.toml", &course_toml("Khóa C", "all", &["01-a.md"])),
+        ("c/01-a.md", &chapter("bai-a", "Bài một", "Nội dung.")),
+    ]);
+    let app = spawn_with_content(dir.path()).await;
+    let loads = || app.log().matches("content loaded").count();
+
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(loads(), 1, "no edit, no reload:\n{}", app.log());
+
+    std::fs::write(
+        dir.path().join("c/01-a.md"),
+        chapter("bai-a", "Bài một", "Đã sửa."),
+    )
+    .unwrap();
+    assert!(
+        eventually(5, || async { loads() == 2 }).await,
+        "one edit, one reload"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(loads(), 2, "and no more:\n{}", app.log());
+}

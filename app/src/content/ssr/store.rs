@@ -3,12 +3,18 @@
 
 use std::{
     path::{Path, PathBuf},
-    sync::{mpsc, Arc},
+    sync::{
+        mpsc::{self, RecvTimeoutError},
+        Arc,
+    },
     time::{Duration, Instant},
 };
 
 use arc_swap::ArcSwap;
-use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebouncedEvent};
+use notify::{
+    event::{AccessKind, AccessMode},
+    Event, EventKind, RecursiveMode, Watcher,
+};
 
 use super::{catalog::Catalog, diagnostics::Diagnostic, loader};
 
@@ -62,26 +68,43 @@ impl ContentStore {
         self.latest.store(Arc::new(outcome.diagnostics));
     }
 
-    /// Watches the folder and reloads 300 ms after the last change (editors
-    /// write several events per save). Runs until the process ends.
+    /// Watches the folder and reloads once edits have been quiet for 300 ms
+    /// (editors write several events per save). Only changes count: the
+    /// loader's own reads also raise (access) events, and reacting to those
+    /// would reload forever. Runs until the process ends.
     pub fn watch(self: &Arc<Self>) -> anyhow::Result<()> {
-        let (tx, rx) = mpsc::channel::<Result<Vec<DebouncedEvent>, _>>();
-        let mut debouncer = new_debouncer(Duration::from_millis(300), tx)?;
-        debouncer
-            .watcher()
-            .watch(&self.root, RecursiveMode::Recursive)?;
+        const QUIET: Duration = Duration::from_millis(300);
+        let (tx, rx) = mpsc::channel::<notify::Result<Event>>();
+        let mut watcher = notify::recommended_watcher(tx)?;
+        watcher.watch(&self.root, RecursiveMode::Recursive)?;
         let store = Arc::clone(self);
         std::thread::Builder::new()
             .name("content-watch".into())
             .spawn(move || {
-                let _keep_alive = debouncer;
-                for events in rx {
-                    match events {
-                        Ok(_) => store.reload(),
-                        Err(err) => tracing::warn!("content watcher: {err}"),
+                let _keep_alive = watcher;
+                let mut pending = false;
+                loop {
+                    match rx.recv_timeout(QUIET) {
+                        Ok(Ok(event)) => pending |= is_change(&event.kind),
+                        Ok(Err(err)) => tracing::warn!("content watcher: {err}"),
+                        Err(RecvTimeoutError::Timeout) if pending => {
+                            pending = false;
+                            store.reload();
+                        }
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => break,
                     }
                 }
             })?;
         Ok(())
+    }
+}
+
+/// Whether an event means the content may differ (not a mere read).
+fn is_change(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Create(_) | EventKind::Modify(_) | EventKind::Remove(_) => true,
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Any | EventKind::Other => false,
     }
 }
