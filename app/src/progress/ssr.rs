@@ -95,10 +95,6 @@ pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
     }
 }
 
-fn db() -> Result<Db, ServerFnError> {
-    use_context::<Db>().ok_or_else(|| ServerFnError::new("database missing from context"))
-}
-
 fn internal(err: anyhow::Error) -> ServerFnError {
     tracing::error!("progress: {err:#}");
     ServerFnError::new("progress unavailable")
@@ -109,7 +105,9 @@ pub async fn my_learning() -> Result<MyLearning, ServerFnError> {
         return Ok(MyLearning::default());
     };
     let catalog = current_catalog()?;
-    let done = done_by(&db()?, &learner_id).await.map_err(internal)?;
+    let done = done_by(&Db::from_context()?, &learner_id)
+        .await
+        .map_err(internal)?;
     let mut learning = MyLearning::default();
     for slug in &done.recent {
         let Some(course) = catalog.course(slug) else {
@@ -136,7 +134,9 @@ pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, S
     let Some(course) = catalog.course(course) else {
         return Ok(Vec::new());
     };
-    let done = done_by(&db()?, &learner_id).await.map_err(internal)?;
+    let done = done_by(&Db::from_context()?, &learner_id)
+        .await
+        .map_err(internal)?;
     Ok(course
         .chapters
         .iter()

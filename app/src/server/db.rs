@@ -122,6 +122,12 @@ impl Db {
         }
     }
 
+    /// The database of the request being served (pages, server functions).
+    pub fn from_context() -> Result<Db, leptos::prelude::ServerFnError> {
+        leptos::prelude::use_context::<Db>()
+            .ok_or_else(|| leptos::prelude::ServerFnError::new("database missing from context"))
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

@@ -37,6 +37,18 @@ pub struct AppState {
     pub trusted_proxies: TrustedProxies,
 }
 
+impl AppState {
+    /// What every page and server function finds in its context. Anything
+    /// that renders a page outside the router (see `accounts::ssr::render`)
+    /// calls this too, so the two never drift apart.
+    pub fn provide_page_context(&self) {
+        provide_context(self.db.clone());
+        provide_context((*self.assets).clone());
+        provide_context(self.content.clone());
+        provide_context(self.sessions);
+    }
+}
+
 /// A bound, ready-to-serve Hocvu.
 pub struct Application {
     listener: TcpListener,
@@ -119,12 +131,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
-        move || {
-            provide_context(state.db.clone());
-            provide_context((*state.assets).clone());
-            provide_context(state.content.clone());
-            provide_context(state.sessions);
-        }
+        move || state.provide_page_context()
     };
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
@@ -144,14 +151,16 @@ fn router(state: AppState, settings: &Settings) -> Router {
             AppState,
             _,
         >(context, shell))
-        .with_state(state.clone());
-    let app = Router::new()
-        .merge(assets::pkg_routes(&settings.site_root))
-        .merge(pages)
+        .with_state(state.clone())
+        // Who is asking matters to pages and forms, not to hashed assets:
+        // /pkg is merged below, outside this layer, so it costs no query.
         .layer(middleware::from_fn_with_state(
             (state.db.clone(), state.sessions),
             session::identify,
-        ))
+        ));
+    let app = Router::new()
+        .merge(assets::pkg_routes(&settings.site_root))
+        .merge(pages)
         .layer(middleware::from_fn(csrf::reject_cross_site))
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // Quality 4 brotli: most of the size win at a fraction of the CPU of 11.

@@ -28,10 +28,7 @@ pub async fn page(
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            provide_context(state.db.clone());
-            provide_context((*state.assets).clone());
-            provide_context(state.content.clone());
-            provide_context(state.sessions);
+            state.provide_page_context();
             extra();
         }
     };

@@ -120,8 +120,7 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
 
 /// Request-scoped server pieces every quiz server function needs.
 pub fn context() -> Result<(Db, SessionConfig), ServerFnError> {
-    let db =
-        use_context::<Db>().ok_or_else(|| ServerFnError::new("database missing from context"))?;
+    let db = Db::from_context()?;
     let sessions = use_context::<SessionConfig>().unwrap_or_default();
     Ok((db, sessions))
 }
