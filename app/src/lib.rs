@@ -12,9 +12,13 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod assignments;
+pub mod certificates;
 pub mod content;
+pub mod orgs;
 pub mod progress;
 pub mod quiz;
+pub mod reports;
 pub mod search;
 pub mod ui;
 

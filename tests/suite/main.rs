@@ -3,11 +3,15 @@
 mod accounts;
 mod assets;
 mod browser;
+mod certificates;
 mod content;
 mod health;
+mod officials_browser;
+mod orgs;
 mod pages;
 mod progress;
 mod quiz;
+mod reports;
 mod routes;
 mod sanitize;
 mod search;

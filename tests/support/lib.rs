@@ -492,3 +492,415 @@ pub async fn text_of(request: reqwest::RequestBuilder) -> String {
         .await
         .expect("body")
 }
+
+// ---------------------------------------------------------------------------
+// Org units, reports and certificates (issue 6): several people signed in at
+// once, multipart uploads, and reading tables out of pages.
+
+/// The password `add_user` gives every account it makes.
+pub const AGENT_PASSWORD: &str = "mat-khau-rat-dai-2026";
+
+/// One browser with a fixed session cookie (or none): unlike
+/// `TestApp::client`, many of them can be signed in as different people at
+/// the same time, since signing one in never ends another's session.
+#[derive(Clone)]
+pub struct Agent {
+    pub client: reqwest::Client,
+    pub cookie: Option<String>,
+    base: String,
+}
+
+impl Agent {
+    /// Nobody signed in.
+    pub fn anonymous(app: &TestApp) -> Agent {
+        Agent::with_cookie(app, None)
+    }
+
+    /// A browser that carries `cookie` (`hocvu_session=...`).
+    pub fn with_cookie(app: &TestApp, cookie: Option<String>) -> Agent {
+        Agent {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+            cookie,
+            base: app.origin(),
+        }
+    }
+
+    /// Signs in with `login` and `password` (asserting a 303 with a session).
+    pub async fn sign_in(app: &TestApp, login: &str, password: &str) -> Agent {
+        let response = Agent::anonymous(app)
+            .post_form("/signin", &[("login", login), ("password", password)])
+            .await;
+        assert_eq!(response.status(), 303, "sign-in as {login}");
+        let cookie = session_cookie_of(&response)
+            .unwrap_or_else(|| panic!("sign-in as {login} set no session cookie"));
+        Agent::with_cookie(app, Some(cookie))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.cookie {
+            Some(cookie) => request.header("Cookie", cookie),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.with_session(self.client.get(self.url(path)))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// GET and return the body, asserting a 200.
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("body")
+    }
+
+    /// A form POST as a browser on this site sends it.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.with_session(self.client.post(self.url(path)))
+            .header("Origin", &self.base)
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// A multipart POST (`fields` as text, then `file` as an uploaded file
+    /// named `name`), as a browser sends a file input. The send error, if
+    /// any, is returned (an oversized upload may be cut off).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_string())
+                .mime_str("text/csv")
+                .expect("mime");
+            form = form.part("file", part);
+        }
+        self.with_session(self.client.post(self.url(path)))
+            .header("Origin", &self.base)
+            .header("Sec-Fetch-Site", "same-origin")
+            .multipart(form)
+            .send()
+            .await
+    }
+}
+
+/// The `hocvu_session=...` pair a response sets, if any.
+pub fn session_cookie_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("hocvu_session=") && !c.starts_with("hocvu_session=;"))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+/// The `Location` header of a response, or "".
+pub fn location_of(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Creates an account through `hocvu user add` (password `AGENT_PASSWORD`)
+/// and signs it in with a browser of its own.
+pub async fn add_user(app: &TestApp, username: &str, display_name: &str, role: &str) -> Agent {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(hocvu_bin())
+        .args([
+            "user",
+            "add",
+            "--username",
+            username,
+            "--display-name",
+            display_name,
+            "--role",
+            role,
+        ])
+        .arg("--database-url")
+        .arg(app.database.url())
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run hocvu user add");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{AGENT_PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().await.unwrap();
+    assert!(
+        output.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Agent::sign_in(app, username, AGENT_PASSWORD).await
+}
+
+impl TestApp {
+    /// Runs one query and returns the first column of every row as text
+    /// (NULL as "").
+    pub async fn texts(&self, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        let url = self.database.url();
+        let rows: Vec<Option<String>> = if url.starts_with("sqlite:") {
+            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+            conn.fetch_all(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .iter()
+                .map(|r| r.get::<Option<String>, _>(0))
+                .collect()
+        } else {
+            let mut conn = PgConnection::connect(&url).await.unwrap();
+            conn.fetch_all(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .iter()
+                .map(|r| r.get::<Option<String>, _>(0))
+                .collect()
+        };
+        rows.into_iter().map(Option::unwrap_or_default).collect()
+    }
+
+    /// The first column of the first row as text; panics when no row.
+    pub async fn text(&self, sql: &str) -> String {
+        self.texts(sql)
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no row: {sql}"))
+    }
+}
+
+/// Reading pages with CSS selectors (a real HTML parser: hydration markers
+/// and comments inside cells do not matter).
+pub mod html {
+    use scraper::{ElementRef, Html, Selector};
+
+    fn selector(css: &str) -> Selector {
+        Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e:?}"))
+    }
+
+    fn text_of(element: ElementRef<'_>) -> String {
+        element
+            .text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// How many elements match `css`.
+    pub fn count(html: &str, css: &str) -> usize {
+        Html::parse_document(html).select(&selector(css)).count()
+    }
+
+    /// The text (whitespace collapsed) of every element matching `css`.
+    pub fn texts(html: &str, css: &str) -> Vec<String> {
+        Html::parse_document(html)
+            .select(&selector(css))
+            .map(text_of)
+            .collect()
+    }
+
+    /// The text of the first element matching `css`, if any.
+    pub fn text(html: &str, css: &str) -> Option<String> {
+        texts(html, css).into_iter().next()
+    }
+
+    /// The value of `attr` on every element matching `css` (that has it).
+    pub fn attrs(html: &str, css: &str, attr: &str) -> Vec<String> {
+        Html::parse_document(html)
+            .select(&selector(css))
+            .filter_map(|e| e.value().attr(attr).map(str::to_string))
+            .collect()
+    }
+
+    /// For every element matching `outer`: the element's `key` attribute and
+    /// the text of the first descendant matching `inner` ("" if none).
+    pub fn keyed_texts(html: &str, outer: &str, key: &str, inner: &str) -> Vec<(String, String)> {
+        let doc = Html::parse_document(html);
+        let inner = selector(inner);
+        doc.select(&selector(outer))
+            .map(|e| {
+                (
+                    e.value().attr(key).unwrap_or_default().to_string(),
+                    e.select(&inner).next().map(text_of).unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// The inner HTML of every element matching `css`.
+    pub fn inner_htmls(html: &str, css: &str) -> Vec<String> {
+        Html::parse_document(html)
+            .select(&selector(css))
+            .map(|e| e.inner_html())
+            .collect()
+    }
+}
+
+/// Today's date (YYYY-MM-DD) at `offset_hours` from UTC.
+pub fn date_today(offset_hours: i64) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64
+        + offset_hours * 3600;
+    // Days to civil date (Howard Hinnant's algorithm).
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Org-unit and officials fixtures made through the real admin endpoints.
+pub mod orgs {
+    use std::collections::BTreeMap;
+
+    use super::{html, location_of, session_cookie_of, Agent, TestApp};
+
+    /// The password officials choose with their one-time code.
+    pub const OFFICIAL_PASSWORD: &str = "mật khẩu cán bộ 2026";
+
+    /// Imports `code,name,parent_code` rows (header included) for real.
+    pub async fn import_units(admin: &Agent, csv: &str) {
+        let response = admin
+            .post_form("/admin/units/import", &[("csv", csv), ("mode", "commit")])
+            .await;
+        let status = response.status();
+        let to = location_of(&response);
+        assert_eq!(
+            status,
+            303,
+            "units import: {}",
+            response.text().await.unwrap_or_default()
+        );
+        assert!(to.starts_with("/admin/units?done=imported"), "{to}");
+    }
+
+    /// Uploads an officials CSV file (`mode` dry_run or commit).
+    pub async fn upload_officials(admin: &Agent, csv: &[u8], mode: &str) -> reqwest::Response {
+        admin
+            .post_multipart(
+                "/admin/officials/import",
+                &[("mode", mode)],
+                Some(("can-bo.csv", csv.to_vec())),
+            )
+            .await
+            .expect("upload officials")
+    }
+
+    /// Imports officials for real; returns login -> (unit code, one-time code)
+    /// read from the printable code sheets.
+    pub async fn import_officials(admin: &Agent, csv: &str) -> BTreeMap<String, (String, String)> {
+        let response = upload_officials(admin, csv.as_bytes(), "commit").await;
+        let status = response.status();
+        let page = response.text().await.expect("body");
+        assert_eq!(status, 200, "officials import: {page}");
+        code_sheets(&page)
+    }
+
+    /// login -> (unit code, code) from `<section class="code-sheet">` pages.
+    pub fn code_sheets(page: &str) -> BTreeMap<String, (String, String)> {
+        let mut codes = BTreeMap::new();
+        for unit in html::attrs(page, "section.code-sheet", "data-unit") {
+            let rows = html::keyed_texts(
+                page,
+                &format!("section.code-sheet[data-unit=\"{unit}\"] tr[data-login]"),
+                "data-login",
+                "td.code",
+            );
+            for (login, code) in rows {
+                assert!(!code.is_empty(), "{login} has a code on the sheet");
+                let before = codes.insert(login.clone(), (unit.clone(), code));
+                assert!(before.is_none(), "{login} on two sheets");
+            }
+        }
+        codes
+    }
+
+    /// An imported official sets a password with their code (POST /reset)
+    /// and is signed in by it.
+    pub async fn set_password(app: &TestApp, login: &str, code: &str) -> Agent {
+        let response = Agent::anonymous(app)
+            .post_form(
+                "/reset",
+                &[
+                    ("login", login),
+                    ("code", code),
+                    ("password", OFFICIAL_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "reset for {login}");
+        assert_eq!(location_of(&response), "/me", "reset for {login}");
+        let cookie = session_cookie_of(&response).expect("signed in by the reset");
+        Agent::with_cookie(app, Some(cookie))
+    }
+
+    /// The users.id of the account with this username or phone.
+    pub async fn user_id(app: &TestApp, login: &str) -> String {
+        app.text(&format!(
+            "SELECT id FROM users WHERE username = '{login}' OR phone = '{login}'"
+        ))
+        .await
+    }
+
+    /// Moves a person to `unit_code` (with `position`) as an admin does.
+    pub async fn move_to_unit(
+        app: &TestApp,
+        admin: &Agent,
+        login: &str,
+        unit: &str,
+        position: &str,
+    ) {
+        let id = user_id(app, login).await;
+        let response = admin
+            .post_form(
+                "/admin/users/unit",
+                &[
+                    ("user_id", &id),
+                    ("unit_code", unit),
+                    ("position", position),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 303, "move {login} to {unit}");
+        assert_eq!(location_of(&response), "/admin/users?done=unit");
+    }
+}

@@ -18,6 +18,8 @@ pub struct UserSummary {
     /// Username, or the phone number written the local way.
     pub login: String,
     pub role: Role,
+    pub unit_code: String,
+    pub position: String,
 }
 
 /// A reset code just issued: put in context by the handler that issued it,
@@ -34,15 +36,9 @@ pub struct IssuedCode {
 /// role tests can reach it: `POST /api/admin_users`.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
-    use super::ssr::{admin, current_identity};
-    if !current_identity().has_role(&[Role::Admin]) {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::FORBIDDEN);
-        }
-        return Err(ServerFnError::new("administrators only"));
-    }
-    let db =
-        use_context::<crate::server::db::Db>().ok_or_else(|| ServerFnError::new("no database"))?;
+    use super::ssr::{admin, user_with_role};
+    user_with_role(&[Role::Admin])?;
+    let db = crate::server::db::Db::from_context()?;
     admin::list_users(&db, &query).await.map_err(|err| {
         tracing::error!("listing users: {err:#}");
         ServerFnError::new("could not list users")
@@ -260,6 +256,23 @@ pub fn Forbidden() -> impl IntoView {
     }
 }
 
+/// Shows `children` only to signed-in users holding one of `roles`:
+/// signed-out visitors are sent to sign in (and come back), others get 403.
+#[component]
+pub fn RoleGate(roles: &'static [Role], children: Children) -> impl IntoView {
+    let path = use_location().pathname.get_untracked();
+    match signed_in_user() {
+        None => {
+            respond(303, Some(&with_query("/signin", &[("next", &path)])));
+            Either::Left(Either::Left(()))
+        }
+        Some(user) if !roles.contains(&user.role) => {
+            Either::Left(Either::Right(view! { <Forbidden/> }))
+        }
+        Some(_) => Either::Right(children()),
+    }
+}
+
 /// `/admin/users`: admins only. Signed-out visitors are sent to sign in
 /// (and come back), everyone else gets 403.
 #[component]
@@ -281,7 +294,12 @@ fn UserAdmin(me: String) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let q = query.get("q").unwrap_or_default();
     let problem = query.get("error").and_then(|c| Problem::parse(&c));
-    let done = query.get("done").is_some_and(|d| d == "role");
+    let done = query
+        .get("done")
+        .is_some_and(|d| d == "role" || d == "unit");
+    let bad_unit = query
+        .get("error")
+        .is_some_and(|e| e == "unit" || e == "position");
     let issued = use_context::<IssuedCode>();
     let users = Resource::new(
         {
@@ -303,6 +321,7 @@ fn UserAdmin(me: String) -> impl IntoView {
         })}
         <ProblemNote problem=problem wait=None/>
         {done.then(|| view! { <p class="notice" role="status">{tx.admin_role_changed}</p> })}
+        {bad_unit.then(|| view! { <p class="error form-error" role="alert">{crate::ui::officials_texts::ot().err_unit}</p> })}
         <form method="get" action="/admin/users" role="search" class="search-form">
             <label for="q">{tx.admin_search_label}</label>
             <div class="search-row">
@@ -364,6 +383,16 @@ fn UserList(users: Vec<UserSummary>, me: String) -> impl IntoView {
                                     <button type="submit" class="secondary">{tx.admin_issue_code}</button>
                                 </form>
                             })}
+                            <form method="post" action="/admin/users/unit" class="inline-form place-form">
+                                <input type="hidden" name="user_id" value=user.id.clone()/>
+                                <label>{crate::ui::officials_texts::ot().unit_code}
+                                    <input name="unit_code" value=user.unit_code.clone() maxlength="32" size="8"/>
+                                </label>
+                                <label>{crate::ui::officials_texts::ot().position}
+                                    <input name="position" value=user.position.clone() maxlength="120" size="12"/>
+                                </label>
+                                <button type="submit" class="secondary">{crate::ui::officials_texts::ot().place_save}</button>
+                            </form>
                         </li>
                     }
                 })
@@ -379,6 +408,9 @@ pub fn AccountNav() -> impl IntoView {
     let tx = t();
     match signed_in_user() {
         Some(user) => Either::Left(view! {
+            {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! {
+                <a href="/reports">{crate::ui::officials_texts::ot().nav_reports}</a>
+            })}
             {user.is_admin().then(|| view! { <a href="/admin/users">{tx.nav_admin}</a> })}
             <a href="/me" class="account-name">{user.display_name}</a>
             <form method="post" action="/signout" class="sign-out">

@@ -14,6 +14,7 @@ pub fn MePage() -> impl IntoView {
     view! {
         <Title text=tx.me_title/>
         <h1>{tx.me_title}</h1>
+        <crate::assignments::pages::RequiredSection/>
         <Suspense>
             {move || Suspend::new(async move {
                 match learning.await {
@@ -40,6 +41,7 @@ pub fn MePage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <crate::certificates::pages::MyCertificates/>
     }
 }
 

@@ -203,6 +203,7 @@ pub async fn mark_read(
         .bind(session::now())
         .execute(state.db.pool())
         .await?;
+        refresh_course(&state.db, &learner_id, found).await?;
         anyhow::Ok(cookie)
     };
     let cookie = match stored.await {
@@ -229,4 +230,94 @@ pub async fn mark_read(
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// Brings `course_status` up to date after `learner_id` did something in
+/// `course` (read a chapter, took a quiz, brought guest progress along),
+/// and issues the course's certificate on completion. Reports read this
+/// table instead of replaying every event.
+pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyhow::Result<()> {
+    let read: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT chapter FROM progress_events \
+         WHERE learner_id = $1 AND course = $2 AND kind = 'read'",
+    )
+    .bind(learner_id)
+    .bind(&course.slug)
+    .fetch_all(db.pool())
+    .await?;
+    let passed: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT quiz FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND passed = 1",
+    )
+    .bind(learner_id)
+    .bind(&course.slug)
+    .fetch_all(db.pool())
+    .await?;
+    let done = Done {
+        read: read.into_iter().map(|c| (course.slug.clone(), c)).collect(),
+        passed: passed
+            .into_iter()
+            .map(|q| (course.slug.clone(), q))
+            .collect(),
+        recent: Vec::new(),
+    };
+    let complete = course_progress(course, &done).complete;
+    let now = session::now();
+    // A completion is kept once reached (COALESCE): later content edits
+    // do not take it away.
+    sqlx::query(
+        "INSERT INTO course_status (learner_id, course, started_at, completed_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (learner_id, course) DO UPDATE \
+         SET completed_at = COALESCE(course_status.completed_at, excluded.completed_at)",
+    )
+    .bind(learner_id)
+    .bind(&course.slug)
+    .bind(now)
+    .bind(complete.then_some(now))
+    .execute(db.pool())
+    .await?;
+    if complete {
+        let completed_at: Option<i64> = sqlx::query_scalar(
+            "SELECT completed_at FROM course_status WHERE learner_id = $1 AND course = $2",
+        )
+        .bind(learner_id)
+        .bind(&course.slug)
+        .fetch_one(db.pool())
+        .await?;
+        crate::certificates::ssr::issue(db, learner_id, course, completed_at.unwrap_or(now))
+            .await?;
+    }
+    Ok(())
+}
+
+/// `refresh_course` for every course the learner has touched: after a
+/// sign-in merged guest progress, and for progress kept from before
+/// `course_status` existed.
+pub async fn refresh_learner(
+    db: &Db,
+    catalog: &crate::content::ssr::catalog::Catalog,
+    learner_id: &str,
+) -> anyhow::Result<()> {
+    let courses: Vec<String> = sqlx::query_scalar(
+        "SELECT course FROM progress_events WHERE learner_id = $1 \
+         UNION SELECT course FROM quiz_attempts WHERE learner_id = $1",
+    )
+    .bind(learner_id)
+    .fetch_all(db.pool())
+    .await?;
+    for slug in courses {
+        if let Some(course) = catalog.course(&slug) {
+            refresh_course(db, learner_id, course).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The learner behind a user account, if they have one yet.
+pub async fn learner_of_user(db: &Db, user_id: &str) -> anyhow::Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM learners WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?,
+    )
 }

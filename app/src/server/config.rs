@@ -21,6 +21,8 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Largest CSV upload (units, officials) accepted, in bytes.
+    pub upload_limit: usize,
     /// Mark session cookies `Secure`: set when users reach Hocvu over HTTPS.
     pub secure_cookies: bool,
     /// Seconds a signed-in session may stay unused before it ends.
@@ -44,6 +46,7 @@ impl Settings {
             .set_default("content", "content")?
             .set_default("site_root", "target/site")?
             .set_default("body_limit", 256 * 1024)?
+            .set_default("upload_limit", 10 * 1024 * 1024)?
             .set_default("secure_cookies", false)?
             .set_default("session_idle_secs", 14 * 86_400)?
             .set_default("session_max_secs", 60 * 86_400)?

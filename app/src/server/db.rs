@@ -159,3 +159,47 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     };
     Ok(format!("sqlite://{path}?{query}"))
 }
+
+/// One value of a row for `insert_many`.
+pub enum Value {
+    Text(Option<String>),
+    Int(i64),
+}
+
+/// Inserts `rows` into `target` (`table (col, col, …)`) with multi-row
+/// INSERTs of a few hundred rows each: bulk imports then cost tens of
+/// statements, not tens of thousands (which matters most on PostgreSQL).
+pub async fn insert_many(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    target: &str,
+    rows: Vec<Vec<Value>>,
+) -> anyhow::Result<()> {
+    const ROWS_PER_STATEMENT: usize = 400;
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let cells: Vec<String> =
+                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO {target} VALUES {}", tuples.join(", "));
+        let mut query = sqlx::query(&sql);
+        for value in chunk.into_iter().flatten() {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Int(int) => query.bind(int),
+            };
+        }
+        query
+            .execute(&mut **tx)
+            .await
+            .with_context(|| format!("inserting into {target}"))?;
+    }
+    Ok(())
+}

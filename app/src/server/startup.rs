@@ -143,10 +143,17 @@ fn router(state: AppState, settings: &Settings) -> Router {
             "/courses/{course}/{chapter}/read",
             post(crate::progress::ssr::mark_read),
         )
+        .merge(crate::orgs::ssr::routes())
+        .merge(crate::assignments::ssr::routes())
+        .merge(crate::reports::ssr::routes())
+        .merge(crate::certificates::ssr::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .layer(RequestBodyLimitLayer::new(settings.body_limit))
+        // CSV uploads get their own, larger limit.
+        .merge(crate::orgs::ssr::upload_routes(settings.upload_limit))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -162,7 +169,6 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(assets::pkg_routes(&settings.site_root))
         .merge(pages)
         .layer(middleware::from_fn(csrf::reject_cross_site))
-        .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // Quality 4 brotli: most of the size win at a fraction of the CPU of 11.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
     telemetry::layers(app)

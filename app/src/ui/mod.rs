@@ -4,6 +4,7 @@ pub mod home;
 pub mod i18n;
 pub mod layout;
 pub mod not_found;
+pub mod officials_texts;
 pub mod text_size;
 
 #[cfg(feature = "ssr")]
@@ -21,15 +22,19 @@ use leptos_router::{
 use self::{home::HomePage, i18n::t, layout::Layout, not_found::NotFound};
 use crate::{
     accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
+    assignments::pages::AssignmentsPage,
+    certificates::pages::{CertificatePage, VerifyPage},
     content::{
         pages::{ChapterPage, CoursePage, CoursesPage},
         status::ContentStatusPage,
     },
+    orgs::pages::{OfficialsPage, UnitsPage},
     progress::pages::MePage,
     quiz::{
         pages::{ChapterQuizPage, FinalTestPage, QuizResultPage},
         stats::StatsPageView,
     },
+    reports::pages::{OverduePage, ReportsPage},
     search::SearchPage,
 };
 
@@ -60,6 +65,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/officials") view=OfficialsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/assignments") view=AssignmentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/overdue") view=OverduePage ssr=SsrMode::Async/>
+                    <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/content/status") view=ContentStatusPage ssr=SsrMode::Async/>
                 </Routes>

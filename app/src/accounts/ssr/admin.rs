@@ -27,10 +27,10 @@ use crate::{
 /// Where the admin pages live, and where their actions return.
 pub const USERS_PAGE: &str = "/admin/users";
 
-/// Why a request was turned away from an admin action.
+/// Why a request was turned away from a protected action.
 pub enum Denied {
-    /// Signed out: sign in first, then come back.
-    SignIn,
+    /// Signed out: sign in first, then come back to this page.
+    SignIn(&'static str),
     /// Signed in without the role: 403.
     Forbidden,
 }
@@ -38,23 +38,33 @@ pub enum Denied {
 impl IntoResponse for Denied {
     fn into_response(self) -> Response {
         match self {
-            Denied::SignIn => see_other(&with_query("/signin", &[("next", USERS_PAGE)])),
+            Denied::SignIn(back) => see_other(&with_query("/signin", &[("next", back)])),
             Denied::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "Chỉ quản trị viên được làm việc này. / Only administrators may do this.",
+                "Bạn không có quyền làm việc này. / You may not do this.",
             )
                 .into_response(),
         }
     }
 }
 
+/// The signed-in user if they hold one of `roles`, or why not. `back` is
+/// the page to return to after signing in.
+pub fn require_role(
+    parts: &Parts,
+    roles: &[Role],
+    back: &'static str,
+) -> Result<CurrentUser, Denied> {
+    match identity_of(parts).user {
+        Some(user) if roles.contains(&user.role) => Ok(user),
+        Some(_) => Err(Denied::Forbidden),
+        None => Err(Denied::SignIn(back)),
+    }
+}
+
 /// The signed-in admin, or why not.
 pub fn require_admin(parts: &Parts) -> Result<CurrentUser, Denied> {
-    match identity_of(parts).user {
-        Some(user) if user.is_admin() => Ok(user),
-        Some(_) => Err(Denied::Forbidden),
-        None => Err(Denied::SignIn),
-    }
+    require_role(parts, &[Role::Admin], USERS_PAGE)
 }
 
 #[derive(sqlx::FromRow)]
@@ -64,6 +74,8 @@ struct UserRow {
     phone: Option<String>,
     display_name: String,
     role: String,
+    unit_code: Option<String>,
+    position: String,
 }
 
 impl From<UserRow> for UserSummary {
@@ -78,6 +90,8 @@ impl From<UserRow> for UserSummary {
             display_name: row.display_name,
             login,
             role: Role::parse(&row.role).unwrap_or(Role::Learner),
+            unit_code: row.unit_code.unwrap_or_default(),
+            position: row.position,
         }
     }
 }
@@ -92,9 +106,10 @@ pub async fn list_users(db: &Db, query: &str) -> anyhow::Result<Vec<UserSummary>
     let pattern = format!("%{}%", query.replace('%', ""));
     let phone_pattern = format!("%{}%", phone::search_fragment(&query));
     let rows: Vec<UserRow> = sqlx::query_as(
-        "SELECT id, username, phone, display_name, role FROM users \
-         WHERE $1 = '' OR LOWER(display_name) LIKE $2 OR username LIKE $2 OR phone LIKE $3 \
-         ORDER BY created_at DESC, id LIMIT $4",
+        "SELECT u.id, u.username, u.phone, u.display_name, u.role, o.code AS unit_code, u.position \
+         FROM users u LEFT JOIN org_units o ON o.id = u.unit_id \
+         WHERE $1 = '' OR LOWER(u.display_name) LIKE $2 OR u.username LIKE $2 OR u.phone LIKE $3 \
+         ORDER BY u.created_at DESC, u.id LIMIT $4",
     )
     .bind(&query)
     .bind(&pattern)
@@ -107,7 +122,10 @@ pub async fn list_users(db: &Db, query: &str) -> anyhow::Result<Vec<UserSummary>
 
 async fn find_user(db: &Db, id: &str) -> anyhow::Result<Option<UserSummary>> {
     let row: Option<UserRow> =
-        sqlx::query_as("SELECT id, username, phone, display_name, role FROM users WHERE id = $1")
+        sqlx::query_as(
+            "SELECT u.id, u.username, u.phone, u.display_name, u.role, o.code AS unit_code, u.position \
+             FROM users u LEFT JOIN org_units o ON o.id = u.unit_id WHERE u.id = $1",
+        )
             .bind(id)
             .fetch_optional(db.pool())
             .await?;

@@ -13,6 +13,17 @@ pub enum Action {
     ResetCodeIssued,
     /// A person set a new password with a reset code.
     PasswordReset,
+    /// Org units added, renamed or moved (by form or file).
+    UnitsChanged,
+    OfficialsImported,
+    /// New set-password codes printed for a unit's officials.
+    OnboardingCodesIssued,
+    /// A person moved to another unit or position.
+    UserPlaced,
+    AssignmentCreated,
+    AssignmentDeleted,
+    CertificateRevoked,
+    RemindersQueued,
 }
 
 impl Action {
@@ -22,6 +33,14 @@ impl Action {
             Action::RoleChanged => "user.role_changed",
             Action::ResetCodeIssued => "password_reset.issued",
             Action::PasswordReset => "password_reset.used",
+            Action::UnitsChanged => "org_units.changed",
+            Action::OfficialsImported => "officials.imported",
+            Action::OnboardingCodesIssued => "officials.codes_issued",
+            Action::UserPlaced => "user.placed",
+            Action::AssignmentCreated => "assignment.created",
+            Action::AssignmentDeleted => "assignment.deleted",
+            Action::CertificateRevoked => "certificate.revoked",
+            Action::RemindersQueued => "reminders.queued",
         }
     }
 }

@@ -163,6 +163,22 @@ async fn new_user_session(
     Ok(cookie)
 }
 
+/// After a sign-in brought guest progress to an account: course status and
+/// certificates catch up. A failure here loses nothing (the events are
+/// stored), so it is logged rather than shown.
+async fn progress_followed(state: &AppState, user_id: &str) {
+    let result = async {
+        if let Some(learner) = crate::progress::ssr::learner_of_user(&state.db, user_id).await? {
+            let catalog = state.content.catalog();
+            crate::progress::ssr::refresh_learner(&state.db, &catalog, &learner).await?;
+        }
+        anyhow::Ok(())
+    };
+    if let Err(err) = result.await {
+        tracing::error!(user = %user_id, "updating course status after sign-in: {err:#}");
+    }
+}
+
 /// `POST /signup`
 pub async fn sign_up(
     State(state): State<AppState>,
@@ -195,6 +211,7 @@ pub async fn sign_up(
         };
         let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user_id, now).await?;
         tx.commit().await?;
+        progress_followed(&state, &user_id).await;
         tracing::info!(user = %user_id, "signed up");
         anyhow::Ok(Ok(cookie))
     };
@@ -253,6 +270,7 @@ pub async fn sign_in(
         }
         let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
         tx.commit().await?;
+        progress_followed(&state, &user.id).await;
         tracing::info!(user = %user.id, rehashed = rehash, "signed in");
         anyhow::Ok(Some(cookie))
     };
@@ -340,6 +358,7 @@ pub async fn reset_password(
         .await?;
         let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
         tx.commit().await?;
+        progress_followed(&state, &user.id).await;
         tracing::info!(user = %user.id, "password reset with a code");
         anyhow::Ok(Some(cookie))
     };

@@ -40,3 +40,26 @@ pub fn routes() -> axum::Router<crate::server::AppState> {
         .route("/admin/users/role", post(admin::change_role))
         .route("/admin/users/reset-code", post(admin::issue_reset_code))
 }
+
+/// For server functions (each one is a public endpoint): the signed-in user
+/// if they hold one of `roles`; otherwise the response becomes 403 and the
+/// function answers an error.
+pub fn user_with_role(
+    roles: &[crate::accounts::Role],
+) -> Result<crate::accounts::CurrentUser, ServerFnError> {
+    match current_identity().user {
+        Some(user) if roles.contains(&user.role) => Ok(user),
+        _ => {
+            if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                response.set_status(http::StatusCode::FORBIDDEN);
+            }
+            Err(ServerFnError::new("not allowed"))
+        }
+    }
+}
+
+/// Logs a failure of ours in full and answers the caller briefly.
+pub fn internal_error(what: &str, err: anyhow::Error) -> ServerFnError {
+    tracing::error!("{what}: {err:#}");
+    ServerFnError::new(format!("{what} failed"))
+}

@@ -9,6 +9,9 @@ use sqlx::{Any, Transaction};
 
 /// How long a code works.
 pub const LIFETIME: i64 = 24 * 3600;
+/// How long the first code of an imported official works: sheets are
+/// printed, handed out in meetings, and typed in over the following weeks.
+pub const ONBOARDING_LIFETIME: i64 = 30 * 86_400;
 
 /// Letters and digits that cannot be mistaken for one another when read
 /// aloud or copied by hand (no I/1, O/0): 32 symbols, 5 bits each.
@@ -43,7 +46,7 @@ pub fn normalize(input: &str) -> String {
         .collect()
 }
 
-fn hash(code: &str) -> String {
+pub fn hash(code: &str) -> String {
     Sha256::digest(normalize(code).as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -57,6 +60,18 @@ pub async fn store(
     issued_by: &str,
     code: &str,
     now: i64,
+) -> anyhow::Result<()> {
+    store_for(tx, user_id, issued_by, code, now, LIFETIME).await
+}
+
+/// `store` with another lifetime.
+pub async fn store_for(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    issued_by: &str,
+    code: &str,
+    now: i64,
+    lifetime: i64,
 ) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
         .bind(user_id)
@@ -72,7 +87,7 @@ pub async fn store(
     .bind(hash(code))
     .bind(issued_by)
     .bind(now)
-    .bind(now + LIFETIME)
+    .bind(now + lifetime)
     .execute(&mut **tx)
     .await
     .context("storing a reset code")?;

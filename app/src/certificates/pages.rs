@@ -1,0 +1,150 @@
+//! `/certificates/<code>` (printable, holder and admins) and the public
+//! `/verify/<code>`.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::{my_certificates, printable_certificate, verify_certificate, Printable, Verification};
+use crate::ui::officials_texts::ot;
+
+fn code_param() -> String {
+    use_params_map()
+        .get_untracked()
+        .get("code")
+        .unwrap_or_default()
+}
+
+/// `/verify/<code>`: what anyone may know — who, which course, when, and
+/// whether it still stands. Nothing else about the person.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let ot = ot();
+    let found = Resource::new(code_param, verify_certificate);
+    view! {
+        <Title text=ot.verify_title/>
+        <h1>{ot.verify_title}</h1>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(Some(v)) => view! { <VerifyView v/> }.into_any(),
+                    Ok(None) => view! {
+                        <p class="verdict" data-status="unknown">{ot.verify_unknown}</p>
+                    }.into_any(),
+                    Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn VerifyView(v: Verification) -> impl IntoView {
+    let ot = ot();
+    let (status, text) = if v.revoked {
+        ("revoked", ot.verify_revoked)
+    } else {
+        ("valid", ot.verify_valid)
+    };
+    view! {
+        <p class=format!("verdict verdict-{status}") data-status=status>{text}</p>
+        <dl class="facts">
+            <dt>{ot.holder}</dt><dd>{v.holder}</dd>
+            <dt>{ot.course}</dt><dd>{v.course_title}</dd>
+            <dt>{ot.completed_on}</dt><dd>{v.completed_on}</dd>
+            <dt>{ot.certificate_code}</dt><dd><code>{v.code}</code></dd>
+        </dl>
+    }
+}
+
+/// `/certificates/<code>`: an A4 page to print (see the print stylesheet).
+#[component]
+pub fn CertificatePage() -> impl IntoView {
+    let ot = ot();
+    let found = Resource::new(code_param, printable_certificate);
+    let query = use_query_map().get_untracked();
+    let revoked_now = query.get("done").is_some_and(|d| d == "revoked");
+    let bad_reason = query.get("error").is_some_and(|e| e == "reason");
+    view! {
+        <Title text=ot.certificate_title/>
+        {revoked_now.then(|| view! { <p class="notice no-print" role="status">{ot.revoked_done}</p> })}
+        {bad_reason.then(|| view! { <p class="error form-error no-print" role="alert">{ot.err_reason}</p> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(Some(p)) => view! { <CertificateView p/> }.into_any(),
+                    Ok(None) => view! {
+                        <h1>{ot.certificate_title}</h1>
+                        <p>{ot.verify_unknown}</p>
+                    }.into_any(),
+                    Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CertificateView(p: Printable) -> impl IntoView {
+    let ot = ot();
+    let v = p.verification;
+    let code = v.code.clone();
+    view! {
+        <p class="no-print actions">
+            <button type="button" onclick="window.print()">{ot.print}</button>
+        </p>
+        <article class="certificate" data-status=if v.revoked { "revoked" } else { "valid" }>
+            <p class="certificate-issuer">{ot.certificate_issuer}</p>
+            <h1>{ot.certificate_heading}</h1>
+            <p class="certificate-lead">{ot.certificate_awarded_to}</p>
+            <p class="certificate-holder">{v.holder}</p>
+            <p class="certificate-lead">{ot.certificate_for}</p>
+            <p class="certificate-course">{v.course_title}</p>
+            <p>{ot.completed_on}": "{v.completed_on}</p>
+            {v.revoked.then(|| view! { <p class="verdict verdict-revoked" data-status="revoked">{ot.verify_revoked}": "{p.revoked_reason.clone()}</p> })}
+            <div class="certificate-check">
+                <div class="qr" inner_html=p.qr_svg></div>
+                <p class="meta">{ot.certificate_scan}<br/><code>{p.verify_url}</code></p>
+            </div>
+        </article>
+        {p.can_revoke.then(|| view! {
+            <section class="panel no-print">
+                <h2>{ot.revoke_title}</h2>
+                <form method="post" action="/certificates/revoke" class="stacked-form">
+                    <input type="hidden" name="code" value=code/>
+                    <p class="field"><label for="reason">{ot.revoke_reason}</label>
+                        <input id="reason" name="reason" required maxlength="500"/></p>
+                    <button type="submit" class="danger">{ot.revoke_button}</button>
+                </form>
+            </section>
+        })}
+    }
+}
+
+/// The signed-in person's certificates, for `/me`.
+#[component]
+pub fn MyCertificates() -> impl IntoView {
+    let ot = ot();
+    let list = Resource::new(|| (), |_| my_certificates());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let list = list.await.unwrap_or_default();
+                (!list.is_empty()).then(|| view! {
+                    <section class="my-certificates">
+                        <h2>{ot.my_certificates}</h2>
+                        <ul>
+                            {list.into_iter().map(|c| view! {
+                                <li>
+                                    <a href=format!("/certificates/{}", c.code)>{c.course_title}</a>
+                                    " "<span class="meta">{c.completed_on}</span>
+                                    {c.revoked.then(|| view! { " "<span class="status status-overdue">{ot.verify_revoked}</span> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}

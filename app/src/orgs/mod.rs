@@ -1,0 +1,108 @@
+//! Org units and the officials in them: the province's tree of units,
+//! importing units and officials from CSV, and one-time set-password codes
+//! printed per unit.
+//!
+//! Admins manage all of it. Supervisors see their own unit's subtree (see
+//! `ssr::tree::Scope`), which reports and assignments build on.
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A unit as lists show it, with its depth in the tree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub parent_code: String,
+    pub depth: usize,
+    /// People placed directly in this unit.
+    pub people: i64,
+}
+
+/// What is wrong with one row of an import file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RowProblem {
+    BadCode,
+    MissingName,
+    /// The same code or login appeared earlier in the file, at this line.
+    Repeated(u64),
+    UnknownParent(String),
+    /// Parent links that go round in a circle.
+    Cycle,
+    UnknownUnit(String),
+    BadPhone,
+    BadLogin,
+    /// Phone or username already belongs to an account.
+    Taken,
+    PositionTooLong,
+}
+
+/// One row of an import file as the preview shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub line: u64,
+    pub cells: Vec<String>,
+    pub problem: Option<RowProblem>,
+    /// For rows without problems: will this create something new (or
+    /// change an existing unit)?
+    pub is_new: bool,
+}
+
+/// Which import a preview belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportKind {
+    Units,
+    Officials,
+}
+
+/// The answer to an import: put in context by the handler and shown by the
+/// import page (dry run, or a refused commit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub kind: ImportKind,
+    /// True when a commit was asked for and refused (nothing was written).
+    pub refused: bool,
+    pub file_problem: Option<self::FileProblemView>,
+    pub rows: Vec<PreviewRow>,
+}
+
+impl ImportPreview {
+    pub fn error_count(&self) -> usize {
+        self.rows.iter().filter(|r| r.problem.is_some()).count()
+    }
+}
+
+/// A whole-file problem, as the page explains it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileProblemView {
+    Empty,
+    NotUtf8,
+    TooManyRows(usize),
+    Malformed(u64),
+    MissingColumn(String),
+    BadForm,
+}
+
+/// Printable one-time set-password codes of one unit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSheet {
+    pub unit_code: String,
+    pub unit_name: String,
+    /// (full name, login as typed at sign-in, code)
+    pub people: Vec<(String, String, String)>,
+}
+
+/// Code sheets just made: shown once, never stored (only hashes are).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IssuedSheets(pub Vec<CodeSheet>);
+
+/// Units the signed-in admin or supervisor may see, in tree order. Every
+/// server function is a public endpoint, so it checks the role itself.
+#[server(endpoint = "units_in_scope")]
+pub async fn units_in_scope() -> Result<Vec<UnitLine>, ServerFnError> {
+    ssr::units::lines_in_scope().await
+}

@@ -1,0 +1,283 @@
+//! `/admin/units` (the tree, one unit's form, the units CSV import) and
+//! `/admin/officials` (the officials CSV import and code sheets). Plain
+//! forms; the file inputs work without JavaScript.
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    units_in_scope, CodeSheet, FileProblemView, ImportKind, ImportPreview, IssuedSheets,
+    RowProblem, UnitLine,
+};
+use crate::{
+    accounts::{pages::RoleGate, Role},
+    ui::officials_texts::{ot, OfficialsTexts},
+};
+
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// `/admin/units`
+#[component]
+pub fn UnitsPage() -> impl IntoView {
+    view! { <RoleGate roles=ADMIN><UnitsAdmin/></RoleGate> }
+}
+
+#[component]
+fn UnitsAdmin() -> impl IntoView {
+    let ot = ot();
+    let query = use_query_map().get_untracked();
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    let done = match get("done").as_str() {
+        "saved" => Some(ot.unit_saved.to_string()),
+        "imported" => Some((ot.units_imported)(&get("count"))),
+        _ => None,
+    };
+    let error = match get("error").as_str() {
+        "" => None,
+        "code" => Some(ot.err_code),
+        "name" => Some(ot.err_name),
+        "parent" => Some(ot.err_parent),
+        "cycle" => Some(ot.err_cycle),
+        _ => Some(ot.err_form),
+    };
+    let preview = use_context::<ImportPreview>();
+    let units = Resource::new(|| (), |_| units_in_scope());
+    view! {
+        <Title text=ot.units_title/>
+        <h1>{ot.units_title}</h1>
+        <AdminTabs/>
+        {done.map(|d| view! { <p class="notice" role="status">{d}</p> })}
+        {error.map(|e| view! { <p class="error form-error" role="alert">{e}</p> })}
+        {preview.map(|p| view! { <PreviewView preview=p/> })}
+        <section class="panel">
+            <h2>{ot.unit_form_title}</h2>
+            <form method="post" action="/admin/units" class="stacked-form">
+                <p class="field"><label for="code">{ot.unit_code}</label>
+                    <input id="code" name="code" required maxlength="32" value=get("code")/></p>
+                <p class="field"><label for="name">{ot.unit_name}</label>
+                    <input id="name" name="name" required maxlength="160" value=get("name")/></p>
+                <p class="field"><label for="parent_code">{ot.unit_parent}</label>
+                    <input id="parent_code" name="parent_code" maxlength="32" value=get("parent_code")/>
+                    <small class="hint">{ot.unit_parent_hint}</small></p>
+                <button type="submit">{ot.save}</button>
+            </form>
+        </section>
+        <ImportForm action="/admin/units/import" hint=ot.units_csv_hint/>
+        <h2>{ot.units_tree}</h2>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match units.await {
+                    Ok(list) if list.is_empty() => view! { <p>{ot.units_none}</p> }.into_any(),
+                    Ok(list) => view! { <UnitTree units=list/> }.into_any(),
+                    Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Links between the admin pages of officials.
+#[component]
+fn AdminTabs() -> impl IntoView {
+    let ot = ot();
+    view! {
+        <nav class="tabs" aria-label=ot.admin_tabs>
+            <a href="/admin/units">{ot.units_title}</a>
+            <a href="/admin/officials">{ot.officials_title}</a>
+            <a href="/assignments">{ot.assignments_title}</a>
+            <a href="/reports">{ot.reports_title}</a>
+            <a href="/admin/users">{crate::ui::i18n::t().admin_users_title}</a>
+        </nav>
+    }
+}
+
+#[component]
+fn UnitTree(units: Vec<UnitLine>) -> impl IntoView {
+    let ot = ot();
+    view! {
+        <ul class="unit-tree">
+            {units.into_iter().map(|u| { let code = u.code.clone(); view! {
+                <li data-unit=code style=format!("--depth:{}", u.depth)>
+                    <strong>{u.name}</strong>" "<code>{u.code}</code>
+                    " "<span class="meta">{(ot.people_count)(u.people)}</span>
+                </li>
+            }}).collect_view()}
+        </ul>
+    }
+}
+
+/// A CSV upload with a dry run (the default) and a real import.
+#[component]
+fn ImportForm(action: &'static str, hint: &'static str) -> impl IntoView {
+    let ot = ot();
+    view! {
+        <section class="panel">
+            <h2>{ot.import_title}</h2>
+            <p class="hint">{hint}</p>
+            <form method="post" action=action enctype="multipart/form-data" class="stacked-form">
+                <p class="field"><label for="file">{ot.import_file}</label>
+                    <input id="file" name="file" type="file" accept=".csv,text/csv" required/></p>
+                <div class="button-row">
+                    <button type="submit" name="mode" value="dry_run">{ot.import_check}</button>
+                    <button type="submit" name="mode" value="commit" class="secondary">{ot.import_commit}</button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+fn problem_text(ot: &OfficialsTexts, problem: &RowProblem) -> String {
+    match problem {
+        RowProblem::BadCode => ot.err_code.into(),
+        RowProblem::MissingName => ot.err_name.into(),
+        RowProblem::Repeated(line) => (ot.err_repeated)(*line),
+        RowProblem::UnknownParent(code) => (ot.err_unknown_parent)(code),
+        RowProblem::Cycle => ot.err_cycle.into(),
+        RowProblem::UnknownUnit(code) => (ot.err_unknown_unit)(code),
+        RowProblem::BadPhone => ot.err_phone.into(),
+        RowProblem::BadLogin => ot.err_login.into(),
+        RowProblem::Taken => ot.err_taken.into(),
+        RowProblem::PositionTooLong => ot.err_position.into(),
+    }
+}
+
+fn file_problem_text(ot: &OfficialsTexts, problem: &FileProblemView) -> String {
+    match problem {
+        FileProblemView::Empty => ot.file_empty.into(),
+        FileProblemView::NotUtf8 => ot.file_not_utf8.into(),
+        FileProblemView::TooManyRows(n) => (ot.file_too_many)(*n),
+        FileProblemView::Malformed(line) => (ot.file_malformed)(*line),
+        FileProblemView::MissingColumn(name) => (ot.file_missing_column)(name),
+        FileProblemView::BadForm => ot.file_bad_form.into(),
+    }
+}
+
+/// The rows of an import, each with its verdict; nothing has been written.
+#[component]
+fn PreviewView(preview: ImportPreview) -> impl IntoView {
+    let ot = ot();
+    let errors = preview.error_count();
+    let headers: Vec<&str> = match preview.kind {
+        ImportKind::Units => vec![ot.unit_code, ot.unit_name, ot.unit_parent],
+        ImportKind::Officials => vec![ot.full_name, ot.login, ot.unit_code, ot.position],
+    };
+    let summary = if let Some(problem) = &preview.file_problem {
+        file_problem_text(ot, problem)
+    } else if errors > 0 {
+        (ot.import_errors)(errors, preview.rows.len())
+    } else {
+        (ot.import_ready)(preview.rows.len())
+    };
+    let class = if errors > 0 || preview.file_problem.is_some() {
+        "error form-error"
+    } else {
+        "notice"
+    };
+    view! {
+        <section class="import-preview" aria-labelledby="preview-title">
+            <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
+            <p class=class role="status">{summary}</p>
+            {(!preview.rows.is_empty()).then(|| view! {
+                <div class="table-scroll">
+                    <table class="import-rows">
+                        <thead><tr>
+                            <th scope="col">{ot.line}</th>
+                            {headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
+                            <th scope="col">{ot.verdict}</th>
+                        </tr></thead>
+                        <tbody>
+                            {preview.rows.into_iter().map(|row| {
+                                let status = if row.problem.is_some() { "error" } else { "ok" };
+                                let verdict = match &row.problem {
+                                    Some(p) => problem_text(ot, p),
+                                    None if row.is_new => ot.row_new.to_string(),
+                                    None => ot.row_update.to_string(),
+                                };
+                                view! {
+                                    <tr data-row=row.line.to_string() data-status=status>
+                                        <td>{row.line}</td>
+                                        {row.cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                                        <td class=if row.problem.is_some() { "problem" } else { "ok" }>{verdict}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// `/admin/officials`
+#[component]
+pub fn OfficialsPage() -> impl IntoView {
+    view! { <RoleGate roles=ADMIN><OfficialsAdmin/></RoleGate> }
+}
+
+#[component]
+fn OfficialsAdmin() -> impl IntoView {
+    let ot = ot();
+    let preview = use_context::<ImportPreview>();
+    let sheets = use_context::<IssuedSheets>();
+    let bad_unit = use_query_map()
+        .get_untracked()
+        .get("error")
+        .is_some_and(|e| e == "unit");
+    if let Some(IssuedSheets(sheets)) = sheets {
+        return Either::Left(view! {
+            <Title text=ot.sheets_title/>
+            <h1 class="no-print">{ot.sheets_title}</h1>
+            <p class="notice no-print" role="status">{ot.sheets_lead}</p>
+            <p class="no-print"><a href="/admin/officials">{ot.back}</a></p>
+            {sheets.into_iter().map(|s| view! { <SheetView sheet=s/> }).collect_view()}
+        });
+    }
+    Either::Right(view! {
+        <Title text=ot.officials_title/>
+        <h1>{ot.officials_title}</h1>
+        <AdminTabs/>
+        {bad_unit.then(|| view! { <p class="error form-error" role="alert">{ot.err_unit}</p> })}
+        {preview.map(|p| view! { <PreviewView preview=p/> })}
+        <ImportForm action="/admin/officials/import" hint=ot.officials_csv_hint/>
+        <section class="panel">
+            <h2>{ot.codes_title}</h2>
+            <p class="hint">{ot.codes_hint}</p>
+            <form method="post" action="/admin/officials/codes" class="inline-form">
+                <label for="unit_code">{ot.unit_code}</label>
+                <input id="unit_code" name="unit_code" required maxlength="32"/>
+                <button type="submit">{ot.codes_button}</button>
+            </form>
+        </section>
+    })
+}
+
+/// One unit's page of codes: printed and handed out in a meeting.
+#[component]
+fn SheetView(sheet: CodeSheet) -> impl IntoView {
+    let ot = ot();
+    let unit = sheet.unit_code.clone();
+    view! {
+        <section class="code-sheet" data-unit=unit>
+            <h2>{sheet.unit_name}" "<small>"("{sheet.unit_code}")"</small></h2>
+            <p class="hint">{ot.sheet_instructions}</p>
+            <table>
+                <thead><tr>
+                    <th scope="col">{ot.full_name}</th>
+                    <th scope="col">{ot.login}</th>
+                    <th scope="col">{ot.code}</th>
+                </tr></thead>
+                <tbody>
+                    {sheet.people.into_iter().map(|(name, login, code)| { let key = login.clone(); view! {
+                        <tr data-login=key>
+                            <td>{name}</td>
+                            <td>{login}</td>
+                            <td class="code">{code}</td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,289 @@
+//! `/reports` (a unit, its sub-units, its people) and `/reports/overdue`.
+
+use leptos::{either::Either, prelude::*};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{chart::ReportChart, load_overdue, load_report, OverdueList, Report, UnitCounts};
+use crate::{
+    accounts::{pages::RoleGate, with_query, Role},
+    assignments::{pages::status_name, Status},
+    ui::officials_texts::ot,
+};
+
+const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
+
+/// `/reports`
+#[component]
+pub fn ReportsPage() -> impl IntoView {
+    view! { <RoleGate roles=MANAGERS><Reports/></RoleGate> }
+}
+
+#[component]
+fn Reports() -> impl IntoView {
+    let ot = ot();
+    let query = use_query_map().get_untracked();
+    let get = |k: &str| query.get(k).unwrap_or_default();
+    let asked = (get("unit"), get("course"), get("status"));
+    let report = Resource::new(
+        {
+            let asked = asked.clone();
+            move || asked.clone()
+        },
+        |(unit, course, status)| load_report(unit, course, status),
+    );
+    view! {
+        <Title text=ot.reports_title/>
+        <Suspense>
+            {move || {
+                let asked = asked.clone();
+                Suspend::new(async move {
+                    match report.await {
+                        Ok(Some(report)) => Either::Left(view! { <ReportView report asked/> }),
+                        Ok(None) => Either::Right(view! {
+                            <h1>{ot.reports_title}</h1>
+                            <p class="notice">{if asked.0.is_empty() { ot.no_scope } else { ot.unit_not_found }}</p>
+                        }),
+                        Err(_) => Either::Right(view! {
+                            <h1>{ot.reports_title}</h1>
+                            <p class="error">{ot.load_error}</p>
+                        }),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ReportView(report: Report, asked: (String, String, String)) -> impl IntoView {
+    let ot = ot();
+    let (_, course, status) = asked;
+    let code = report
+        .unit
+        .as_ref()
+        .map(|u| u.0.clone())
+        .unwrap_or_default();
+    let heading = report
+        .unit
+        .as_ref()
+        .map_or_else(|| ot.whole_province.to_string(), |u| u.1.clone());
+    let mut rows = report.rows;
+    if let Some(total) = rows.first_mut() {
+        if total.name.is_empty() {
+            total.name = ot.whole_province.to_string();
+        }
+    }
+    let filters = [("course", course.as_str()), ("status", status.as_str())];
+    let link = |unit: &str| {
+        let mut pairs = vec![("unit", unit)];
+        pairs.extend_from_slice(&filters);
+        with_query("/reports", &pairs)
+    };
+    let export = {
+        let mut pairs = vec![("unit", code.as_str())];
+        pairs.extend_from_slice(&filters);
+        with_query("/reports/export.csv", &pairs)
+    };
+    let overdue = with_query("/reports/overdue", &[("unit", &code)]);
+    let chart_title = (ot.chart_title)(&heading);
+    view! {
+        <nav class="trail" aria-label=ot.trail_label>
+            {report.trail.iter().map(|(c, n)| view! { <a href=link(c)>{n.clone()}</a>" › " }).collect_view()}
+        </nav>
+        <h1>{heading}</h1>
+        <form method="get" action="/reports" class="filters">
+            <input type="hidden" name="unit" value=code.clone()/>
+            <label>{ot.course}
+                <select name="course">
+                    <option value="">{ot.all_courses}</option>
+                    {report.courses.iter().map(|(slug, title)| view! {
+                        <option value=slug.clone() selected=*slug == course>{title.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>{ot.status}
+                <select name="status">
+                    <option value="">{ot.all_statuses}</option>
+                    {Status::ALL.into_iter().map(|s| view! {
+                        <option value=s.code() selected=s.code() == status>{status_name(ot, s)}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">{ot.apply}</button>
+        </form>
+        <p class="actions">
+            <a class="button" href=export>{ot.export_csv}</a>" "
+            <a class="button secondary" href=overdue>{ot.overdue_title}</a>
+        </p>
+        <ReportChart rows=rows.clone() title=chart_title/>
+        <Legend/>
+        <div class="table-scroll">
+            <table class="report-units">
+                <thead><tr>
+                    <th scope="col">{ot.unit}</th>
+                    <th scope="col">{ot.col_assigned}</th>
+                    <th scope="col">{ot.status_completed}</th>
+                    <th scope="col">{ot.status_in_progress}</th>
+                    <th scope="col">{ot.status_not_started}</th>
+                    <th scope="col">{ot.status_overdue}</th>
+                    <th scope="col">"%"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().enumerate().map(|(i, row)| {
+                        let name = if i == 0 {
+                            Either::Left(view! { <strong>{row.name.clone()}</strong> })
+                        } else {
+                            Either::Right(view! { <a href=link(&row.code)>{row.name.clone()}</a> })
+                        };
+                        let code = row.code.clone();
+                        view! {
+                            <tr data-unit=code class=if i == 0 { "total" } else { "" }>
+                                <th scope="row">{name}</th>
+                                <Cells row/>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {(!code.is_empty()).then(|| view! {
+            <h2>{ot.people_here}</h2>
+            {if report.people.is_empty() {
+                Either::Left(view! { <p>{ot.nobody_here}</p> })
+            } else {
+                Either::Right(view! {
+                    <div class="table-scroll">
+                        <table class="report-people">
+                            <thead><tr>
+                                <th scope="col">{ot.full_name}</th>
+                                <th scope="col">{ot.course}</th>
+                                <th scope="col">{ot.status}</th>
+                                <th scope="col">{ot.due_on}</th>
+                            </tr></thead>
+                            <tbody>
+                                {report.people.into_iter().map(|p| view! {
+                                    <tr data-login=p.login.clone() data-course=p.course.clone() data-status=p.status.code()>
+                                        <td>{p.name}<br/><small class="meta">{p.position}</small></td>
+                                        <td>{p.course_title}</td>
+                                        <td><span class=format!("status status-{}", p.status.code())>{status_name(ot, p.status)}</span>
+                                            {(!p.completed_on.is_empty()).then(|| view! { <br/><small class="meta">{p.completed_on}</small> })}</td>
+                                        <td>{p.due_on}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                })
+            }}
+        })}
+    }
+}
+
+#[component]
+fn Cells(row: UnitCounts) -> impl IntoView {
+    let percent = row.percent();
+    view! {
+        <td data-col="assigned">{row.assigned}</td>
+        <td data-col="completed">{row.completed}</td>
+        <td data-col="in_progress">{row.in_progress}</td>
+        <td data-col="not_started">{row.not_started}</td>
+        <td data-col="overdue">{row.overdue}</td>
+        <td data-col="percent">{percent}</td>
+    }
+}
+
+#[component]
+fn Legend() -> impl IntoView {
+    let ot = ot();
+    view! {
+        <ul class="chart-legend">
+            {Status::ALL.into_iter().map(|s| {
+                let class = match s {
+                    Status::Completed => "seg-completed",
+                    Status::InProgress => "seg-in_progress",
+                    Status::NotStarted => "seg-not_started",
+                    Status::Overdue => "seg-overdue",
+                };
+                view! { <li><span class=format!("swatch {class}")></span>{status_name(ot, s)}</li> }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// `/reports/overdue`
+#[component]
+pub fn OverduePage() -> impl IntoView {
+    view! { <RoleGate roles=MANAGERS><Overdue/></RoleGate> }
+}
+
+#[component]
+fn Overdue() -> impl IntoView {
+    let ot = ot();
+    let query = use_query_map().get_untracked();
+    let unit = query.get("unit").unwrap_or_default();
+    let queued = query.get("queued");
+    let list = Resource::new(
+        {
+            let unit = unit.clone();
+            move || unit.clone()
+        },
+        load_overdue,
+    );
+    view! {
+        <Title text=ot.overdue_title/>
+        <h1>{ot.overdue_title}</h1>
+        {queued.map(|n| view! { <p class="notice" role="status">{(ot.reminders_queued)(&n)}</p> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(Some(list)) => Either::Left(view! { <OverdueView list/> }),
+                    Ok(None) => Either::Right(view! { <p class="notice">{ot.unit_not_found}</p> }),
+                    Err(_) => Either::Right(view! { <p class="error">{ot.load_error}</p> }),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn OverdueView(list: OverdueList) -> impl IntoView {
+    let ot = ot();
+    let code = list.unit.as_ref().map(|u| u.0.clone()).unwrap_or_default();
+    let name = list
+        .unit
+        .map_or_else(|| ot.whole_province.to_string(), |u| u.1);
+    let back = with_query("/reports", &[("unit", &code)]);
+    let count = list.people.len();
+    view! {
+        <p class="lead">{name}" · "{(ot.overdue_count)(count)}</p>
+        <p><a href=back>{ot.back_to_report}</a></p>
+        {(count > 0).then(|| view! {
+            <form method="post" action="/reports/overdue/remind" class="inline-form">
+                <input type="hidden" name="unit" value=code.clone()/>
+                <button type="submit">{ot.queue_reminders}</button>
+                <small class="hint">{ot.queue_hint}</small>
+            </form>
+        })}
+        <div class="table-scroll">
+            <table class="overdue">
+                <thead><tr>
+                    <th scope="col">{ot.full_name}</th>
+                    <th scope="col">{ot.phone}</th>
+                    <th scope="col">{ot.course}</th>
+                    <th scope="col">{ot.days_late}</th>
+                </tr></thead>
+                <tbody>
+                    {list.people.into_iter().map(|p| view! {
+                        <tr data-login=p.login.clone()>
+                            <td>{p.name}<br/><small class="meta">{p.position}" · "{p.unit_name}</small></td>
+                            <td>{(!p.phone.is_empty()).then(|| view! { <a href=format!("tel:{}", p.phone)>{p.phone_shown.clone()}</a> })}</td>
+                            <td>{p.course_title}<br/><small class="meta">{ot.due_on}": "{p.due_on}</small></td>
+                            <td>{p.days_late}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}

@@ -1,0 +1,336 @@
+//! Server side of reports: scope, counting, the CSV export and reminders.
+
+pub mod export;
+pub mod reminders;
+
+use std::collections::BTreeMap;
+
+use anyhow::Context;
+use axum::{routing::get, routing::post, Router};
+use leptos::prelude::*;
+
+use crate::{
+    accounts::{
+        ssr::{internal_error, user_with_role},
+        CurrentUser, Role,
+    },
+    assignments::{
+        ssr::rules::{date_of, days_between, load_assignments, today, Assignment, Population},
+        Status,
+    },
+    content::ssr::{catalog::Catalog, current_catalog},
+    orgs::ssr::{
+        officials::login_text,
+        tree::{Scope, Tree, Unit},
+    },
+    reports::{OverdueLine, OverdueList, PersonLine, Report, UnitCounts},
+    server::db::Db,
+};
+
+pub fn routes() -> Router<crate::server::AppState> {
+    Router::new()
+        .route("/reports/export.csv", get(export::export_csv))
+        .route("/reports/overdue/remind", post(reminders::queue))
+}
+
+/// The part of the tree a report covers.
+pub struct View {
+    pub tree: Tree,
+    /// `None`: everything (admins only).
+    pub unit: Option<Unit>,
+    pub scope: Scope,
+}
+
+impl View {
+    /// The view `user` asked for with `unit_code` (empty: the top of their
+    /// scope). `None` when the unit is unknown *or* outside their scope,
+    /// and for anyone with no scope at all.
+    pub async fn resolve(
+        db: &Db,
+        user: &CurrentUser,
+        unit_code: &str,
+    ) -> anyhow::Result<Option<View>> {
+        let tree = Tree::load(db.pool()).await?;
+        let scope = Scope::of(db, user, &tree).await?;
+        let unit = match (&scope, unit_code.trim()) {
+            (Scope::Nothing, _) => return Ok(None),
+            (Scope::Subtree(root), "") => Some(root.clone()),
+            (Scope::All, "") => None,
+            (_, code) => match scope.find(&tree, &code.to_uppercase()) {
+                Some(unit) => Some(unit.clone()),
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(View { tree, unit, scope }))
+    }
+
+    fn path(&self) -> &str {
+        self.unit.as_ref().map_or("/", |u| u.path.as_str())
+    }
+
+    fn label(&self) -> Option<(String, String)> {
+        self.unit.as_ref().map(|u| (u.code.clone(), u.name.clone()))
+    }
+}
+
+/// Optional narrowing of a report.
+#[derive(Default)]
+pub struct Filters {
+    pub course: Option<String>,
+    pub status: Option<Status>,
+}
+
+impl Filters {
+    pub fn parse(course: &str, status: &str) -> Filters {
+        Filters {
+            course: Some(course.trim().to_string()).filter(|c| !c.is_empty()),
+            status: Status::parse(status.trim()),
+        }
+    }
+}
+
+/// One person-course pair of the view, after the filters.
+pub struct Entry<'a> {
+    pub person: &'a crate::assignments::ssr::rules::Person,
+    pub duty: &'a Assignment,
+    pub status: Status,
+    pub completed_at: Option<i64>,
+}
+
+/// Everyone in the view with their required courses.
+pub struct Gathered {
+    pub population: Population,
+    pub assignments: Vec<Assignment>,
+    pub today: String,
+}
+
+impl Gathered {
+    pub async fn load(db: &Db, view: &View) -> anyhow::Result<Gathered> {
+        Ok(Gathered {
+            population: Population::under(db, view.path()).await?,
+            assignments: load_assignments(db, &view.tree).await?,
+            today: today(),
+        })
+    }
+
+    pub fn entries(&self, filters: &Filters) -> Vec<Entry<'_>> {
+        let mut out = Vec::new();
+        for person in &self.population.people {
+            for duty in self.population.duties(person, &self.assignments) {
+                if filters.course.as_ref().is_some_and(|c| *c != duty.course) {
+                    continue;
+                }
+                let (status, completed_at) = self.population.status(person, duty, &self.today);
+                if filters.status.is_some_and(|s| s != status) {
+                    continue;
+                }
+                out.push(Entry {
+                    person,
+                    duty,
+                    status,
+                    completed_at,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn course_title(catalog: &Catalog, slug: &str) -> String {
+    catalog
+        .course(slug)
+        .map_or_else(|| slug.to_string(), |c| c.title.clone())
+}
+
+/// Marks the response 404 (an unknown unit and a forbidden one look alike).
+fn not_found() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+}
+
+pub async fn report(
+    unit: &str,
+    course: &str,
+    status: &str,
+) -> Result<Option<Report>, ServerFnError> {
+    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let db = Db::from_context()?;
+    let catalog = current_catalog()?;
+    let built = async {
+        let Some(view) = View::resolve(&db, &user, unit).await? else {
+            return Ok(None);
+        };
+        let gathered = Gathered::load(&db, &view).await?;
+        let filters = Filters::parse(course, status);
+        let entries = gathered.entries(&filters);
+
+        let children: Vec<&Unit> = match &view.unit {
+            Some(unit) => view.tree.children(Some(&unit.id)),
+            None => view.tree.children(None),
+        };
+        let mut total = UnitCounts {
+            code: view
+                .unit
+                .as_ref()
+                .map(|u| u.code.clone())
+                .unwrap_or_default(),
+            name: view
+                .unit
+                .as_ref()
+                .map(|u| u.name.clone())
+                .unwrap_or_default(),
+            ..UnitCounts::default()
+        };
+        let mut rows: Vec<UnitCounts> = children
+            .iter()
+            .map(|c| UnitCounts {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                ..UnitCounts::default()
+            })
+            .collect();
+        let mut people = Vec::new();
+        for entry in &entries {
+            total.add(entry.status);
+            if let Some(i) = children
+                .iter()
+                .position(|c| entry.person.unit_path.starts_with(&c.path))
+            {
+                rows[i].add(entry.status);
+            }
+            if view
+                .unit
+                .as_ref()
+                .is_some_and(|u| u.id == entry.person.unit_id)
+            {
+                people.push(person_line(&catalog, entry));
+            }
+        }
+        people.sort_by(|a, b| (&a.name, &a.course).cmp(&(&b.name, &b.course)));
+        rows.insert(0, total);
+
+        // The trail from the top of the caller's scope down to the parent.
+        let trail = match &view.unit {
+            Some(unit) => view
+                .tree
+                .ancestry(unit)
+                .into_iter()
+                .filter(|u| u.id != unit.id && view.scope.allows(&view.tree, u))
+                .map(|u| (u.code.clone(), u.name.clone()))
+                .collect(),
+            None => Vec::new(),
+        };
+        let courses: BTreeMap<String, String> = gathered
+            .assignments
+            .iter()
+            .map(|a| (a.course.clone(), course_title(&catalog, &a.course)))
+            .collect();
+        anyhow::Ok(Some(Report {
+            unit: view.label(),
+            trail,
+            rows,
+            people,
+            courses: courses.into_iter().collect(),
+        }))
+    };
+    let report = built
+        .await
+        .map_err(|err| internal_error("building a report", err))?;
+    if report.is_none() {
+        not_found();
+    }
+    Ok(report)
+}
+
+fn person_line(catalog: &Catalog, entry: &Entry<'_>) -> PersonLine {
+    PersonLine {
+        name: entry.person.display_name.clone(),
+        login: login_text(
+            entry.person.username.as_deref(),
+            entry.person.phone.as_deref(),
+        ),
+        position: entry.person.position.clone(),
+        course: entry.duty.course.clone(),
+        course_title: course_title(catalog, &entry.duty.course),
+        due_on: entry.duty.due_on.clone(),
+        status: entry.status,
+        completed_on: entry.completed_at.map(date_of).unwrap_or_default(),
+    }
+}
+
+/// Overdue people of a view, most overdue first.
+pub fn overdue_lines(
+    view: &View,
+    gathered: &Gathered,
+    catalog: &Catalog,
+) -> Vec<(OverdueLine, String, String)> {
+    let filters = Filters {
+        course: None,
+        status: Some(Status::Overdue),
+    };
+    let mut lines: Vec<(OverdueLine, String, String)> = gathered
+        .entries(&filters)
+        .into_iter()
+        .map(|e| {
+            let unit_name = view
+                .tree
+                .get(&e.person.unit_id)
+                .map(|u| u.name.clone())
+                .unwrap_or_default();
+            (
+                OverdueLine {
+                    name: e.person.display_name.clone(),
+                    login: login_text(e.person.username.as_deref(), e.person.phone.as_deref()),
+                    phone: e.person.phone.clone().unwrap_or_default(),
+                    phone_shown: e
+                        .person
+                        .phone
+                        .as_deref()
+                        .map(crate::accounts::ssr::phone::display)
+                        .unwrap_or_default(),
+                    unit_name,
+                    position: e.person.position.clone(),
+                    course_title: course_title(catalog, &e.duty.course),
+                    due_on: e.duty.due_on.clone(),
+                    days_late: days_between(&e.duty.due_on, &gathered.today),
+                },
+                e.person.id.clone(),
+                e.duty.id.clone(),
+            )
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        b.0.days_late
+            .cmp(&a.0.days_late)
+            .then_with(|| a.0.name.cmp(&b.0.name))
+    });
+    lines
+}
+
+pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, ServerFnError> {
+    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let db = Db::from_context()?;
+    let catalog = current_catalog()?;
+    let built = async {
+        let Some(view) = View::resolve(&db, &user, unit).await? else {
+            return Ok(None);
+        };
+        let gathered = Gathered::load(&db, &view).await.context("gathering")?;
+        let people = overdue_lines(&view, &gathered, &catalog)
+            .into_iter()
+            .map(|(line, _, _)| line)
+            .collect();
+        anyhow::Ok(Some(OverdueList {
+            unit: view.label(),
+            people,
+        }))
+    };
+    let list = built
+        .await
+        .map_err(|err| internal_error("listing overdue people", err))?;
+    if list.is_none() {
+        not_found();
+    }
+    Ok(list)
+}
