@@ -4,7 +4,7 @@
 
 use std::{path::Path, time::Duration};
 
-use fantoccini::{cookies::Cookie, Locator};
+use fantoccini::Locator;
 use hocvu_tests::{
     add_user, artefact_dir,
     browser::{Browser, PHONE},
@@ -50,10 +50,16 @@ async fn read(agent: &Agent, chapter: &str) {
 async fn open_signed_in(browser: &Browser, app: &TestApp, cookie: &str, path: &str) {
     // A cookie can only be set for the site being shown.
     browser.client.goto(&app.url("/robots.txt")).await.unwrap();
-    let (name, value) = cookie.split_once('=').unwrap();
-    let mut cookie = Cookie::new(name.to_string(), value.to_string());
-    cookie.set_path("/");
-    browser.client.add_cookie(cookie).await.unwrap();
+    // (Through the page: WebDriver's add-cookie sends SameSite=None without
+    // Secure, which Chromium refuses.)
+    browser
+        .client
+        .execute(
+            "document.cookie = arguments[0] + '; path=/; SameSite=Lax'",
+            vec![serde_json::json!(cookie)],
+        )
+        .await
+        .unwrap();
     browser.client.goto(&app.url(path)).await.unwrap();
 }
 

@@ -79,13 +79,13 @@ pub struct RequiredCourse {
 
 /// Assignments in the caller's scope (admins: all; supervisors: those on
 /// units in their subtree).
-#[server(endpoint = "assignments_in_scope")]
+#[server]
 pub async fn assignments_in_scope() -> Result<AssignmentsData, ServerFnError> {
     ssr::assignments_page_data().await
 }
 
 /// The signed-in person's required courses, most urgent first.
-#[server(endpoint = "my_required_courses")]
+#[server]
 pub async fn my_required_courses() -> Result<Vec<RequiredCourse>, ServerFnError> {
     ssr::my_required().await
 }

@@ -40,18 +40,18 @@ pub struct MyCertificate {
 }
 
 /// Public: anyone holding the code may check it.
-#[server(endpoint = "verify_certificate")]
+#[server]
 pub async fn verify_certificate(code: String) -> Result<Option<Verification>, ServerFnError> {
     ssr::verify(&code).await
 }
 
 /// Holder or admin only; anyone else gets `None` (a 404), as for a wrong code.
-#[server(endpoint = "printable_certificate")]
+#[server]
 pub async fn printable_certificate(code: String) -> Result<Option<Printable>, ServerFnError> {
     ssr::printable(&code).await
 }
 
-#[server(endpoint = "my_certificates")]
+#[server]
 pub async fn my_certificates() -> Result<Vec<MyCertificate>, ServerFnError> {
     ssr::mine().await
 }

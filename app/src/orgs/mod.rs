@@ -102,7 +102,7 @@ pub struct IssuedSheets(pub Vec<CodeSheet>);
 
 /// Units the signed-in admin or supervisor may see, in tree order. Every
 /// server function is a public endpoint, so it checks the role itself.
-#[server(endpoint = "units_in_scope")]
+#[server]
 pub async fn units_in_scope() -> Result<Vec<UnitLine>, ServerFnError> {
     ssr::units::lines_in_scope().await
 }

@@ -321,3 +321,25 @@ pub async fn learner_of_user(db: &Db, user_id: &str) -> anyhow::Result<Option<St
             .await?,
     )
 }
+
+/// Fills `course_status` for learners whose progress predates it (a
+/// database from an earlier version). Runs once at start-up, in the
+/// background; afterwards it finds nobody and costs one query.
+pub async fn backfill_course_status(
+    db: &Db,
+    catalog: &crate::content::ssr::catalog::Catalog,
+) -> anyhow::Result<usize> {
+    let learners: Vec<String> = sqlx::query_scalar(
+        "SELECT learner_id FROM progress_events p WHERE NOT EXISTS ( \
+           SELECT 1 FROM course_status s WHERE s.learner_id = p.learner_id AND s.course = p.course) \
+         UNION SELECT learner_id FROM quiz_attempts q WHERE NOT EXISTS ( \
+           SELECT 1 FROM course_status s WHERE s.learner_id = q.learner_id AND s.course = q.course)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    for learner in &learners {
+        let _turn = db.write_turn().await;
+        refresh_learner(db, catalog, learner).await?;
+    }
+    Ok(learners.len())
+}

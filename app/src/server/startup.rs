@@ -95,6 +95,17 @@ impl Application {
             },
             trusted_proxies: settings.trusted_proxies.clone(),
         };
+        {
+            // Progress kept before course status existed: caught up quietly.
+            let (db, content) = (state.db.clone(), state.content.clone());
+            tokio::spawn(async move {
+                match crate::progress::ssr::backfill_course_status(&db, &content.catalog()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(learners = n, "course status filled in"),
+                    Err(err) => tracing::error!("filling in course status: {err:#}"),
+                }
+            });
+        }
         let router = router(state, &settings);
         let listener = TcpListener::bind(settings.addr)
             .await
