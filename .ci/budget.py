@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -27,9 +29,10 @@ BUDGET = {
 }
 
 
-def start_server(tmp, content=None, name="budget"):
+def start_server(tmp, content=None, name="budget", database_url=None):
     db = os.path.join(tmp, f"{name}.db")
-    args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database-url", f"sqlite:{db}"]
+    database_url = database_url or f"sqlite:{db}"
+    args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database-url", database_url]
     if content:
         args += ["--content", content]
     proc = subprocess.Popen(
@@ -179,6 +182,143 @@ def writes(base, tmp):
     print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  [budget >= 1,000/s, p99 <= 100 ms]  (non-2xx/3xx {errors})")
 
 
+PG_ADMIN = os.environ.get("BUDGET_PG", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def run_sql(database_url, statements):
+    if database_url.startswith("sqlite:"):
+        import sqlite3
+        con = sqlite3.connect(database_url[len("sqlite:"):])
+        for sql in statements:
+            con.execute(sql)
+        con.commit()
+        con.close()
+    else:
+        for sql in statements:
+            psql(database_url, sql)
+
+
+def post(base, path, fields, cookie=None):
+    body = urllib.parse.urlencode(fields).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Origin": base}
+    if cookie:
+        headers["Cookie"] = cookie
+    req = urllib.request.Request(base + path, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        resp = opener.open(req, timeout=600)
+    except urllib.error.HTTPError as e:
+        resp = e
+    return resp.status, resp.headers, resp.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def timed_get(base, path, cookie, runs=5):
+    """Median and worst wall time of `runs` GETs (after one warm-up)."""
+    times = []
+    for i in range(runs + 1):
+        req = urllib.request.Request(base + path, headers={"Cookie": cookie, "Accept-Encoding": "br"})
+        start = time.monotonic()
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            body = resp.read()
+            status = resp.status
+        if i:
+            times.append(time.monotonic() - start)
+    times.sort()
+    return times[len(times) // 2], times[-1], status, len(body)
+
+
+def officials_report(tmp, backend):
+    """20,000 officials in 150 units with 5 assignments: import and report timings."""
+    if backend == "postgres":
+        name = f"hocvu_budget_{os.getpid()}"
+        psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {name}")
+        psql(PG_ADMIN, f"CREATE DATABASE {name}")
+        database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    else:
+        database_url = f"sqlite:{os.path.join(tmp, 'officials.db')}"
+    proc, addr, _ = start_server(tmp, name=f"officials-{backend}", database_url=database_url)
+    base = f"http://{addr}"
+    try:
+        password = "mat-khau-rat-dai-2026"
+        for user, role in (("quantri", "admin"), ("giamsat", "supervisor")):
+            subprocess.run([BIN, "user", "add", "--username", user, "--display-name", user, "--role", role,
+                            "--database-url", database_url], input=password + "\n", text=True, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cookies = {}
+        for user in ("quantri", "giamsat"):
+            status, headers, _ = post(base, "/signin", {"login": user, "password": password})
+            cookies[user] = [c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("hocvu_session=")][0]
+        admin = cookies["quantri"]
+        # 1 province, 10 districts, 139 communes/wards under them = 150 units.
+        units = ["code,name,parent_code", "TINH,Tỉnh Mẫu,"]
+        for d in range(10):
+            units.append(f"H{d:02},Huyện số {d},TINH")
+        communes = [f"X{i:03}" for i in range(139)]
+        for i, code in enumerate(communes):
+            units.append(f"{code},Xã số {i},H{i % 10:02}")
+        start = time.monotonic()
+        status, _, _ = post(base, "/admin/units/import", {"csv": "\n".join(units), "mode": "commit"}, admin)
+        units_s = time.monotonic() - start
+        assert status == 303, f"units import answered {status}"
+        # 20,000 officials spread over every unit but the province.
+        leaves = [f"H{d:02}" for d in range(10)] + communes
+        positions = ["Chủ tịch", "Phó chủ tịch", "Công chức văn phòng", "Công chức tư pháp", "Chuyên viên"]
+        rows = ["full_name,login,unit_code,position"]
+        for i in range(20_000):
+            rows.append(f"Nguyễn Văn Cán Bộ {i},09{i:08},{leaves[i % len(leaves)]},{positions[i % 5]}")
+        csv_text = "\n".join(rows)
+        start = time.monotonic()
+        status, _, _ = post(base, "/admin/officials/import", {"csv": csv_text, "mode": "dry_run"}, admin)
+        dry_s = time.monotonic() - start
+        assert status == 200, f"dry run answered {status}"
+        start = time.monotonic()
+        status, _, body = post(base, "/admin/officials/import", {"csv": csv_text, "mode": "commit"}, admin)
+        commit_s = time.monotonic() - start
+        assert status == 200 and body.count(b'class="code"') == 20_000, f"import answered {status}"
+        # Five assignments (one already overdue), on the province and a district.
+        courses = re.findall(r'<option value="([a-z0-9-]+)"', urllib.request.urlopen(
+            urllib.request.Request(base + "/assignments", headers={"Cookie": admin})).read().decode())
+        courses = list(dict.fromkeys(c for c in courses if not c.startswith(("H", "X", "TINH"))))[:5]
+        for n, course in enumerate(courses):
+            due = "2020-01-31" if n == 0 else "2099-12-31"
+            unit = "TINH" if n < 4 else "H01"
+            status, _, _ = post(base, "/assignments", {"course": course, "unit_code": unit, "positions": "", "due_on": due}, admin)
+            assert status == 303, f"assignment answered {status}"
+        # Progress: every official has a learner; a pseudo-random share of
+        # each course is in progress or complete (by their id's hex digits).
+        statements = ["INSERT INTO learners (id, user_id, created_at) SELECT 'l-' || id, id, 0 FROM users WHERE unit_id IS NOT NULL"]
+        for n, course in enumerate(courses):
+            statements.append(
+                "INSERT INTO course_status (learner_id, course, started_at, completed_at) "
+                f"SELECT id, '{course}', 0, CASE WHEN substr(id, {3 + n}, 1) < '8' THEN 1 ELSE NULL END "
+                f"FROM learners WHERE user_id IS NOT NULL AND substr(id, {8 + n}, 1) < 'c'")
+        statements.append("UPDATE users SET unit_id = (SELECT id FROM org_units WHERE code = 'H01') WHERE username = 'giamsat'")
+        run_sql(database_url, statements)
+        print(f"\n== officials at scale ({backend}): 150 units, 20,000 officials, 5 assignments")
+        print(f"  units import {units_s:.2f} s; officials dry run {dry_s:.2f} s, import (all-or-nothing, codes) {commit_s:.2f} s")
+        for who, path in (("admin", "/reports"), ("admin", "/reports?unit=TINH&status=overdue"),
+                          ("supervisor", "/reports?unit=H01"), ("supervisor", "/reports?unit=X001"),
+                          ("admin", "/reports/export.csv?unit=TINH"), ("admin", "/reports/overdue?unit=TINH")):
+            median, worst, status, size = timed_get(base, path, cookies["quantri" if who == "admin" else "giamsat"])
+            print(f"  {who:10} GET {path:38} median {median * 1000:6.0f} ms  worst {worst * 1000:6.0f} ms  "
+                  f"({status}, {size / 1024:.0f} KB)  [budget: well under 1 s]")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        if backend == "postgres":
+            psql(PG_ADMIN, f"DROP DATABASE IF EXISTS hocvu_budget_{os.getpid()}")
+
+
 def kb(n):
     return f"{n / 1024:.1f} KB"
 
@@ -213,6 +353,8 @@ def main():
             proc.terminate()
             proc.wait(timeout=10)
         large_catalog(tmp)
+        for backend in ("sqlite", "postgres"):
+            officials_report(tmp, backend)
 
 
 if __name__ == "__main__":

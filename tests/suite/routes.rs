@@ -68,34 +68,21 @@ fn post_actions(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// The server functions compiled into the binary (`/api/<name><hash>`):
-/// they take POSTs too, and none is in a form.
+/// The server functions registered in the binary, as `hocvu
+/// server-functions` lists them: they take POSTs too, and none is in a form.
 fn server_functions() -> BTreeSet<String> {
     let bin = std::env::var_os("HOCVU_BIN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| hocvu_tests::workspace_root().join("target/release/hocvu"));
-    let bytes = std::fs::read(bin).expect("read the hocvu binary");
-    let mut found = BTreeSet::new();
-    for part in bytes.windows(5).enumerate().filter(|(_, w)| w == b"/api/") {
-        let rest = &bytes[part.0 + 5..];
-        let name_len = rest
-            .iter()
-            .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
-            .count();
-        let hash_len = rest[name_len..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if name_len > 0 {
-            let path = String::from_utf8_lossy(&rest[..name_len + hash_len.min(20)]);
-            found.insert(format!("/api/{path}"));
-        }
-    }
-    // The compiler also keeps 8-byte pieces of some paths for comparisons
-    // ("/api/ove" of "/api/overdue"): a strict prefix of another name is one.
-    let all = found.clone();
-    found.retain(|f| !all.iter().any(|g| g != f && g.starts_with(f.as_str())));
-    found
+    let output = std::process::Command::new(bin)
+        .arg("server-functions")
+        .output()
+        .expect("run hocvu server-functions");
+    assert!(output.status.success(), "hocvu server-functions failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' ').map(|(_, path)| path.to_string()))
+        .collect()
 }
 
 /// Rows that a state change would touch.
@@ -111,6 +98,11 @@ async fn footprint(app: &TestApp) -> Vec<i64> {
         "audit_log",
         "password_resets",
         "sign_in_attempts",
+        "org_units",
+        "assignments",
+        "course_status",
+        "certificates",
+        "reminder_outbox",
     ] {
         counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
     }
@@ -136,6 +128,11 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         format!("/courses/{COURSE}/test"),
         "/me".into(),
         "/admin/users".into(),
+        "/admin/units".into(),
+        "/admin/officials".into(),
+        "/assignments".into(),
+        "/reports".into(),
+        "/reports/overdue".into(),
         "/signin".into(),
         "/signup".into(),
         "/reset".into(),
@@ -164,6 +161,19 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         format!("/courses/{COURSE}/{CHAPTER}/read"),
         format!("/courses/{COURSE}/{CHAPTER}/quiz"),
         format!("/courses/{COURSE}/test"),
+        "/admin/units".into(),
+        "/admin/units/import".into(),
+        "/admin/officials/import".into(),
+        "/admin/officials/codes".into(),
+        "/admin/users/unit".into(),
+    ];
+    // Forms that only show with data behind them (an assignment, someone
+    // overdue, a certificate): swept all the same.
+    let unseen = [
+        "/assignments".to_string(),
+        "/assignments/delete".into(),
+        "/reports/overdue/remind".into(),
+        "/certificates/revoke".into(),
     ];
     for route in &known {
         assert!(
@@ -178,6 +188,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
     );
     let mut routes: BTreeSet<String> = discovered.union(&functions).cloned().collect();
     routes.extend(known.iter().cloned());
+    routes.extend(unseen.iter().cloned());
 
     let learner_id = app.scalar("SELECT COUNT(*) FROM users").await.to_string();
     let form = [
@@ -193,6 +204,12 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         ("back", "/"),
         ("query", ""),
         ("course", COURSE),
+        ("name", "Đơn vị lạ"),
+        ("unit_code", "LA-1"),
+        ("csv", "code,name,parent_code\nLA-1,Đơn vị lạ,"),
+        ("mode", "commit"),
+        ("due_on", "2099-01-01"),
+        ("reason", "giả mạo"),
     ];
     let before = footprint(&app).await;
     for route in &routes {
@@ -248,6 +265,8 @@ async fn every_page_for_every_role(mut app: TestApp) {
     const PUBLIC: [u16; 5] = [200; 5];
     const TRAINERS: [u16; 5] = [403, 403, 200, 403, 200];
     const ADMINS: [u16; 5] = [0, 403, 403, 403, 200];
+    // Supervisors and admins (a supervisor not yet placed in a unit is told so).
+    const MANAGERS: [u16; 5] = [0, 403, 403, 200, 200];
     let table: Vec<(String, [u16; 5])> = vec![
         ("/".into(), PUBLIC),
         ("/courses".into(), PUBLIC),
@@ -263,6 +282,13 @@ async fn every_page_for_every_role(mut app: TestApp) {
         ("/content/status".into(), TRAINERS),
         (format!("/courses/{COURSE}/stats"), TRAINERS),
         ("/admin/users".into(), ADMINS),
+        ("/admin/units".into(), ADMINS),
+        ("/admin/officials".into(), ADMINS),
+        ("/assignments".into(), MANAGERS),
+        ("/reports".into(), MANAGERS),
+        ("/reports/overdue".into(), MANAGERS),
+        ("/verify/NOSUCHCODE".into(), [404; 5]),
+        ("/certificates/NOSUCHCODE".into(), [404; 5]),
     ];
     let roles = [
         ("khach", None),

@@ -227,7 +227,7 @@ fn NewPasswordField(label: &'static str) -> impl IntoView {
 }
 
 /// Sets the status (and a `Location`) of the page being rendered.
-fn respond(status: u16, location: Option<&str>) {
+pub fn respond(status: u16, location: Option<&str>) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(status) = http::StatusCode::from_u16(status) {
@@ -311,6 +311,7 @@ fn UserAdmin(me: String) -> impl IntoView {
     view! {
         <Title text=tx.admin_users_title/>
         <h1>{tx.admin_users_title}</h1>
+        <crate::orgs::pages::AdminTabs/>
         {issued.map(|code| view! {
             <section class="issued-code" role="status">
                 <h2>{tx.admin_code_title}</h2>

@@ -55,6 +55,7 @@ fn Assignments() -> impl IntoView {
     view! {
         <Title text=ot.assignments_title/>
         <h1>{ot.assignments_title}</h1>
+        <crate::orgs::pages::AdminTabs/>
         <p class="lead">{ot.assignments_lead}</p>
         {done.map(|d| view! { <p class="notice" role="status">{d}</p> })}
         {error.map(|e| view! { <p class="error form-error" role="alert">{e}</p> })}

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{my_certificates, printable_certificate, verify_certificate, Printable, Verification};
-use crate::ui::officials_texts::ot;
+use crate::{accounts::pages::respond, ui::officials_texts::ot};
 
 fn code_param() -> String {
     use_params_map()
@@ -28,9 +28,10 @@ pub fn VerifyPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match found.await {
                     Ok(Some(v)) => view! { <VerifyView v/> }.into_any(),
-                    Ok(None) => view! {
-                        <p class="verdict" data-status="unknown">{ot.verify_unknown}</p>
-                    }.into_any(),
+                    Ok(None) => {
+                        respond(404, None);
+                        view! { <p class="verdict" data-status="unknown">{ot.verify_unknown}</p> }.into_any()
+                    }
                     Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
                 }
             })}
@@ -57,6 +58,14 @@ fn VerifyView(v: Verification) -> impl IntoView {
     }
 }
 
+/// `2026-11-26` as Vietnamese documents write dates: `26/11/2026`.
+fn day_month_year(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_string(),
+    }
+}
+
 /// `/certificates/<code>`: an A4 page to print (see the print stylesheet).
 #[component]
 pub fn CertificatePage() -> impl IntoView {
@@ -73,10 +82,14 @@ pub fn CertificatePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match found.await {
                     Ok(Some(p)) => view! { <CertificateView p/> }.into_any(),
-                    Ok(None) => view! {
-                        <h1>{ot.certificate_title}</h1>
-                        <p>{ot.verify_unknown}</p>
-                    }.into_any(),
+                    Ok(None) => {
+                        // Someone else's certificate reads like a wrong code.
+                        respond(404, None);
+                        view! {
+                            <h1>{ot.certificate_title}</h1>
+                            <p>{ot.verify_unknown}</p>
+                        }.into_any()
+                    }
                     Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
                 }
             })}
@@ -100,7 +113,7 @@ fn CertificateView(p: Printable) -> impl IntoView {
             <p class="certificate-holder">{v.holder}</p>
             <p class="certificate-lead">{ot.certificate_for}</p>
             <p class="certificate-course">{v.course_title}</p>
-            <p>{ot.completed_on}": "{v.completed_on}</p>
+            <p>{ot.completed_on}": "{day_month_year(&v.completed_on)}</p>
             {v.revoked.then(|| view! { <p class="verdict verdict-revoked" data-status="revoked">{ot.verify_revoked}": "{p.revoked_reason.clone()}</p> })}
             <div class="certificate-check">
                 <div class="qr" inner_html=p.qr_svg></div>

@@ -132,20 +132,11 @@ fn verification(row: &Row) -> Verification {
     }
 }
 
-fn not_found() {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(StatusCode::NOT_FOUND);
-    }
-}
-
 pub async fn verify(code: &str) -> Result<Option<Verification>, ServerFnError> {
     let db = Db::from_context()?;
     let row = find(&db, code)
         .await
         .map_err(|e| internal_error("verifying a certificate", e))?;
-    if row.is_none() {
-        not_found();
-    }
     Ok(row.as_ref().map(verification))
 }
 
@@ -187,7 +178,6 @@ pub async fn printable(code: &str) -> Result<Option<Printable>, ServerFnError> {
             .is_some_and(|v| v.is_admin() || v.id == row.user_id)
     };
     let Some(row) = row.filter(allowed) else {
-        not_found();
         return Ok(None);
     };
     let url = verify_url(&row.code);

@@ -77,17 +77,20 @@ fn UnitsAdmin() -> impl IntoView {
     }
 }
 
-/// Links between the admin pages of officials.
+/// Links between the pages of managing officials (admin pages for admins).
 #[component]
-fn AdminTabs() -> impl IntoView {
+pub fn AdminTabs() -> impl IntoView {
     let ot = ot();
+    let admin = crate::accounts::signed_in_user().is_some_and(|u| u.is_admin());
     view! {
         <nav class="tabs" aria-label=ot.admin_tabs>
-            <a href="/admin/units">{ot.units_title}</a>
-            <a href="/admin/officials">{ot.officials_title}</a>
-            <a href="/assignments">{ot.assignments_title}</a>
             <a href="/reports">{ot.reports_title}</a>
-            <a href="/admin/users">{crate::ui::i18n::t().admin_users_title}</a>
+            <a href="/assignments">{ot.assignments_title}</a>
+            {admin.then(|| view! {
+                <a href="/admin/units">{ot.units_title}</a>
+                <a href="/admin/officials">{ot.officials_title}</a>
+                <a href="/admin/users">{crate::ui::i18n::t().admin_users_title}</a>
+            })}
         </nav>
     }
 }

@@ -6,7 +6,10 @@ use leptos_router::hooks::use_query_map;
 
 use super::{chart::ReportChart, load_overdue, load_report, OverdueList, Report, UnitCounts};
 use crate::{
-    accounts::{pages::RoleGate, with_query, Role},
+    accounts::{
+        pages::{respond, RoleGate},
+        with_query, Role,
+    },
     assignments::{pages::status_name, Status},
     ui::officials_texts::ot,
 };
@@ -40,10 +43,16 @@ fn Reports() -> impl IntoView {
                 Suspend::new(async move {
                     match report.await {
                         Ok(Some(report)) => Either::Left(view! { <ReportView report asked/> }),
-                        Ok(None) => Either::Right(view! {
+                        Ok(None) => Either::Right({
+                            // Unknown and out-of-scope units look alike; no
+                            // scope at all is a notice, not a missing page.
+                            if !asked.0.is_empty() {
+                                respond(404, None);
+                            }
+                            view! {
                             <h1>{ot.reports_title}</h1>
                             <p class="notice">{if asked.0.is_empty() { ot.no_scope } else { ot.unit_not_found }}</p>
-                        }),
+                        }}),
                         Err(_) => Either::Right(view! {
                             <h1>{ot.reports_title}</h1>
                             <p class="error">{ot.load_error}</p>
@@ -92,6 +101,7 @@ fn ReportView(report: Report, asked: (String, String, String)) -> impl IntoView 
             {report.trail.iter().map(|(c, n)| view! { <a href=link(c)>{n.clone()}</a>" › " }).collect_view()}
         </nav>
         <h1>{heading}</h1>
+        <crate::orgs::pages::AdminTabs/>
         <form method="get" action="/reports" class="filters">
             <input type="hidden" name="unit" value=code.clone()/>
             <label>{ot.course}
@@ -198,7 +208,8 @@ fn Legend() -> impl IntoView {
     let ot = ot();
     view! {
         <ul class="chart-legend">
-            {Status::ALL.into_iter().map(|s| {
+            // In the chart's order.
+            {[Status::Completed, Status::InProgress, Status::NotStarted, Status::Overdue].into_iter().map(|s| {
                 let class = match s {
                     Status::Completed => "seg-completed",
                     Status::InProgress => "seg-in_progress",
@@ -235,13 +246,20 @@ fn Overdue() -> impl IntoView {
         <h1>{ot.overdue_title}</h1>
         {queued.map(|n| view! { <p class="notice" role="status">{(ot.reminders_queued)(&n)}</p> })}
         <Suspense>
-            {move || Suspend::new(async move {
+            {move || {
+                let asked = !unit.is_empty();
+                Suspend::new(async move {
                 match list.await {
                     Ok(Some(list)) => Either::Left(view! { <OverdueView list/> }),
-                    Ok(None) => Either::Right(view! { <p class="notice">{ot.unit_not_found}</p> }),
+                    Ok(None) => Either::Right({
+                        if asked {
+                            respond(404, None);
+                        }
+                        view! { <p class="notice">{if asked { ot.unit_not_found } else { ot.no_scope }}</p> }
+                    }),
                     Err(_) => Either::Right(view! { <p class="error">{ot.load_error}</p> }),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }

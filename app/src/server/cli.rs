@@ -28,6 +28,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// List the server function endpoints (every one is a public URL that
+    /// checks its caller itself): for security reviews and the route tests.
+    ServerFunctions,
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +82,14 @@ pub async fn run() -> ExitCode {
         Command::Migrate(args) => migrate(cli.config, args).await,
         Command::Content(ContentCommand::Check { dir }) => return check_content(&dir),
         Command::User(UserCommand::Add(args)) => add_user(cli.config, args).await,
+        Command::ServerFunctions => {
+            let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths()
+                .map(|(path, method)| format!("{method} {path}"))
+                .collect();
+            paths.sort();
+            println!("{}", paths.join("\n"));
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

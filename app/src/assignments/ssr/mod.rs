@@ -210,6 +210,12 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
         let scope = Scope::of(&db, &user, &tree).await?;
         let assignments = load_assignments(&db, &tree).await?;
         let today = today();
+        // Everyone in scope, read once; each assignment counts its own share.
+        let top = match &scope {
+            Scope::Subtree(root) => root.path.clone(),
+            _ => "/".to_string(),
+        };
+        let population = Population::under(&db, &top).await?;
         let mut lines = Vec::new();
         for a in &assignments {
             let Some(unit) = tree.get(&a.unit_id) else {
@@ -219,7 +225,6 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
                 continue;
             }
             // Counted against this assignment alone: who it covers, who is done.
-            let population = Population::under(&db, &a.unit_path).await?;
             let covered: Vec<_> = population.people.iter().filter(|p| a.covers(p)).collect();
             let completed = covered
                 .iter()

@@ -32,6 +32,19 @@ pub const COLUMNS: [&str; 10] = [
     "completed_on",
 ];
 
+/// A cell Excel will not run as a formula: names come from people, and a
+/// name like `=HYPERLINK(…)` must stay text (OWASP's "CSV injection").
+/// Plain numbers such as `+84912345678` are left alone.
+fn inert(cell: &str) -> String {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && !cell[1..].bytes().all(|b| b.is_ascii_digit());
+    if risky {
+        format!("'{cell}")
+    } else {
+        cell.to_string()
+    }
+}
+
 #[derive(Deserialize)]
 pub struct ExportQuery {
     #[serde(default)]
@@ -88,18 +101,21 @@ pub async fn export_csv(
             for entry in &entries {
                 let unit = view.tree.get(&entry.person.unit_id);
                 let line = person_line(&catalog, entry);
-                writer.write_record([
-                    unit.map_or("", |u| u.code.as_str()),
-                    unit.map_or("", |u| u.name.as_str()),
-                    &line.name,
-                    &line.login,
-                    &line.position,
-                    &line.course,
-                    &line.course_title,
-                    &line.due_on,
-                    line.status.code(),
-                    &line.completed_on,
-                ])?;
+                writer.write_record(
+                    [
+                        unit.map_or("", |u| u.code.as_str()),
+                        unit.map_or("", |u| u.name.as_str()),
+                        &line.name,
+                        &line.login,
+                        &line.position,
+                        &line.course,
+                        &line.course_title,
+                        &line.due_on,
+                        line.status.code(),
+                        &line.completed_on,
+                    ]
+                    .map(inert),
+                )?;
             }
             writer.flush()?;
         }
@@ -139,5 +155,19 @@ pub async fn export_csv(
         )
             .into_response(),
         Err(err) => server_error(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert;
+
+    #[test]
+    fn formulas_stay_text_and_phones_stay_numbers() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(inert("+84912345678"), "+84912345678");
+        assert_eq!(inert("Nguyễn Thị Hương"), "Nguyễn Thị Hương");
+        assert_eq!(inert(""), "");
     }
 }

@@ -142,13 +142,6 @@ fn course_title(catalog: &Catalog, slug: &str) -> String {
         .map_or_else(|| slug.to_string(), |c| c.title.clone())
 }
 
-/// Marks the response 404 (an unknown unit and a forbidden one look alike).
-fn not_found() {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(http::StatusCode::NOT_FOUND);
-    }
-}
-
 pub async fn report(
     unit: &str,
     course: &str,
@@ -234,13 +227,9 @@ pub async fn report(
             courses: courses.into_iter().collect(),
         }))
     };
-    let report = built
+    built
         .await
-        .map_err(|err| internal_error("building a report", err))?;
-    if report.is_none() {
-        not_found();
-    }
-    Ok(report)
+        .map_err(|err| internal_error("building a report", err))
 }
 
 fn person_line(catalog: &Catalog, entry: &Entry<'_>) -> PersonLine {
@@ -326,11 +315,7 @@ pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, ServerFnError> {
             people,
         }))
     };
-    let list = built
+    built
         .await
-        .map_err(|err| internal_error("listing overdue people", err))?;
-    if list.is_none() {
-        not_found();
-    }
-    Ok(list)
+        .map_err(|err| internal_error("listing overdue people", err))
 }
