@@ -51,7 +51,7 @@ fn new_code() -> anyhow::Result<String> {
 /// the course gives one and the learner has an account. A second call (or a
 /// concurrent one) finds the unique key taken and does nothing.
 pub async fn issue(
-    db: &Db,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     learner_id: &str,
     course: &Course,
     completed_at: i64,
@@ -63,7 +63,7 @@ pub async fn issue(
         "SELECT u.id, u.display_name FROM learners l JOIN users u ON u.id = l.user_id WHERE l.id = $1",
     )
     .bind(learner_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(&mut **tx)
     .await
     .context("finding the certificate holder")?;
     let Some((user_id, name)) = holder else {
@@ -81,7 +81,7 @@ pub async fn issue(
     .bind(&course.title)
     .bind(completed_at)
     .bind(now())
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await
     .context("issuing a certificate")?
     .rows_affected();

@@ -10,11 +10,15 @@ use axum::{
 };
 use leptos::prelude::*;
 use serde::Deserialize;
+use sqlx::{Any, Transaction};
 
 use super::{ChapterMarks, CourseProgress, MyLearning};
 use crate::{
     accounts::ssr::{current_identity, session, Identity},
-    content::ssr::{catalog::Course, current_catalog},
+    content::ssr::{
+        catalog::{Catalog, Course},
+        current_catalog,
+    },
     server::{db::Db, AppState},
 };
 
@@ -191,6 +195,7 @@ pub async fn mark_read(
         let (learner_id, cookie) =
             session::ensure_learner(&state.db, &state.sessions, &identity).await?;
         let _turn = state.db.write_turn().await;
+        let mut tx = state.db.pool().begin().await?;
         sqlx::query(
             "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
              VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -201,9 +206,10 @@ pub async fn mark_read(
         .bind(&chapter)
         .bind(&this.version)
         .bind(session::now())
-        .execute(state.db.pool())
+        .execute(&mut *tx)
         .await?;
-        refresh_course(&state.db, &learner_id, found).await?;
+        refresh_course(&mut tx, &learner_id, found).await?;
+        tx.commit().await?;
         anyhow::Ok(cookie)
     };
     let cookie = match stored.await {
@@ -234,23 +240,39 @@ pub async fn mark_read(
 
 /// Brings `course_status` up to date after `learner_id` did something in
 /// `course` (read a chapter, took a quiz, brought guest progress along),
-/// and issues the course's certificate on completion. Reports read this
+/// and issues the course's certificate on completion. Runs inside the
+/// transaction of the step itself (one commit, one fsync) and writes only
+/// when the status changes: first step, or completion. Reports read this
 /// table instead of replaying every event.
-pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyhow::Result<()> {
+pub async fn refresh_course(
+    tx: &mut Transaction<'_, Any>,
+    learner_id: &str,
+    course: &Course,
+) -> anyhow::Result<()> {
+    let current: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT completed_at FROM course_status WHERE learner_id = $1 AND course = $2",
+    )
+    .bind(learner_id)
+    .bind(&course.slug)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(Some(_)) = current {
+        return Ok(()); // a completion is kept once reached
+    }
     let read: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT chapter FROM progress_events \
          WHERE learner_id = $1 AND course = $2 AND kind = 'read'",
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(db.pool())
+    .fetch_all(&mut **tx)
     .await?;
     let passed: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT quiz FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND passed = 1",
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(db.pool())
+    .fetch_all(&mut **tx)
     .await?;
     let done = Done {
         read: read.into_iter().map(|c| (course.slug.clone(), c)).collect(),
@@ -261,9 +283,10 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
         recent: Vec::new(),
     };
     let complete = course_progress(course, &done).complete;
+    if current.is_some() && !complete {
+        return Ok(()); // still in progress: nothing to write
+    }
     let now = session::now();
-    // A completion is kept once reached (COALESCE): later content edits
-    // do not take it away.
     sqlx::query(
         "INSERT INTO course_status (learner_id, course, started_at, completed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (learner_id, course) DO UPDATE \
@@ -273,30 +296,18 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
     .bind(&course.slug)
     .bind(now)
     .bind(complete.then_some(now))
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?;
     if complete {
-        let completed_at: Option<i64> = sqlx::query_scalar(
-            "SELECT completed_at FROM course_status WHERE learner_id = $1 AND course = $2",
-        )
-        .bind(learner_id)
-        .bind(&course.slug)
-        .fetch_one(db.pool())
-        .await?;
-        crate::certificates::ssr::issue(db, learner_id, course, completed_at.unwrap_or(now))
-            .await?;
+        crate::certificates::ssr::issue(tx, learner_id, course, now).await?;
     }
     Ok(())
 }
 
-/// `refresh_course` for every course the learner has touched: after a
-/// sign-in merged guest progress, and for progress kept from before
-/// `course_status` existed.
-pub async fn refresh_learner(
-    db: &Db,
-    catalog: &crate::content::ssr::catalog::Catalog,
-    learner_id: &str,
-) -> anyhow::Result<()> {
+/// `refresh_course` for every course the learner has touched, in one
+/// transaction: after a sign-in merged guest progress, and for progress
+/// kept from before `course_status` existed.
+pub async fn refresh_learner(db: &Db, catalog: &Catalog, learner_id: &str) -> anyhow::Result<()> {
     let courses: Vec<String> = sqlx::query_scalar(
         "SELECT course FROM progress_events WHERE learner_id = $1 \
          UNION SELECT course FROM quiz_attempts WHERE learner_id = $1",
@@ -304,11 +315,14 @@ pub async fn refresh_learner(
     .bind(learner_id)
     .fetch_all(db.pool())
     .await?;
+    let _turn = db.write_turn().await;
+    let mut tx = db.pool().begin().await?;
     for slug in courses {
         if let Some(course) = catalog.course(&slug) {
-            refresh_course(db, learner_id, course).await?;
+            refresh_course(&mut tx, learner_id, course).await?;
         }
     }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -325,10 +339,7 @@ pub async fn learner_of_user(db: &Db, user_id: &str) -> anyhow::Result<Option<St
 /// Fills `course_status` for learners whose progress predates it (a
 /// database from an earlier version). Runs once at start-up, in the
 /// background; afterwards it finds nobody and costs one query.
-pub async fn backfill_course_status(
-    db: &Db,
-    catalog: &crate::content::ssr::catalog::Catalog,
-) -> anyhow::Result<usize> {
+pub async fn backfill_course_status(db: &Db, catalog: &Catalog) -> anyhow::Result<usize> {
     let learners: Vec<String> = sqlx::query_scalar(
         "SELECT learner_id FROM progress_events p WHERE NOT EXISTS ( \
            SELECT 1 FROM course_status s WHERE s.learner_id = p.learner_id AND s.course = p.course) \
@@ -338,7 +349,6 @@ pub async fn backfill_course_status(
     .fetch_all(db.pool())
     .await?;
     for learner in &learners {
-        let _turn = db.write_turn().await;
         refresh_learner(db, catalog, learner).await?;
     }
     Ok(learners.len())

@@ -211,11 +211,15 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
         let assignments = load_assignments(&db, &tree).await?;
         let today = today();
         // Everyone in scope, read once; each assignment counts its own share.
-        let top = match &scope {
-            Scope::Subtree(root) => root.path.clone(),
-            _ => "/".to_string(),
-        };
-        let population = Population::under(&db, &top).await?;
+        let mut courses: Vec<String> = assignments.iter().map(|a| a.course.clone()).collect();
+        courses.sort();
+        courses.dedup();
+        let units: Vec<&str> = scope
+            .units(&tree)
+            .into_iter()
+            .map(|(_, u)| u.id.as_str())
+            .collect();
+        let population = Population::in_units(&db, &tree, &units, courses).await?;
         let mut lines = Vec::new();
         for a in &assignments {
             let Some(unit) = tree.get(&a.unit_id) else {
@@ -269,12 +273,13 @@ pub async fn my_required() -> Result<Vec<RequiredCourse>, ServerFnError> {
     let db = Db::from_context()?;
     let catalog = current_catalog()?;
     let required = async {
-        let population = Population::of_user(&db, &user.id).await?;
+        let tree = Tree::load(db.pool()).await?;
+        let assignments = load_assignments(&db, &tree).await?;
+        let courses = assignments.iter().map(|a| a.course.clone()).collect();
+        let population = Population::of_user(&db, &tree, &user.id, courses).await?;
         let Some(me) = population.people.first() else {
             return anyhow::Ok(Vec::new());
         };
-        let tree = Tree::load(db.pool()).await?;
-        let assignments = load_assignments(&db, &tree).await?;
         let today = today();
         let mut out: Vec<RequiredCourse> = population
             .duties(me, &assignments)

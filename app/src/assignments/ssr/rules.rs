@@ -126,8 +126,9 @@ pub async fn load_assignments(db: &Db, tree: &Tree) -> anyhow::Result<Vec<Assign
         .collect())
 }
 
-/// A person placed in a unit.
-#[derive(Clone, Debug, sqlx::FromRow)]
+/// A person placed in a unit. Names and logins are filled in only where a
+/// page shows people (`Population::with_details`): counting needs none.
+#[derive(Clone, Debug, Default)]
 pub struct Person {
     pub id: String,
     pub display_name: String,
@@ -136,56 +137,137 @@ pub struct Person {
     pub position: String,
     pub unit_id: String,
     pub unit_path: String,
+    /// Per course of `Population::courses`: `None` not started, `Some(None)`
+    /// started, `Some(Some(t))` completed at `t`.
+    pub states: Vec<Option<Option<i64>>>,
 }
 
-/// How far a learner got in a course (from `course_status`).
-#[derive(Clone, Copy, Debug)]
-pub struct Progress {
-    pub completed_at: Option<i64>,
-}
-
-/// People of a subtree and their progress in every course, in two queries.
+/// People of a subtree and where each stands in every assigned course.
 pub struct Population {
     pub people: Vec<Person>,
-    pub progress: HashMap<(String, String), Progress>,
+    pub courses: Vec<String>,
 }
 
 impl Population {
-    /// Everyone placed at or below the unit with this path.
-    pub async fn under(db: &Db, path: &str) -> anyhow::Result<Population> {
-        Self::load(db, "o.path LIKE $1", format!("{path}%")).await
+    /// Everyone placed in `units`, with their state in `courses`.
+    ///
+    /// One grouped query with a column per course: one small row per
+    /// person whatever the number of courses (on SQLite, rows are what
+    /// cost most).
+    pub async fn in_units(
+        db: &Db,
+        tree: &Tree,
+        units: &[&str],
+        courses: Vec<String>,
+    ) -> anyhow::Result<Population> {
+        let mut people = Vec::new();
+        for chunk in units.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len())
+                .map(|i| format!("${}", courses.len() + i + 1))
+                .collect();
+            let filter = format!("u.unit_id IN ({})", marks.join(", "));
+            let values = chunk.iter().map(|u| u.to_string());
+            people.extend(Self::query(db, tree, &courses, &filter, values).await?);
+        }
+        Ok(Population { people, courses })
     }
 
-    /// One person (for `/me`).
-    pub async fn of_user(db: &Db, user_id: &str) -> anyhow::Result<Population> {
-        Self::load(db, "u.id = $1", user_id.to_string()).await
+    /// One person (for `/me`); nobody if they are in no unit.
+    pub async fn of_user(
+        db: &Db,
+        tree: &Tree,
+        user_id: &str,
+        courses: Vec<String>,
+    ) -> anyhow::Result<Population> {
+        let filter = format!("u.id = ${} AND u.unit_id IS NOT NULL", courses.len() + 1);
+        let people = Self::query(db, tree, &courses, &filter, [user_id.to_string()]).await?;
+        Ok(Population { people, courses })
     }
 
-    async fn load(db: &Db, filter: &str, value: String) -> anyhow::Result<Population> {
-        let people: Vec<Person> = sqlx::query_as(&format!(
-            "SELECT u.id, u.display_name, u.username, u.phone, u.position, u.unit_id, \
-                    o.path AS unit_path \
-             FROM users u JOIN org_units o ON o.id = u.unit_id WHERE {filter}"
-        ))
-        .bind(&value)
-        .fetch_all(db.pool())
-        .await
-        .context("reading people")?;
-        let rows: Vec<(String, String, Option<i64>)> = sqlx::query_as(&format!(
-            "SELECT u.id, s.course, s.completed_at \
-             FROM users u JOIN org_units o ON o.id = u.unit_id \
-             JOIN learners l ON l.user_id = u.id \
-             JOIN course_status s ON s.learner_id = l.id WHERE {filter}"
-        ))
-        .bind(&value)
-        .fetch_all(db.pool())
-        .await
-        .context("reading course status")?;
-        let progress = rows
-            .into_iter()
-            .map(|(user, course, completed_at)| ((user, course), Progress { completed_at }))
+    async fn query(
+        db: &Db,
+        tree: &Tree,
+        courses: &[String],
+        filter: &str,
+        values: impl IntoIterator<Item = String>,
+    ) -> anyhow::Result<Vec<Person>> {
+        use sqlx::Row;
+        // Per course: -1 not started, 0 started, else the completion time.
+        let columns: String = (1..=courses.len())
+            .map(|i| {
+                format!(
+                    ", COALESCE(MAX(CASE WHEN s.course = ${i} \
+                     THEN COALESCE(s.completed_at, 0) END), -1)"
+                )
+            })
             .collect();
-        Ok(Population { people, progress })
+        let sql = format!(
+            "SELECT u.id, u.position, u.unit_id{columns} FROM users u \
+             LEFT JOIN learners l ON l.user_id = u.id \
+             LEFT JOIN course_status s ON s.learner_id = l.id \
+             WHERE {filter} GROUP BY u.id, u.position, u.unit_id"
+        );
+        let mut query = sqlx::query(&sql);
+        for course in courses {
+            query = query.bind(course.clone());
+        }
+        for value in values {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(db.pool()).await.context("reading people")?;
+        let mut people = Vec::with_capacity(rows.len());
+        for row in rows {
+            let unit_id: String = row.try_get(2)?;
+            let Some(unit) = tree.get(&unit_id) else {
+                continue;
+            };
+            let mut states = Vec::with_capacity(courses.len());
+            for i in 0..courses.len() {
+                states.push(match row.try_get::<i64, _>(3 + i)? {
+                    -1 => None,
+                    0 => Some(None),
+                    at => Some(Some(at)),
+                });
+            }
+            people.push(Person {
+                id: row.try_get(0)?,
+                position: row.try_get(1)?,
+                unit_path: unit.path.clone(),
+                unit_id,
+                states,
+                ..Person::default()
+            });
+        }
+        Ok(people)
+    }
+
+    /// Fills in names and logins of the people placed in `units`.
+    pub async fn with_details(mut self, db: &Db, units: &[&str]) -> anyhow::Result<Population> {
+        type Details = (String, String, Option<String>, Option<String>);
+        let mut details: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
+        for chunk in units.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id, display_name, username, phone FROM users WHERE unit_id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, Details>(&sql);
+            for unit in chunk {
+                query = query.bind(unit.to_string());
+            }
+            let rows = query.fetch_all(db.pool()).await.context("reading names")?;
+            for (id, name, username, phone) in rows {
+                details.insert(id, (name, username, phone));
+            }
+        }
+        for person in &mut self.people {
+            if let Some((name, username, phone)) = details.remove(&person.id) {
+                person.display_name = name;
+                person.username = username;
+                person.phone = phone;
+            }
+        }
+        Ok(self)
     }
 
     /// Every course `person` must do: one per course (the earliest due
@@ -208,13 +290,15 @@ impl Population {
 
     /// Status of `person` in the course of `duty`, and when they completed it.
     pub fn status(&self, person: &Person, duty: &Assignment, today: &str) -> (Status, Option<i64>) {
-        let progress = self.progress.get(&(person.id.clone(), duty.course.clone()));
-        match progress {
-            Some(Progress {
-                completed_at: Some(at),
-            }) => (Status::Completed, Some(*at)),
+        let state = self
+            .courses
+            .iter()
+            .position(|c| *c == duty.course)
+            .and_then(|i| person.states.get(i).copied().flatten());
+        match state {
+            Some(Some(at)) => (Status::Completed, Some(at)),
             _ if today > duty.due_on.as_str() => (Status::Overdue, None),
-            Some(_) => (Status::InProgress, None),
+            Some(None) => (Status::InProgress, None),
             None => (Status::NotStarted, None),
         }
     }
@@ -227,12 +311,10 @@ mod tests {
     fn person(position: &str, path: &str) -> Person {
         Person {
             id: "p".into(),
-            display_name: "P".into(),
-            username: None,
-            phone: None,
             position: position.into(),
             unit_id: "u".into(),
             unit_path: path.into(),
+            ..Person::default()
         }
     }
 
@@ -268,7 +350,7 @@ mod tests {
         ];
         let pop = Population {
             people: Vec::new(),
-            progress: HashMap::new(),
+            courses: Vec::new(),
         };
         let clerk = person("Văn thư", "/p/x/x1/");
         let ids: Vec<_> = pop
@@ -289,23 +371,21 @@ mod tests {
     #[test]
     fn status_rules() {
         let duty = assignment("a", "c1", "/p/", &[], "2026-05-10");
-        let p = person("", "/p/");
-        let mut pop = Population {
+        let pop = Population {
             people: Vec::new(),
-            progress: HashMap::new(),
+            courses: vec!["c0".into(), "c1".into()],
         };
+        let mut p = person("", "/p/");
+        p.states = vec![Some(Some(9)), None];
         assert_eq!(pop.status(&p, &duty, "2026-05-10").0, Status::NotStarted);
         assert_eq!(pop.status(&p, &duty, "2026-05-11").0, Status::Overdue);
-        pop.progress
-            .insert(("p".into(), "c1".into()), Progress { completed_at: None });
+        p.states[1] = Some(None);
         assert_eq!(pop.status(&p, &duty, "2026-05-01").0, Status::InProgress);
         assert_eq!(pop.status(&p, &duty, "2026-06-01").0, Status::Overdue);
-        pop.progress.insert(
-            ("p".into(), "c1".into()),
-            Progress {
-                completed_at: Some(5),
-            },
+        p.states[1] = Some(Some(5));
+        assert_eq!(
+            pop.status(&p, &duty, "2027-01-01"),
+            (Status::Completed, Some(5))
         );
-        assert_eq!(pop.status(&p, &duty, "2027-01-01").0, Status::Completed);
     }
 }

@@ -35,6 +35,8 @@ pub enum Recorded {
 pub struct NewAttempt<'a> {
     pub learner_id: &'a str,
     pub course: &'a str,
+    /// The course, for its status (and certificate) in the same transaction.
+    pub of_course: Option<&'a crate::content::ssr::catalog::Course>,
     pub quiz: &'a str,
     pub version: &'a str,
     pub attempt_no: i64,
@@ -106,6 +108,9 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
                 .bind(i64::from(result.correct));
         }
         query.execute(&mut *tx).await.context("storing answers")?;
+    }
+    if let Some(course) = attempt.of_course {
+        crate::progress::ssr::refresh_course(&mut tx, attempt.learner_id, course).await?;
     }
     tx.commit().await?;
     Ok(Recorded::New)

@@ -173,25 +173,13 @@ async fn submit(
         course,
         quiz: key,
         version: &found.version,
+        of_course: catalog.course(course).map(|c| &**c),
         attempt_no,
         answers: &answers,
         grade: &graded,
         passed,
     };
-    let recorded = match store::record(&state.db, &attempt).await {
-        Ok(Recorded::New) => {
-            // Course status (and a certificate) follow every new attempt.
-            let _turn = state.db.write_turn().await;
-            match catalog.course(course) {
-                Some(c) => crate::progress::ssr::refresh_course(&state.db, &learner_id, c)
-                    .await
-                    .map(|()| Recorded::New),
-                None => Ok(Recorded::New),
-            }
-        }
-        other => other,
-    };
-    match recorded {
+    match store::record(&state.db, &attempt).await {
         Ok(Recorded::New | Recorded::AlreadyThere) => with_cookie(
             Redirect::to(&result_href(course, key, attempt_no)).into_response(),
             cookie,

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{person_line, Filters, Gathered, View};
+use super::{person_line, Filters, Gathered, Names, View};
 use crate::{
     accounts::{
         ssr::{admin::require_role, handlers::server_error},
@@ -72,7 +72,7 @@ pub async fn export_csv(
         let Some(view) = View::resolve(&state.db, &user, &query.unit).await? else {
             return Ok(None);
         };
-        let gathered = Gathered::load(&state.db, &view).await?;
+        let gathered = Gathered::load(&state.db, &view, Names::All).await?;
         let mut entries = gathered.entries(&Filters::parse(&query.course, &query.status));
         // Units in tree order, people by name within a unit.
         let order: std::collections::HashMap<&str, usize> = view

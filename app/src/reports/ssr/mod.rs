@@ -64,8 +64,17 @@ impl View {
         Ok(Some(View { tree, unit, scope }))
     }
 
-    fn path(&self) -> &str {
-        self.unit.as_ref().map_or("/", |u| u.path.as_str())
+    /// Ids of every unit in the view.
+    pub fn unit_ids(&self) -> Vec<&str> {
+        let roots = match &self.unit {
+            Some(unit) => vec![unit],
+            None => self.tree.children(None),
+        };
+        self.tree
+            .walk(roots)
+            .into_iter()
+            .map(|(_, u)| u.id.as_str())
+            .collect()
     }
 
     fn label(&self) -> Option<(String, String)> {
@@ -104,11 +113,29 @@ pub struct Gathered {
     pub today: String,
 }
 
+/// Whose names and logins a page shows.
+pub enum Names {
+    /// People placed directly in the view's unit (the report's list).
+    Here,
+    /// Everyone in the view (export, overdue list).
+    All,
+}
+
 impl Gathered {
-    pub async fn load(db: &Db, view: &View) -> anyhow::Result<Gathered> {
+    pub async fn load(db: &Db, view: &View, names: Names) -> anyhow::Result<Gathered> {
+        let assignments = load_assignments(db, &view.tree).await?;
+        let mut courses: Vec<String> = assignments.iter().map(|a| a.course.clone()).collect();
+        courses.sort();
+        courses.dedup();
+        let units = view.unit_ids();
+        let population = Population::in_units(db, &view.tree, &units, courses).await?;
+        let named: Vec<&str> = match names {
+            Names::All => units,
+            Names::Here => view.unit.iter().map(|u| u.id.as_str()).collect(),
+        };
         Ok(Gathered {
-            population: Population::under(db, view.path()).await?,
-            assignments: load_assignments(db, &view.tree).await?,
+            population: population.with_details(db, &named).await?,
+            assignments,
             today: today(),
         })
     }
@@ -154,7 +181,7 @@ pub async fn report(
         let Some(view) = View::resolve(&db, &user, unit).await? else {
             return Ok(None);
         };
-        let gathered = Gathered::load(&db, &view).await?;
+        let gathered = Gathered::load(&db, &view, Names::Here).await?;
         let filters = Filters::parse(course, status);
         let entries = gathered.entries(&filters);
 
@@ -305,7 +332,9 @@ pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, ServerFnError> {
         let Some(view) = View::resolve(&db, &user, unit).await? else {
             return Ok(None);
         };
-        let gathered = Gathered::load(&db, &view).await.context("gathering")?;
+        let gathered = Gathered::load(&db, &view, Names::All)
+            .await
+            .context("gathering")?;
         let people = overdue_lines(&view, &gathered, &catalog)
             .into_iter()
             .map(|(line, _, _)| line)

@@ -10,7 +10,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{overdue_lines, Gathered, View};
+use super::{overdue_lines, Gathered, Names, View};
 use crate::{
     accounts::{
         ssr::{
@@ -65,7 +65,7 @@ pub async fn queue(
         let Some(view) = View::resolve(&state.db, &user, &unit).await? else {
             return Ok(None);
         };
-        let gathered = Gathered::load(&state.db, &view).await?;
+        let gathered = Gathered::load(&state.db, &view, Names::All).await?;
         let lines = overdue_lines(&view, &gathered, &catalog);
         let now = now();
         let today = gathered.today.clone();
