@@ -10,7 +10,6 @@ use axum::{
 };
 use leptos::prelude::*;
 use serde::Deserialize;
-use sqlx::{Any, Transaction};
 
 use super::{ChapterMarks, CourseProgress, MyLearning};
 use crate::{
@@ -194,8 +193,7 @@ pub async fn mark_read(
     let stored = async {
         let (learner_id, cookie) =
             session::ensure_learner(&state.db, &state.sessions, &identity).await?;
-        let _turn = state.db.write_turn().await;
-        let mut tx = state.db.pool().begin().await?;
+        let turn = state.db.write_turn().await;
         sqlx::query(
             "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
              VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -206,10 +204,10 @@ pub async fn mark_read(
         .bind(&chapter)
         .bind(&this.version)
         .bind(session::now())
-        .execute(&mut *tx)
+        .execute(state.db.pool())
         .await?;
-        refresh_course(&mut tx, &learner_id, found).await?;
-        tx.commit().await?;
+        drop(turn);
+        refresh_course(&state.db, &learner_id, found).await?;
         anyhow::Ok(cookie)
     };
     let cookie = match stored.await {
@@ -238,23 +236,22 @@ pub async fn mark_read(
     response
 }
 
-/// Brings `course_status` up to date after `learner_id` did something in
-/// `course` (read a chapter, took a quiz, brought guest progress along),
-/// and issues the course's certificate on completion. Runs inside the
-/// transaction of the step itself (one commit, one fsync) and writes only
-/// when the status changes: first step, or completion. Reports read this
-/// table instead of replaying every event.
-pub async fn refresh_course(
-    tx: &mut Transaction<'_, Any>,
-    learner_id: &str,
-    course: &Course,
-) -> anyhow::Result<()> {
+/// Brings `course_status` up to date after `learner_id`'s step in `course`
+/// (a chapter read, a quiz passed, guest progress brought along) has been
+/// committed, and issues the course's certificate on completion. Reports
+/// read this table instead of replaying every event.
+///
+/// Reading happens after the step's commit, so of two steps that finish a
+/// course together at least one sees both. Only a change of status (first
+/// step, completion) writes, in its own short transaction: the SQLite write
+/// turn is not held for the reads, which keeps hot-path writes fast.
+pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyhow::Result<()> {
     let current: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT completed_at FROM course_status WHERE learner_id = $1 AND course = $2",
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(db.pool())
     .await?;
     if let Some(Some(_)) = current {
         return Ok(()); // a completion is kept once reached
@@ -265,14 +262,14 @@ pub async fn refresh_course(
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(&mut **tx)
+    .fetch_all(db.pool())
     .await?;
     let passed: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT quiz FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND passed = 1",
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(&mut **tx)
+    .fetch_all(db.pool())
     .await?;
     let done = Done {
         read: read.into_iter().map(|c| (course.slug.clone(), c)).collect(),
@@ -287,6 +284,8 @@ pub async fn refresh_course(
         return Ok(()); // still in progress: nothing to write
     }
     let now = session::now();
+    let _turn = db.write_turn().await;
+    let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO course_status (learner_id, course, started_at, completed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (learner_id, course) DO UPDATE \
@@ -296,17 +295,18 @@ pub async fn refresh_course(
     .bind(&course.slug)
     .bind(now)
     .bind(complete.then_some(now))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     if complete {
-        crate::certificates::ssr::issue(tx, learner_id, course, now).await?;
+        crate::certificates::ssr::issue(&mut tx, learner_id, course, now).await?;
     }
+    tx.commit().await?;
     Ok(())
 }
 
-/// `refresh_course` for every course the learner has touched, in one
-/// transaction: after a sign-in merged guest progress, and for progress
-/// kept from before `course_status` existed.
+/// `refresh_course` for every course the learner has touched: after a
+/// sign-in merged guest progress, and for progress kept from before
+/// `course_status` existed.
 pub async fn refresh_learner(db: &Db, catalog: &Catalog, learner_id: &str) -> anyhow::Result<()> {
     let courses: Vec<String> = sqlx::query_scalar(
         "SELECT course FROM progress_events WHERE learner_id = $1 \
@@ -315,14 +315,11 @@ pub async fn refresh_learner(db: &Db, catalog: &Catalog, learner_id: &str) -> an
     .bind(learner_id)
     .fetch_all(db.pool())
     .await?;
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool().begin().await?;
     for slug in courses {
         if let Some(course) = catalog.course(&slug) {
-            refresh_course(&mut tx, learner_id, course).await?;
+            refresh_course(db, learner_id, course).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 

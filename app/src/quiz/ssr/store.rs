@@ -35,8 +35,6 @@ pub enum Recorded {
 pub struct NewAttempt<'a> {
     pub learner_id: &'a str,
     pub course: &'a str,
-    /// The course, for its status (and certificate) in the same transaction.
-    pub of_course: Option<&'a crate::content::ssr::catalog::Course>,
     pub quiz: &'a str,
     pub version: &'a str,
     pub attempt_no: i64,
@@ -109,9 +107,18 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
         }
         query.execute(&mut *tx).await.context("storing answers")?;
     }
-    if let Some(course) = attempt.of_course {
-        crate::progress::ssr::refresh_course(&mut tx, attempt.learner_id, course).await?;
-    }
+    // The learner has started the course (one more statement in this
+    // transaction, not another commit); completion is checked after it.
+    sqlx::query(
+        "INSERT INTO course_status (learner_id, course, started_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (learner_id, course) DO NOTHING",
+    )
+    .bind(attempt.learner_id)
+    .bind(attempt.course)
+    .bind(now())
+    .execute(&mut *tx)
+    .await
+    .context("marking the course started")?;
     tx.commit().await?;
     Ok(Recorded::New)
 }

@@ -173,13 +173,22 @@ async fn submit(
         course,
         quiz: key,
         version: &found.version,
-        of_course: catalog.course(course).map(|c| &**c),
         attempt_no,
         answers: &answers,
         grade: &graded,
         passed,
     };
-    match store::record(&state.db, &attempt).await {
+    let recorded = match store::record(&state.db, &attempt).await {
+        // A pass may complete the course (and earn its certificate).
+        Ok(Recorded::New) if passed => match catalog.course(course) {
+            Some(c) => crate::progress::ssr::refresh_course(&state.db, &learner_id, c)
+                .await
+                .map(|()| Recorded::New),
+            None => Ok(Recorded::New),
+        },
+        other => other,
+    };
+    match recorded {
         Ok(Recorded::New | Recorded::AlreadyThere) => with_cookie(
             Redirect::to(&result_href(course, key, attempt_no)).into_response(),
             cookie,
