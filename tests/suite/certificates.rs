@@ -400,3 +400,30 @@ on_both_databases!(
     verify_shows_valid_revoked_and_unknown,
     the_printable_certificate_is_for_its_holder_and_admins,
 );
+
+/// Behind a reverse proxy the request's Host is not the public address:
+/// with `public_url` set, the QR code and verify link use it.
+#[tokio::test]
+async fn the_qr_code_points_at_the_configured_public_address() {
+    let dir = certificate_content();
+    let options = hocvu_tests::AppOptions {
+        content: Some(dir.path().to_path_buf()),
+        env: vec![(
+            "HOCVU_PUBLIC_URL".into(),
+            "https://hocvu.tinh.gov.vn/".into(),
+        )],
+        ..Default::default()
+    };
+    let Some(app) = TestApp::spawn_with(Backend::Sqlite, options).await else {
+        return;
+    };
+    let holder = add_user(&app, "chu.so.huu", "Nguyễn Thị Hương", "learner").await;
+    complete(&holder).await;
+    let code = code_of(&app, "chu.so.huu").await;
+    let page = holder.page(&format!("/certificates/{code}")).await;
+    assert!(
+        page.contains(&format!("https://hocvu.tinh.gov.vn/verify/{code}")),
+        "the configured address, without a doubled slash"
+    );
+    assert!(!page.contains(&format!("{}/verify/", app.origin())));
+}

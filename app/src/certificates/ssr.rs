@@ -3,7 +3,7 @@
 use anyhow::Context;
 use axum::{
     extract::State,
-    http::{header, request::Parts, StatusCode},
+    http::{request::Parts, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
     Form, Router,
@@ -140,19 +140,17 @@ pub async fn verify(code: &str) -> Result<Option<Verification>, ServerFnError> {
     Ok(row.as_ref().map(verification))
 }
 
-/// The address printed in the QR code: this site's own origin.
+/// The address printed in the QR code (`public_url`, or this request's).
 fn verify_url(code: &str) -> String {
-    let parts = use_context::<http::request::Parts>();
-    let host = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(header::HOST))
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:3000")
-        .to_string();
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
     let secure =
         use_context::<crate::accounts::ssr::SessionConfig>().is_some_and(|c| c.secure_cookies);
-    let scheme = if secure { "https" } else { "http" };
-    format!("{scheme}://{host}/verify/{code}")
+    let origin = use_context::<crate::server::startup::PublicUrl>()
+        .unwrap_or_default()
+        .origin(&headers, secure);
+    format!("{origin}/verify/{code}")
 }
 
 fn qr_svg(url: &str) -> anyhow::Result<String> {

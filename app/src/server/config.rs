@@ -33,6 +33,10 @@ pub struct Settings {
     pub guest_session_idle_secs: i64,
     /// Proxies whose `X-Forwarded-For` is believed (addresses or networks).
     pub trusted_proxies: TrustedProxies,
+    /// The address people reach Hocvu at (`https://hocvu.example.gov.vn`),
+    /// printed in certificates' QR codes and reminder messages. Empty: the
+    /// address of the request.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -51,7 +55,8 @@ impl Settings {
             .set_default("session_idle_secs", 14 * 86_400)?
             .set_default("session_max_secs", 60 * 86_400)?
             .set_default("guest_session_idle_secs", 365 * 86_400)?
-            .set_default("trusted_proxies", "")?;
+            .set_default("trusted_proxies", "")?
+            .set_default("public_url", "")?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

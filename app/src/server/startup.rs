@@ -35,6 +35,31 @@ pub struct AppState {
     pub sessions: SessionConfig,
     /// Whose `X-Forwarded-For` to believe (sign-in throttling by address).
     pub trusted_proxies: TrustedProxies,
+    pub public_url: PublicUrl,
+}
+
+/// Where Hocvu is reached from outside, for addresses that leave the site
+/// (QR codes, reminder messages).
+#[derive(Clone, Debug, Default)]
+pub struct PublicUrl(Option<Arc<str>>);
+
+impl PublicUrl {
+    pub fn new(setting: &str) -> PublicUrl {
+        let trimmed = setting.trim().trim_end_matches('/');
+        PublicUrl((!trimmed.is_empty()).then(|| Arc::from(trimmed)))
+    }
+
+    /// The configured origin, or `scheme://host` of this request.
+    pub fn origin(&self, headers: &http::HeaderMap, secure: bool) -> String {
+        if let Some(url) = &self.0 {
+            return url.to_string();
+        }
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("127.0.0.1:3000");
+        format!("{}://{host}", if secure { "https" } else { "http" })
+    }
 }
 
 impl AppState {
@@ -46,6 +71,7 @@ impl AppState {
         provide_context((*self.assets).clone());
         provide_context(self.content.clone());
         provide_context(self.sessions);
+        provide_context(self.public_url.clone());
     }
 }
 
@@ -94,6 +120,7 @@ impl Application {
                 guest_idle: settings.guest_session_idle_secs,
             },
             trusted_proxies: settings.trusted_proxies.clone(),
+            public_url: PublicUrl::new(&settings.public_url),
         };
         {
             // Progress kept before course status existed: caught up quietly.

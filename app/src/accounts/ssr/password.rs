@@ -74,6 +74,10 @@ pub async fn verify(password: &str, stored: Option<&str>) -> anyhow::Result<Veri
     let password = password.to_string();
     let stored = stored.map(str::to_string);
     tokio::task::spawn_blocking(move || {
+        // No account, or one with no password yet (an imported official
+        // who has not used their code): the dummy hash, so the answer
+        // takes as long as a wrong password and tells nothing.
+        let stored = stored.filter(|s| !s.is_empty());
         let real = stored.is_some();
         let phc = stored.unwrap_or_else(|| DUMMY_HASH.clone());
         // A stored value that is not a PHC string can never match.
@@ -133,6 +137,9 @@ mod tests {
             verify("anything", Some("not a hash")).await.unwrap(),
             Verified::No
         );
+        // An imported official without a password yet: no match, and (the
+        // dummy hash is checked) no faster than a wrong password.
+        assert_eq!(verify("", Some("")).await.unwrap(), Verified::No);
     }
 
     #[tokio::test]

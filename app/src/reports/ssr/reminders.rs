@@ -4,7 +4,7 @@
 
 use axum::{
     extract::State,
-    http::{header, request::Parts},
+    http::request::Parts,
     response::{IntoResponse, Response},
     Form,
 };
@@ -49,17 +49,9 @@ pub async fn queue(
         Err(denied) => return denied.into_response(),
     };
     let unit = form.map(|Form(f)| f.unit).unwrap_or_default();
-    let host = parts
-        .headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1:3000")
-        .to_string();
-    let scheme = if state.sessions.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
+    let origin = state
+        .public_url
+        .origin(&parts.headers, state.sessions.secure_cookies);
     let catalog = state.content.catalog();
     let result = async {
         let Some(view) = View::resolve(&state.db, &user, &unit).await? else {
@@ -81,7 +73,7 @@ pub async fn queue(
                 .find(|a| &a.id == assignment_id)
                 .map(|a| a.course.clone())
                 .unwrap_or_default();
-            let link = format!("{scheme}://{host}/courses/{course}");
+            let link = format!("{origin}/courses/{course}");
             queued += sqlx::query(
                 "INSERT INTO reminder_outbox \
                  (id, user_id, assignment_id, channel, recipient, body, queued_on, created_at) \
