@@ -452,6 +452,38 @@ XA-A,Mai Thị Thu,0977000222,\n";
     );
 }
 
+/// A province-sized dry run lists every problem but not every good row.
+async fn a_big_dry_run_lists_every_problem_and_only_the_first_good_rows(app: TestApp) {
+    let admin = admin_of(&app).await;
+    import_units(&admin, UNITS).await;
+    let mut csv = String::from("full_name,login,unit_code,position\n");
+    for i in 0..300 {
+        csv.push_str(&format!("Cán bộ {i},0977{i:06},XA-A,\n"));
+    }
+    csv.push_str("Sai đơn vị,0977999999,KHONG-CO,\n");
+    let response = upload_officials(&admin, csv.as_bytes(), "dry_run").await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    let rows = import_rows(&page);
+    let errors: Vec<u32> = rows
+        .iter()
+        .filter(|(_, (status, _))| status == "error")
+        .map(|(line, _)| *line)
+        .collect();
+    assert_eq!(errors, [302], "the bad last row is listed");
+    let good = rows.values().filter(|(status, _)| status == "ok").count();
+    assert!(good < 300, "not every good row is listed ({good})");
+    assert!(
+        page.contains(&(300 - good).to_string()),
+        "says how many are not shown"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users WHERE unit_id IS NOT NULL")
+            .await,
+        0
+    );
+}
+
 async fn only_admins_import(app: TestApp) {
     let admin = admin_of(&app).await;
     import_units(&admin, UNITS).await;
@@ -592,6 +624,7 @@ on_both_databases!(
     units_commit_with_parents_after_children,
     officials_import_checks_rows_is_all_or_nothing_and_codes_work_once,
     officials_import_reads_plain_comma_files_with_english_headers,
+    a_big_dry_run_lists_every_problem_and_only_the_first_good_rows,
     only_admins_import,
     an_oversized_upload_is_refused,
 );

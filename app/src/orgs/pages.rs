@@ -156,6 +156,9 @@ fn file_problem_text(ot: &OfficialsTexts, problem: &FileProblemView) -> String {
     }
 }
 
+/// Good rows listed in a preview; problems are always all listed.
+const GOOD_ROWS_SHOWN: usize = 200;
+
 /// The rows of an import, each with its verdict; nothing has been written.
 #[component]
 fn PreviewView(preview: ImportPreview) -> impl IntoView {
@@ -177,11 +180,25 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
     } else {
         "notice"
     };
+    // A province-sized file would make a page of megabytes: every row with
+    // a problem is listed, but only the first good ones.
+    let total = preview.rows.len();
+    let mut good = 0;
+    let shown: Vec<_> = preview
+        .rows
+        .into_iter()
+        .filter(|r| {
+            let keep = r.problem.is_some() || good < GOOD_ROWS_SHOWN;
+            good += usize::from(r.problem.is_none());
+            keep
+        })
+        .collect();
+    let hidden = total - shown.len();
     view! {
         <section class="import-preview" aria-labelledby="preview-title">
             <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
             <p class=class role="status">{summary}</p>
-            {(!preview.rows.is_empty()).then(|| view! {
+            {(!shown.is_empty()).then(|| view! {
                 <div class="table-scroll">
                     <table class="import-rows">
                         <thead><tr>
@@ -190,7 +207,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                             <th scope="col">{ot.verdict}</th>
                         </tr></thead>
                         <tbody>
-                            {preview.rows.into_iter().map(|row| {
+                            {shown.into_iter().map(|row| {
                                 let status = if row.problem.is_some() { "error" } else { "ok" };
                                 let verdict = match &row.problem {
                                     Some(p) => problem_text(ot, p),
@@ -209,6 +226,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                     </table>
                 </div>
             })}
+            {(hidden > 0).then(|| view! { <p class="meta">{(ot.rows_not_shown)(hidden)}</p> })}
         </section>
     }
 }
