@@ -136,13 +136,13 @@ pub fn parse(bytes: &[u8]) -> Result<Table, FileProblem> {
         .from_reader(text.as_bytes());
     let mut header = None;
     let mut rows = Vec::new();
+    let mut lines = Lines::new(text);
     for record in reader.records() {
-        let record =
-            record.map_err(|e| FileProblem::Malformed(e.position().map_or(0, |p| p.line())))?;
+        let record = record.map_err(|e| FileProblem::Malformed(lines.at(e.position())))?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let line = line_at(text, record.position());
+        let line = lines.at(record.position());
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         if header.is_none() {
             header = Some(cells);
@@ -162,13 +162,41 @@ pub fn parse(bytes: &[u8]) -> Result<Table, FileProblem> {
 /// The line a record starts on. After a CRLF line end (what Excel writes)
 /// the crate's position points at the `\n` and its line count lags, so
 /// count from the byte offset, past any line-end bytes.
-fn line_at(text: &str, position: Option<&csv::Position>) -> u64 {
-    let bytes = text.as_bytes();
-    let mut at = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
-    while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
-        at += 1;
+///
+/// Counts forward from the previous position (positions only grow), so a
+/// 20,000-row file is read once, not once per row.
+struct Lines<'t> {
+    bytes: &'t [u8],
+    counted_to: usize,
+    newlines: u64,
+}
+
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            bytes: text.as_bytes(),
+            counted_to: 0,
+            newlines: 0,
+        }
     }
-    1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
+
+    fn at(&mut self, position: Option<&csv::Position>) -> u64 {
+        let bytes = self.bytes;
+        let mut at = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        if at >= self.counted_to {
+            self.newlines += bytes[self.counted_to..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.counted_to = at;
+            1 + self.newlines
+        } else {
+            1 + bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64
+        }
+    }
 }
 
 /// The separator the header line uses most: `,`, `;` or a tab.
