@@ -432,12 +432,10 @@ where
     false
 }
 
-/// Creates a user with `role` through `hocvu user add` (password on stdin,
-/// as an admin would) and signs `app.client` in as them. Returns the session
-/// cookie (`name=value`) for use with another client or server.
-pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
+/// Runs `hocvu user add` against the app's database, the password on
+/// standard input as an admin would type it.
+async fn user_add(app: &TestApp, username: &str, display_name: &str, role: &str, password: &str) {
     use tokio::io::AsyncWriteExt;
-    const PASSWORD: &str = "mat-khau-rat-dai-2026";
     let mut child = Command::new(hocvu_bin())
         .args([
             "user",
@@ -445,7 +443,7 @@ pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
             "--username",
             username,
             "--display-name",
-            username,
+            display_name,
             "--role",
             role,
         ])
@@ -459,7 +457,7 @@ pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
         .expect("run hocvu user add");
     let mut stdin = child.stdin.take().expect("stdin");
     stdin
-        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .write_all(format!("{password}\n").as_bytes())
         .await
         .unwrap();
     drop(stdin);
@@ -469,6 +467,14 @@ pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
         "user add: {}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// Creates a user with `role` through `hocvu user add` (password on stdin,
+/// as an admin would) and signs `app.client` in as them. Returns the session
+/// cookie (`name=value`) for use with another client or server.
+pub async fn sign_in_as(app: &TestApp, username: &str, role: &str) -> String {
+    const PASSWORD: &str = "mat-khau-rat-dai-2026";
+    user_add(app, username, username, role, PASSWORD).await;
     let response = app
         .post_form("/signin", &[("login", username), ("password", PASSWORD)])
         .await;
@@ -631,38 +637,7 @@ pub fn location_of(response: &reqwest::Response) -> String {
 /// Creates an account through `hocvu user add` (password `AGENT_PASSWORD`)
 /// and signs it in with a browser of its own.
 pub async fn add_user(app: &TestApp, username: &str, display_name: &str, role: &str) -> Agent {
-    use tokio::io::AsyncWriteExt;
-    let mut child = Command::new(hocvu_bin())
-        .args([
-            "user",
-            "add",
-            "--username",
-            username,
-            "--display-name",
-            display_name,
-            "--role",
-            role,
-        ])
-        .arg("--database-url")
-        .arg(app.database.url())
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run hocvu user add");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(format!("{AGENT_PASSWORD}\n").as_bytes())
-        .await
-        .unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().await.unwrap();
-    assert!(
-        output.status.success(),
-        "user add: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    user_add(app, username, display_name, role, AGENT_PASSWORD).await;
     Agent::sign_in(app, username, AGENT_PASSWORD).await
 }
 

@@ -66,7 +66,7 @@ pub struct ImportPreview {
     pub kind: ImportKind,
     /// True when a commit was asked for and refused (nothing was written).
     pub refused: bool,
-    pub file_problem: Option<self::FileProblemView>,
+    pub file_problem: Option<FileProblem>,
     pub rows: Vec<PreviewRow>,
 }
 
@@ -76,14 +76,20 @@ impl ImportPreview {
     }
 }
 
-/// A whole-file problem, as the page explains it.
+/// Why a whole file could not be read (as opposed to one bad row).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FileProblemView {
+pub enum FileProblem {
+    /// No file chosen, or an empty one.
     Empty,
+    /// Not UTF-8 (Excel's "CSV" in a legacy code page, or not a CSV at all).
     NotUtf8,
+    /// More data rows than this.
     TooManyRows(usize),
+    /// The CSV itself is broken at this line.
     Malformed(u64),
+    /// A required column is missing from the header line.
     MissingColumn(String),
+    /// The upload could not be read as a form.
     BadForm,
 }
 

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    units_in_scope, CodeSheet, FileProblemView, ImportKind, ImportPreview, IssuedSheets,
-    RowProblem, UnitLine,
+    units_in_scope, CodeSheet, FileProblem, ImportKind, ImportPreview, IssuedSheets, RowProblem,
+    UnitLine,
 };
 use crate::{
     accounts::{pages::RoleGate, Role},
@@ -145,14 +145,14 @@ fn problem_text(ot: &OfficialsTexts, problem: &RowProblem) -> String {
     }
 }
 
-fn file_problem_text(ot: &OfficialsTexts, problem: &FileProblemView) -> String {
+fn file_problem_text(ot: &OfficialsTexts, problem: &FileProblem) -> String {
     match problem {
-        FileProblemView::Empty => ot.file_empty.into(),
-        FileProblemView::NotUtf8 => ot.file_not_utf8.into(),
-        FileProblemView::TooManyRows(n) => (ot.file_too_many)(*n),
-        FileProblemView::Malformed(line) => (ot.file_malformed)(*line),
-        FileProblemView::MissingColumn(name) => (ot.file_missing_column)(name),
-        FileProblemView::BadForm => ot.file_bad_form.into(),
+        FileProblem::Empty => ot.file_empty.into(),
+        FileProblem::NotUtf8 => ot.file_not_utf8.into(),
+        FileProblem::TooManyRows(n) => (ot.file_too_many)(*n),
+        FileProblem::Malformed(line) => (ot.file_malformed)(*line),
+        FileProblem::MissingColumn(name) => (ot.file_missing_column)(name),
+        FileProblem::BadForm => ot.file_bad_form.into(),
     }
 }
 

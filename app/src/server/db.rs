@@ -160,6 +160,14 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// `count` placeholders numbered from `first`: `$3, $4, $5`.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// One value of a row for `insert_many`.
 pub enum Value {
     Text(Option<String>),
@@ -182,11 +190,7 @@ pub async fn insert_many(
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
         let tuples: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let cells: Vec<String> =
-                    (1..=width).map(|c| format!("${}", r * width + c)).collect();
-                format!("({})", cells.join(", "))
-            })
+            .map(|r| format!("({})", placeholders(r * width + 1, width)))
             .collect();
         let sql = format!("INSERT INTO {target} VALUES {}", tuples.join(", "));
         let mut query = sqlx::query(&sql);

@@ -211,15 +211,12 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
         let assignments = load_assignments(&db, &tree).await?;
         let today = today();
         // Everyone in scope, read once; each assignment counts its own share.
-        let mut courses: Vec<String> = assignments.iter().map(|a| a.course.clone()).collect();
-        courses.sort();
-        courses.dedup();
         let units: Vec<&str> = scope
             .units(&tree)
             .into_iter()
             .map(|(_, u)| u.id.as_str())
             .collect();
-        let population = Population::in_units(&db, &tree, &units, courses).await?;
+        let population = Population::in_units(&db, &tree, &units, &assignments).await?;
         let mut lines = Vec::new();
         for a in &assignments {
             let Some(unit) = tree.get(&a.unit_id) else {
@@ -237,9 +234,7 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
             lines.push(AssignmentLine {
                 id: a.id.clone(),
                 course: a.course.clone(),
-                course_title: catalog
-                    .course(&a.course)
-                    .map_or_else(|| a.course.clone(), |c| c.title.clone()),
+                course_title: catalog.title_of(&a.course),
                 unit_code: unit.code.clone(),
                 unit_name: unit.name.clone(),
                 positions: a.positions.clone(),
@@ -275,8 +270,7 @@ pub async fn my_required() -> Result<Vec<RequiredCourse>, ServerFnError> {
     let required = async {
         let tree = Tree::load(db.pool()).await?;
         let assignments = load_assignments(&db, &tree).await?;
-        let courses = assignments.iter().map(|a| a.course.clone()).collect();
-        let population = Population::of_user(&db, &tree, &user.id, courses).await?;
+        let population = Population::of_user(&db, &tree, &user.id, &assignments).await?;
         let Some(me) = population.people.first() else {
             return anyhow::Ok(Vec::new());
         };

@@ -6,7 +6,11 @@ use std::collections::HashMap;
 use anyhow::Context;
 use time::{Date, Month, OffsetDateTime, UtcOffset};
 
-use crate::{assignments::Status, orgs::ssr::tree::Tree, server::db::Db};
+use crate::{
+    assignments::Status,
+    orgs::ssr::tree::Tree,
+    server::db::{placeholders, Db},
+};
 
 /// Deadlines are dates in Vietnam (UTC+7, no daylight saving): a course due
 /// on the 10th is overdue from the 11th, local time.
@@ -126,6 +130,14 @@ pub async fn load_assignments(db: &Db, tree: &Tree) -> anyhow::Result<Vec<Assign
         .collect())
 }
 
+/// The courses of `assignments`, each once: the columns of a population.
+fn courses_of(assignments: &[Assignment]) -> Vec<String> {
+    let mut courses: Vec<String> = assignments.iter().map(|a| a.course.clone()).collect();
+    courses.sort();
+    courses.dedup();
+    courses
+}
+
 /// A person placed in a unit. Names and logins are filled in only where a
 /// page shows people (`Population::with_details`): counting needs none.
 #[derive(Clone, Debug, Default)]
@@ -149,7 +161,7 @@ pub struct Population {
 }
 
 impl Population {
-    /// Everyone placed in `units`, with their state in `courses`.
+    /// Everyone placed in `units`, with their state in every assigned course.
     ///
     /// One grouped query with a column per course: one small row per
     /// person whatever the number of courses (on SQLite, rows are what
@@ -158,14 +170,15 @@ impl Population {
         db: &Db,
         tree: &Tree,
         units: &[&str],
-        courses: Vec<String>,
+        assignments: &[Assignment],
     ) -> anyhow::Result<Population> {
+        let courses = courses_of(assignments);
         let mut people = Vec::new();
         for chunk in units.chunks(500) {
-            let marks: Vec<String> = (0..chunk.len())
-                .map(|i| format!("${}", courses.len() + i + 1))
-                .collect();
-            let filter = format!("u.unit_id IN ({})", marks.join(", "));
+            let filter = format!(
+                "u.unit_id IN ({})",
+                placeholders(courses.len() + 1, chunk.len())
+            );
             let values = chunk.iter().map(|u| u.to_string());
             people.extend(Self::query(db, tree, &courses, &filter, values).await?);
         }
@@ -177,8 +190,9 @@ impl Population {
         db: &Db,
         tree: &Tree,
         user_id: &str,
-        courses: Vec<String>,
+        assignments: &[Assignment],
     ) -> anyhow::Result<Population> {
+        let courses = courses_of(assignments);
         let filter = format!("u.id = ${} AND u.unit_id IS NOT NULL", courses.len() + 1);
         let people = Self::query(db, tree, &courses, &filter, [user_id.to_string()]).await?;
         Ok(Population { people, courses })
@@ -246,10 +260,9 @@ impl Population {
         type Details = (String, String, Option<String>, Option<String>);
         let mut details: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
         for chunk in units.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id, display_name, username, phone FROM users WHERE unit_id IN ({})",
-                marks.join(", ")
+                placeholders(1, chunk.len())
             );
             let mut query = sqlx::query_as::<_, Details>(&sql);
             for unit in chunk {

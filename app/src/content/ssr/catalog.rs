@@ -41,6 +41,13 @@ impl Catalog {
         Catalog::new(Vec::new(), SearchIndex::build(Vec::new()))
     }
 
+    /// A course's title, or its slug when the course is gone from the
+    /// handbook (assignments and reports outlive content edits).
+    pub fn title_of(&self, slug: &str) -> String {
+        self.course(slug)
+            .map_or_else(|| slug.to_string(), |c| c.title.clone())
+    }
+
     pub fn course(&self, slug: &str) -> Option<&Arc<Course>> {
         self.by_slug.get(slug).map(|&i| &self.courses[i])
     }

@@ -17,7 +17,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
     accounts::ssr::render,
-    orgs::{CodeSheet, FileProblemView, ImportKind, ImportPreview, IssuedSheets},
+    orgs::{CodeSheet, ImportKind, ImportPreview, IssuedSheets},
     server::AppState,
 };
 
@@ -40,18 +40,10 @@ pub fn upload_routes(limit: usize) -> Router<AppState> {
 
 impl ImportPreview {
     pub fn failed(kind: ImportKind, problem: upload::FileProblem) -> ImportPreview {
-        use upload::FileProblem as P;
         ImportPreview {
             kind,
             refused: true,
-            file_problem: Some(match problem {
-                P::Empty => FileProblemView::Empty,
-                P::NotUtf8 => FileProblemView::NotUtf8,
-                P::TooManyRows => FileProblemView::TooManyRows(upload::MAX_ROWS),
-                P::Malformed(line) => FileProblemView::Malformed(line),
-                P::MissingColumn(name) => FileProblemView::MissingColumn(name),
-                P::BadForm => FileProblemView::BadForm,
-            }),
+            file_problem: Some(problem),
             rows: Vec::new(),
         }
     }

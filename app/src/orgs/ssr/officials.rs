@@ -38,7 +38,7 @@ use crate::{
     },
     orgs::{CodeSheet, ImportKind, ImportPreview, PreviewRow, RowProblem},
     server::{
-        db::{insert_many, Db, Value},
+        db::{insert_many, placeholders, Db, Value},
         AppState,
     },
 };
@@ -98,10 +98,9 @@ async fn taken_logins(db: &Db, logins: &[&Login]) -> anyhow::Result<HashSet<Stri
         ),
     ] {
         for chunk in wanted.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT {column} FROM users WHERE {column} IN ({})",
-                marks.join(", ")
+                placeholders(1, chunk.len())
             );
             let mut query = sqlx::query_scalar::<_, String>(&sql);
             for value in chunk {

@@ -101,18 +101,10 @@ impl Tree {
         }
         out
     }
-
-    pub fn len(&self) -> usize {
-        self.units.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
-    }
 }
 
 /// The part of the tree a user may see and act on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Scope {
     /// Admins: every unit.
     All,
@@ -121,13 +113,6 @@ pub enum Scope {
     /// Everyone else, and supervisors not (yet) placed in a unit.
     Nothing,
 }
-
-impl PartialEq for Unit {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
-}
-impl Eq for Unit {}
 
 impl Scope {
     /// Deny by default: only admins and placed supervisors see anything.

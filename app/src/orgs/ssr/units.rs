@@ -80,18 +80,15 @@ fn plan(tree: &Tree, wanted: &[Wanted]) -> Plan {
     for w in wanted {
         let cells = vec![w.code.clone(), w.name.clone(), w.parent_code.clone()];
         let code = parse_code(&w.code);
-        let problem = match (&code, parse_name(&w.name)) {
+        let name = parse_name(&w.name);
+        let problem = match (&code, &name) {
             (None, _) => Some(RowProblem::BadCode),
             (_, None) => Some(RowProblem::MissingName),
             (Some(code), Some(_)) => first_line.get(code).map(|&l| RowProblem::Repeated(l)),
         };
-        if let (Some(code), None) = (&code, &problem) {
+        if let (Some(code), Some(name), None) = (&code, name, &problem) {
             first_line.insert(code.clone(), w.line);
-            accepted.push((
-                code.clone(),
-                parse_name(&w.name).unwrap_or_default(),
-                w.parent_code.trim().to_uppercase(),
-            ));
+            accepted.push((code.clone(), name, w.parent_code.trim().to_uppercase()));
         }
         rows.push(PreviewRow {
             line: w.line,

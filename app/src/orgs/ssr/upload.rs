@@ -7,8 +7,9 @@ use axum::{
     http::header,
     Form,
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+pub use crate::orgs::FileProblem;
 use crate::search::index::fold;
 
 /// Most data rows one file may carry (a province's officials fit easily).
@@ -18,22 +19,6 @@ pub const MAX_ROWS: usize = 50_000;
 pub struct Upload {
     pub csv: Vec<u8>,
     pub commit: bool,
-}
-
-/// Why a whole file could not be read (as opposed to one bad row).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum FileProblem {
-    /// No file chosen, or an empty one.
-    Empty,
-    /// Not UTF-8 (Excel's "CSV" in a legacy code page, or not a CSV at all).
-    NotUtf8,
-    TooManyRows,
-    /// The CSV itself is broken at this line.
-    Malformed(u64),
-    /// A required column is missing from the header line.
-    MissingColumn(String),
-    /// The upload could not be read as a form.
-    BadForm,
 }
 
 /// Reads a multipart upload (`file`, or a pasted `csv` text) or a plain
@@ -148,7 +133,7 @@ pub fn parse(bytes: &[u8]) -> Result<Table, FileProblem> {
             header = Some(cells);
         } else {
             if rows.len() == MAX_ROWS {
-                return Err(FileProblem::TooManyRows);
+                return Err(FileProblem::TooManyRows(MAX_ROWS));
             }
             rows.push(Row { line, cells });
         }

@@ -124,11 +124,8 @@ pub enum Names {
 impl Gathered {
     pub async fn load(db: &Db, view: &View, names: Names) -> anyhow::Result<Gathered> {
         let assignments = load_assignments(db, &view.tree).await?;
-        let mut courses: Vec<String> = assignments.iter().map(|a| a.course.clone()).collect();
-        courses.sort();
-        courses.dedup();
         let units = view.unit_ids();
-        let population = Population::in_units(db, &view.tree, &units, courses).await?;
+        let population = Population::in_units(db, &view.tree, &units, &assignments).await?;
         let named: Vec<&str> = match names {
             Names::All => units,
             Names::Here => view.unit.iter().map(|u| u.id.as_str()).collect(),
@@ -161,12 +158,6 @@ impl Gathered {
         }
         out
     }
-}
-
-fn course_title(catalog: &Catalog, slug: &str) -> String {
-    catalog
-        .course(slug)
-        .map_or_else(|| slug.to_string(), |c| c.title.clone())
 }
 
 pub async fn report(
@@ -244,7 +235,7 @@ pub async fn report(
         let courses: BTreeMap<String, String> = gathered
             .assignments
             .iter()
-            .map(|a| (a.course.clone(), course_title(&catalog, &a.course)))
+            .map(|a| (a.course.clone(), catalog.title_of(&a.course)))
             .collect();
         anyhow::Ok(Some(Report {
             unit: view.label(),
@@ -268,24 +259,25 @@ fn person_line(catalog: &Catalog, entry: &Entry<'_>) -> PersonLine {
         ),
         position: entry.person.position.clone(),
         course: entry.duty.course.clone(),
-        course_title: course_title(catalog, &entry.duty.course),
+        course_title: catalog.title_of(&entry.duty.course),
         due_on: entry.duty.due_on.clone(),
         status: entry.status,
         completed_on: entry.completed_at.map(date_of).unwrap_or_default(),
     }
 }
 
-/// Overdue people of a view, most overdue first.
-pub fn overdue_lines(
+/// Overdue people of a view, most overdue first, each with their user id
+/// and the assignment they are late on.
+pub fn overdue_lines<'g>(
     view: &View,
-    gathered: &Gathered,
+    gathered: &'g Gathered,
     catalog: &Catalog,
-) -> Vec<(OverdueLine, String, String)> {
+) -> Vec<(OverdueLine, String, &'g Assignment)> {
     let filters = Filters {
         course: None,
         status: Some(Status::Overdue),
     };
-    let mut lines: Vec<(OverdueLine, String, String)> = gathered
+    let mut lines: Vec<(OverdueLine, String, &Assignment)> = gathered
         .entries(&filters)
         .into_iter()
         .map(|e| {
@@ -307,12 +299,12 @@ pub fn overdue_lines(
                         .unwrap_or_default(),
                     unit_name,
                     position: e.person.position.clone(),
-                    course_title: course_title(catalog, &e.duty.course),
+                    course_title: catalog.title_of(&e.duty.course),
                     due_on: e.duty.due_on.clone(),
                     days_late: days_between(&e.duty.due_on, &gathered.today),
                 },
                 e.person.id.clone(),
-                e.duty.id.clone(),
+                e.duty,
             )
         })
         .collect();

@@ -63,17 +63,11 @@ pub async fn queue(
         let today = gathered.today.clone();
         let mut queued = 0u64;
         let mut tx = state.db.pool().begin().await?;
-        for (line, user_id, assignment_id) in &lines {
+        for (line, user_id, duty) in &lines {
             if line.phone.is_empty() {
                 continue; // nowhere to send it; the list shows them to call
             }
-            let course = gathered
-                .assignments
-                .iter()
-                .find(|a| &a.id == assignment_id)
-                .map(|a| a.course.clone())
-                .unwrap_or_default();
-            let link = format!("{origin}/courses/{course}");
+            let link = format!("{origin}/courses/{}", duty.course);
             queued += sqlx::query(
                 "INSERT INTO reminder_outbox \
                  (id, user_id, assignment_id, channel, recipient, body, queued_on, created_at) \
@@ -82,7 +76,7 @@ pub async fn queue(
             )
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(user_id)
-            .bind(assignment_id)
+            .bind(&duty.id)
             .bind(&line.phone)
             .bind(message(&line.name, &line.course_title, &line.due_on, &link))
             .bind(&today)
