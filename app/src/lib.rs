@@ -5,22 +5,33 @@
 //! wakes up the few interactive islands. The two features are never on
 //! together.
 //!
-//! Map for newcomers: `ui/` holds the page shell, layout, i18n and islands;
-//! `server/` (ssr only) holds configuration, start-up, database and HTTP
-//! plumbing. Each user-facing feature gets its own folder.
+//! Map for newcomers. Each user-facing feature has its own folder, named in
+//! the users' words: `content` (the handbook), `quiz`, `progress`,
+//! `accounts`, `orgs` (units and officials), `assignments`, `reports`,
+//! `certificates`, `search`. Around them:
+//! - `web/`: the boundary every handler and server function shares (one
+//!   `AppError`, role extractors, redirects, typed links);
+//! - `ui/`: the page shell, layout, i18n and islands;
+//! - `server/` (ssr only): configuration, start-up, database, HTTP layers;
+//! - `text` (diacritic folding) and `clock` (now, local dates), ssr only.
 
 #![recursion_limit = "256"]
 
 pub mod accounts;
 pub mod assignments;
 pub mod certificates;
+#[cfg(feature = "ssr")]
+pub mod clock;
 pub mod content;
 pub mod orgs;
 pub mod progress;
 pub mod quiz;
 pub mod reports;
 pub mod search;
+#[cfg(feature = "ssr")]
+pub mod text;
 pub mod ui;
+pub mod web;
 
 #[cfg(feature = "ssr")]
 pub mod server;

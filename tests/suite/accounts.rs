@@ -3,13 +3,12 @@
 //! `hocvu user add`, against the real binary and its real database.
 
 use std::{
-    path::PathBuf,
     process::Stdio,
     sync::Arc,
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use hocvu_tests::{workspace_root, AppOptions, Backend, TestApp, TestDatabase};
+use hocvu_tests::{hocvu_bin, AppOptions, Backend, TestApp, TestDatabase};
 use reqwest::{
     cookie::{CookieStore, Jar},
     redirect::Policy,
@@ -294,12 +293,6 @@ async fn add_attempt(app: &TestApp, learner: &str, course: &str, quiz: &str, no:
         .await;
     }
     id
-}
-
-fn hocvu_bin() -> PathBuf {
-    std::env::var_os("HOCVU_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/release/hocvu"))
 }
 
 /// Runs `hocvu user add ARGS` against the app's database with `stdin` as
@@ -750,7 +743,7 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
             &[("user_id", &learner_id), ("role", "king")],
         )
         .await;
-    assert_eq!(response.status(), 422);
+    assert_eq!(response.status(), 400);
     // An admin cannot lock themselves out.
     let response = admin
         .post(

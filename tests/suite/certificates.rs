@@ -44,19 +44,9 @@ async fn certificate_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir
     Some((app, dir))
 }
 
-async fn read(agent: &Agent, course: &str, chapter: &str) -> reqwest::Response {
-    let event = uuid::Uuid::new_v4().to_string();
-    agent
-        .post_form(
-            &format!("/courses/{course}/{chapter}/read"),
-            &[("event", &event)],
-        )
-        .await
-}
-
 async fn complete(agent: &Agent) {
     for chapter in ["mot", "hai"] {
-        assert_eq!(read(agent, "chung-chi", chapter).await.status(), 303);
+        assert_eq!(agent.mark_read("chung-chi", chapter).await.status(), 303);
     }
 }
 
@@ -91,9 +81,9 @@ async fn code_of(app: &TestApp, user: &str) -> String {
 async fn completing_a_certificate_course_issues_one_certificate(app: TestApp) {
     let huong = sign_up(&app, "0912 345 678", "Nguyễn Thị Hương").await;
 
-    read(&huong, "chung-chi", "mot").await;
+    huong.mark_read("chung-chi", "mot").await;
     assert_eq!(certificates(&app).await, 0, "not complete yet");
-    read(&huong, "chung-chi", "hai").await;
+    huong.mark_read("chung-chi", "hai").await;
     assert_eq!(certificates(&app).await, 1, "issued on completion");
     assert_eq!(
         app.scalar(
@@ -110,7 +100,7 @@ async fn completing_a_certificate_course_issues_one_certificate(app: TestApp) {
     );
     // Reading again, and completing a course without certificates: no more.
     complete(&huong).await;
-    assert_eq!(read(&huong, "khong-chung-chi", "ba").await.status(), 303);
+    assert_eq!(huong.mark_read("khong-chung-chi", "ba").await.status(), 303);
     assert_eq!(certificates(&app).await, 1);
 
     let code = code_of(&app, "+84912345678").await;
@@ -163,7 +153,7 @@ async fn concurrent_completion_issues_exactly_one_certificate(app: TestApp) {
         let agent = sessions[i % sessions.len()].clone();
         // Both chapters in the race, so completion happens inside it.
         let chapter = if i % 4 == 0 { "mot" } else { "hai" };
-        requests.spawn(async move { read(&agent, "chung-chi", chapter).await.status() });
+        requests.spawn(async move { agent.mark_read("chung-chi", chapter).await.status() });
     }
     while let Some(status) = requests.join_next().await {
         assert_eq!(status.unwrap(), 303, "every request succeeds");
@@ -175,7 +165,7 @@ async fn concurrent_completion_issues_exactly_one_certificate(app: TestApp) {
     let mut requests = tokio::task::JoinSet::new();
     for i in 0..20 {
         let agent = sessions[i % sessions.len()].clone();
-        requests.spawn(async move { read(&agent, "chung-chi", "hai").await.status() });
+        requests.spawn(async move { agent.mark_read("chung-chi", "hai").await.status() });
     }
     while let Some(status) = requests.join_next().await {
         assert_eq!(status.unwrap(), 303);

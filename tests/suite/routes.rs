@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use hocvu_tests::{
-    chapter, content_fixture, course_toml, on_both_databases, sign_in_as, Backend, TestApp,
+    chapter, content_fixture, course_toml, footprint, on_both_databases, server_functions,
+    sign_in_as, Backend, TestApp,
 };
 
 use crate::quiz::{answers, parse_form};
@@ -66,51 +67,6 @@ fn post_actions(html: &str) -> Vec<String> {
             Some(action[..action.find('"')?].to_string())
         })
         .collect()
-}
-
-/// The server functions registered in the binary, as `hocvu
-/// server-functions` lists them: they take POSTs too, and none is in a form.
-fn server_functions() -> BTreeSet<String> {
-    let bin = std::env::var_os("HOCVU_BIN")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| hocvu_tests::workspace_root().join("target/release/hocvu"));
-    let output = std::process::Command::new(bin)
-        .arg("server-functions")
-        .output()
-        .expect("run hocvu server-functions");
-    assert!(output.status.success(), "hocvu server-functions failed");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.split_once(' ').map(|(_, path)| path.to_string()))
-        .collect()
-}
-
-/// Rows that a state change would touch.
-async fn footprint(app: &TestApp) -> Vec<i64> {
-    let mut counts = Vec::new();
-    for table in [
-        "users",
-        "sessions",
-        "learners",
-        "progress_events",
-        "quiz_attempts",
-        "quiz_answers",
-        "audit_log",
-        "password_resets",
-        "sign_in_attempts",
-        "org_units",
-        "assignments",
-        "course_status",
-        "certificates",
-        "reminder_outbox",
-    ] {
-        counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
-    }
-    counts.push(
-        app.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-            .await,
-    );
-    counts
 }
 
 async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {

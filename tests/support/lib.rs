@@ -92,7 +92,8 @@ pub fn artefact_dir() -> PathBuf {
     dir
 }
 
-fn hocvu_bin() -> PathBuf {
+/// The `hocvu` binary under test (`HOCVU_BIN`, or the release build).
+pub fn hocvu_bin() -> PathBuf {
     let bin = std::env::var_os("HOCVU_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target/release/hocvu"));
@@ -519,6 +520,17 @@ pub struct Agent {
 }
 
 impl Agent {
+    /// "Đã đọc xong" on a chapter, with a fresh event id, as the page's form
+    /// sends it.
+    pub async fn mark_read(&self, course: &str, chapter: &str) -> reqwest::Response {
+        let event = uuid::Uuid::new_v4().to_string();
+        self.post_form(
+            &format!("/courses/{course}/{chapter}/read"),
+            &[("event", &event)],
+        )
+        .await
+    }
+
     /// Nobody signed in.
     pub fn anonymous(app: &TestApp) -> Agent {
         Agent::with_cookie(app, None)
@@ -880,4 +892,46 @@ pub mod orgs {
         assert_eq!(response.status(), 303, "move {login} to {unit}");
         assert_eq!(location_of(&response), "/admin/users?done=unit");
     }
+}
+
+/// The server functions registered in the binary, as `hocvu
+/// server-functions` lists them: they take POSTs too, and none is in a form.
+pub fn server_functions() -> std::collections::BTreeSet<String> {
+    let output = std::process::Command::new(hocvu_bin())
+        .arg("server-functions")
+        .output()
+        .expect("run hocvu server-functions");
+    assert!(output.status.success(), "hocvu server-functions failed");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_once(' ').map(|(_, path)| path.to_string()))
+        .collect()
+}
+
+/// Rows that a state change would touch.
+pub async fn footprint(app: &TestApp) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "users",
+        "sessions",
+        "learners",
+        "progress_events",
+        "quiz_attempts",
+        "quiz_answers",
+        "audit_log",
+        "password_resets",
+        "sign_in_attempts",
+        "org_units",
+        "assignments",
+        "course_status",
+        "certificates",
+        "reminder_outbox",
+    ] {
+        counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
+    }
+    counts.push(
+        app.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+            .await,
+    );
+    counts
 }

@@ -56,7 +56,7 @@ impl CurrentUser {
 pub fn signed_in_user() -> Option<CurrentUser> {
     #[cfg(feature = "ssr")]
     {
-        ssr::current_identity().user
+        crate::web::current_identity().user
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -126,74 +126,9 @@ impl Problem {
 pub const PASSWORD_MIN: usize = 8;
 pub const PASSWORD_MAX: usize = 256;
 
-/// Only same-site paths may be a redirect target (`//evil`, `/\evil` are not).
-pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.chars().any(|c| c.is_control() || c == '\\')
-}
-
-/// Percent-encodes one query-string value (UTF-8 bytes, RFC 3986 unreserved
-/// characters kept), for links and redirects that carry form fields back.
-pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// `path?k=v&...` with every value encoded; empty values are left out.
-pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
-    let query = pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_local_paths_are_redirect_targets() {
-        assert!(is_local_path("/me"));
-        assert!(is_local_path("/courses/a?b=c"));
-        for bad in [
-            "",
-            "me",
-            "//evil.example",
-            "/\\evil.example",
-            "https://evil.example",
-            "/a\nb",
-        ] {
-            assert!(!is_local_path(bad), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn query_values_are_encoded() {
-        assert_eq!(
-            with_query(
-                "/signin",
-                &[("login", "Lan Anh&x=1"), ("next", "/me"), ("e", "")]
-            ),
-            "/signin?login=Lan%20Anh%26x%3D1&next=/me"
-        );
-        assert_eq!(encode_query_value("Lê"), "L%C3%AA");
-    }
 
     #[test]
     fn problem_codes_round_trip() {

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
 use serde::{Deserialize, Serialize};
 
-use super::{is_local_path, signed_in_user, with_query, Problem, Role};
+use super::{signed_in_user, Problem, Role};
 use crate::ui::i18n::{t, Texts};
+use crate::web::links::{is_local_path, with_query};
 
 /// One user as the admin list shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,13 +37,11 @@ pub struct IssuedCode {
 /// role tests can reach it: `POST /api/admin_users`.
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
-    use super::ssr::{admin, user_with_role};
+    use crate::web::{user_with_role, AppError};
     user_with_role(&[Role::Admin])?;
     let db = crate::server::db::Db::from_context()?;
-    admin::list_users(&db, &query).await.map_err(|err| {
-        tracing::error!("listing users: {err:#}");
-        ServerFnError::new("could not list users")
-    })
+    let users = super::ssr::admin::list_users(&db, &query).await;
+    Ok(users.map_err(AppError::from)?)
 }
 
 /// The name of a role in the reader's language.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a person stands in a course they must do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     NotStarted,
     InProgress,
@@ -40,6 +41,23 @@ impl Status {
 
     pub fn parse(code: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|s| s.code() == code)
+    }
+}
+
+crate::coded_enum! {
+    /// What can be wrong with the assignment form (`?error=`).
+    pub enum AssignProblem {
+        Course = "course",
+        Date = "date",
+        Unit = "unit",
+    }
+}
+
+crate::coded_enum! {
+    /// What the assignment forms did (`?done=`).
+    pub enum AssignDone {
+        Created = "created",
+        Deleted = "deleted",
     }
 }
 
@@ -81,11 +99,11 @@ pub struct RequiredCourse {
 /// units in their subtree).
 #[server]
 pub async fn assignments_in_scope() -> Result<AssignmentsData, ServerFnError> {
-    ssr::assignments_page_data().await
+    Ok(ssr::assignments_page_data().await?)
 }
 
 /// The signed-in person's required courses, most urgent first.
 #[server]
 pub async fn my_required_courses() -> Result<Vec<RequiredCourse>, ServerFnError> {
-    ssr::my_required().await
+    Ok(ssr::my_required().await?)
 }

@@ -1,10 +1,14 @@
 //! `/assignments` (list and form) and the "required" section of `/me`.
 
+use crate::web::links;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{assignments_in_scope, my_required_courses, AssignmentsData, RequiredCourse, Status};
+use super::{
+    assignments_in_scope, my_required_courses, AssignDone, AssignProblem, AssignmentsData,
+    RequiredCourse, Status,
+};
 use crate::{
     accounts::{pages::RoleGate, Role},
     ui::officials_texts::{ot, OfficialsTexts},
@@ -33,17 +37,18 @@ fn Assignments() -> impl IntoView {
     let ot = ot();
     let query = use_query_map().get_untracked();
     let get = |k: &str| query.get(k).unwrap_or_default();
-    let done = match get("done").as_str() {
-        "created" => Some(ot.assignment_created),
-        "deleted" => Some(ot.assignment_deleted),
-        _ => None,
-    };
+    let done = AssignDone::parse(&get("done")).map(|done| match done {
+        AssignDone::Created => ot.assignment_created,
+        AssignDone::Deleted => ot.assignment_deleted,
+    });
     let error = match get("error").as_str() {
         "" => None,
-        "course" => Some(ot.err_course),
-        "date" => Some(ot.err_date),
-        "unit" => Some(ot.err_unit),
-        _ => Some(ot.err_form),
+        code => Some(match AssignProblem::parse(code) {
+            Some(AssignProblem::Course) => ot.err_course,
+            Some(AssignProblem::Date) => ot.err_date,
+            Some(AssignProblem::Unit) => ot.err_unit,
+            None => ot.err_form,
+        }),
     };
     let kept = (
         get("course"),
@@ -147,7 +152,7 @@ pub fn RequiredSection() -> impl IntoView {
                             {list.into_iter().map(|c| view! {
                                 <li class="progress-item" data-course=c.slug.clone() data-status=c.status.code()>
                                     <span class="badge required-badge">{ot.required_badge}</span>" "
-                                    <a href=format!("/courses/{}", c.slug)>{c.title}</a>
+                                    <a href=links::course(&c.slug)>{c.title}</a>
                                     <p class="meta">
                                         {ot.due_on}": "{c.due_on}" · "
                                         <span class=format!("status status-{}", c.status.code())>{status_name(ot, c.status)}</span>

@@ -42,16 +42,16 @@ pub struct MyCertificate {
 /// Public: anyone holding the code may check it.
 #[server]
 pub async fn verify_certificate(code: String) -> Result<Option<Verification>, ServerFnError> {
-    ssr::verify(&code).await
+    Ok(ssr::verify(&code).await?)
 }
 
 /// Holder or admin only; anyone else gets `None` (a 404), as for a wrong code.
 #[server]
 pub async fn printable_certificate(code: String) -> Result<Option<Printable>, ServerFnError> {
-    ssr::printable(&code).await
+    Ok(ssr::printable(&code).await?)
 }
 
 #[server]
 pub async fn my_certificates() -> Result<Vec<MyCertificate>, ServerFnError> {
-    ssr::mine().await
+    Ok(ssr::mine().await?)
 }

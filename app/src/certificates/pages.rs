@@ -1,6 +1,7 @@
 //! `/certificates/<code>` (printable, holder and admins) and the public
 //! `/verify/<code>`.
 
+use crate::web::links;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -149,7 +150,7 @@ pub fn MyCertificates() -> impl IntoView {
                         <ul>
                             {list.into_iter().map(|c| view! {
                                 <li>
-                                    <a href=format!("/certificates/{}", c.code)>{c.course_title}</a>
+                                    <a href=links::certificate(&c.code)>{c.course_title}</a>
                                     " "<span class="meta">{c.completed_on}</span>
                                     {c.revoked.then(|| view! { " "<span class="status status-overdue">{ot.verify_revoked}</span> })}
                                 </li>

@@ -1,33 +1,27 @@
 //! Issuing, showing and revoking certificates.
 
 use anyhow::Context;
-use axum::{
-    extract::State,
-    http::{request::Parts, StatusCode},
-    response::{IntoResponse, Response},
-    routing::post,
-    Form, Router,
-};
+use axum::{extract::State, response::Response, routing::post, Router};
 use leptos::prelude::*;
 use serde::Deserialize;
 
 use crate::{
-    accounts::{
-        ssr::{
-            admin::require_role,
-            audit::{self, Action},
-            current_identity,
-            handlers::{see_other, server_error},
-            internal_error,
-            session::now,
-        },
-        Role,
-    },
-    assignments::ssr::rules::date_of,
+    accounts::ssr::audit::{self, Action},
     certificates::{MyCertificate, Printable, Verification},
+    clock::{date_of, now},
     content::ssr::catalog::Course,
-    server::{db::Db, AppState},
+    policy,
+    server::{
+        db::{Db, WriteTx},
+        AppState,
+    },
+    web::{current_identity, links, see_other, AppError, Form, RequireRole},
 };
+
+policy!(
+    /// Admins; a refused visitor signs in and lands on their own page.
+    CertificateAdmin: [Admin] back "/me"
+);
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/certificates/revoke", post(revoke))
@@ -51,7 +45,7 @@ fn new_code() -> anyhow::Result<String> {
 /// the course gives one and the learner has an account. A second call (or a
 /// concurrent one) finds the unique key taken and does nothing.
 pub async fn issue(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx,
     learner_id: &str,
     course: &Course,
     completed_at: i64,
@@ -132,11 +126,9 @@ fn verification(row: &Row) -> Verification {
     }
 }
 
-pub async fn verify(code: &str) -> Result<Option<Verification>, ServerFnError> {
+pub async fn verify(code: &str) -> Result<Option<Verification>, AppError> {
     let db = Db::from_context()?;
-    let row = find(&db, code)
-        .await
-        .map_err(|e| internal_error("verifying a certificate", e))?;
+    let row = find(&db, code).await.context("verifying a certificate")?;
     Ok(row.as_ref().map(verification))
 }
 
@@ -150,7 +142,7 @@ fn verify_url(code: &str) -> String {
     let origin = use_context::<crate::server::startup::PublicUrl>()
         .unwrap_or_default()
         .origin(&headers, secure);
-    format!("{origin}/verify/{code}")
+    format!("{origin}{}", links::verify(code))
 }
 
 fn qr_svg(url: &str) -> anyhow::Result<String> {
@@ -164,12 +156,10 @@ fn qr_svg(url: &str) -> anyhow::Result<String> {
         .build())
 }
 
-pub async fn printable(code: &str) -> Result<Option<Printable>, ServerFnError> {
+pub async fn printable(code: &str) -> Result<Option<Printable>, AppError> {
     let db = Db::from_context()?;
     let viewer = current_identity().user;
-    let row = find(&db, code)
-        .await
-        .map_err(|e| internal_error("showing a certificate", e))?;
+    let row = find(&db, code).await.context("showing a certificate")?;
     let allowed = |row: &Row| {
         viewer
             .as_ref()
@@ -179,7 +169,7 @@ pub async fn printable(code: &str) -> Result<Option<Printable>, ServerFnError> {
         return Ok(None);
     };
     let url = verify_url(&row.code);
-    let qr = qr_svg(&url).map_err(|e| internal_error("drawing a QR code", e))?;
+    let qr = qr_svg(&url)?;
     Ok(Some(Printable {
         verification: verification(&row),
         revoked_reason: row.revoked_reason.clone().unwrap_or_default(),
@@ -189,7 +179,7 @@ pub async fn printable(code: &str) -> Result<Option<Printable>, ServerFnError> {
     }))
 }
 
-pub async fn mine() -> Result<Vec<MyCertificate>, ServerFnError> {
+pub async fn mine() -> Result<Vec<MyCertificate>, AppError> {
     let Some(user) = current_identity().user else {
         return Ok(Vec::new());
     };
@@ -201,7 +191,7 @@ pub async fn mine() -> Result<Vec<MyCertificate>, ServerFnError> {
     .bind(&user.id)
     .fetch_all(db.pool())
     .await
-    .map_err(|e| internal_error("listing certificates", e.into()))?;
+    .context("listing certificates")?;
     Ok(rows
         .into_iter()
         .map(|(code, course_title, at, revoked)| MyCertificate {
@@ -224,57 +214,41 @@ pub struct RevokeForm {
 /// `POST /certificates/revoke`: admins only, with a reason, audit-logged.
 async fn revoke(
     State(state): State<AppState>,
-    parts: Parts,
-    form: Result<Form<RevokeForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let admin = match require_role(&parts, &[Role::Admin], "/me") {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
-    let Ok(Form(form)) = form else {
-        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
-    };
+    RequireRole { user: admin, .. }: RequireRole<CertificateAdmin>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, AppError> {
     let code = canonical(&form.code);
-    let page = format!("/certificates/{code}");
+    let page = links::certificate(&code);
     let reason = form.reason.split_whitespace().collect::<Vec<_>>().join(" ");
     if reason.is_empty() || reason.chars().count() > 500 {
-        return see_other(&format!("{page}?error=reason"));
+        return Err(AppError::form(&page, "reason", &[]));
     }
-    let result = async {
-        let now = now();
-        let mut tx = state.db.pool().begin().await?;
-        let changed = sqlx::query(
-            "UPDATE certificates SET revoked_at = $1, revoked_reason = $2, revoked_by = $3 \
-             WHERE code = $4 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(&reason)
-        .bind(&admin.id)
-        .bind(&code)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if changed == 1 {
-            audit::record(
-                &mut tx,
-                Some(&admin.id),
-                Action::CertificateRevoked,
-                &code,
-                &reason,
-                now,
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        anyhow::Ok(changed == 1)
-    };
-    match result.await {
-        Ok(true) => see_other(&format!("{page}?done=revoked")),
-        Ok(false) => (
-            StatusCode::NOT_FOUND,
-            "No such certificate, or already revoked.",
-        )
-            .into_response(),
-        Err(err) => server_error(err),
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let changed = sqlx::query(
+        "UPDATE certificates SET revoked_at = $1, revoked_reason = $2, revoked_by = $3 \
+         WHERE code = $4 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&reason)
+    .bind(&admin.id)
+    .bind(&code)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        // No such certificate, or already revoked.
+        return Err(AppError::NotFound);
     }
+    audit::record(
+        &mut tx,
+        Some(&admin.id),
+        Action::CertificateRevoked,
+        &code,
+        &reason,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&format!("{page}?done=revoked")))
 }

@@ -1,6 +1,7 @@
 //! Handbook pages: catalog, course and chapter. All server-rendered and
 //! complete without JavaScript.
 
+use crate::web::links;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::{Meta, Title};
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -67,7 +68,7 @@ pub fn CourseList(courses: Vec<CourseCard>) -> impl IntoView {
                 .map(|c| {
                     view! {
                         <li class="course-card">
-                            <a href=format!("/courses/{}", c.slug)>
+                            <a href=links::course(&c.slug)>
                                 <h2>{c.title}</h2>
                                 <p>{c.summary}</p>
                                 <p class="meta">
@@ -119,8 +120,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
         chapters,
         has_final_test,
     } = outline;
-    let test_href =
-        has_final_test.then(|| crate::quiz::quiz_href(&card.slug, crate::quiz::FINAL_TEST));
+    let test_href = has_final_test.then(|| links::quiz(&card.slug, links::FINAL_TEST));
     // Where the big button goes: the first step not yet done, labelled
     // "start" for a new learner and "continue" for one who has begun.
     let started = marks.iter().any(|(_, m)| m.read || m.quiz_passed);
@@ -134,7 +134,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
         } else {
             tx.course_start
         };
-        (format!("/courses/{}/{}", card.slug, c.id), label)
+        (links::chapter(&card.slug, &c.id), label)
     });
     let slug = card.slug.clone();
     view! {
@@ -178,7 +178,7 @@ fn ChapterItem(course: String, chapter: ChapterLink, mark: ChapterMarks) -> impl
     let tx = t();
     view! {
         <li>
-            <a href=format!("/courses/{course}/{}", chapter.id)>{chapter.title}</a>
+            <a href=links::chapter(&course, &chapter.id)>{chapter.title}</a>
             <span class="meta">
                 <span>{(tx.minutes)(chapter.minutes)}</span>
                 {chapter.has_quiz.then(|| view! { <span>{tx.quiz_badge}</span> })}
@@ -231,8 +231,8 @@ const TOC_MIN_ENTRIES: usize = 4;
 #[component]
 fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
     let tx = t();
-    let course_href = format!("/courses/{}", chapter.course_slug);
-    let link = |c: &ChapterLink| format!("/courses/{}/{}", chapter.course_slug, c.id);
+    let course_href = links::course(&chapter.course_slug);
+    let link = |c: &ChapterLink| links::chapter(&chapter.course_slug, &c.id);
     let prev = chapter.prev.as_ref().map(|c| (link(c), c.title.clone()));
     let next = chapter.next.as_ref().map(|c| (link(c), c.title.clone()));
     let toc = (chapter.toc.len() >= TOC_MIN_ENTRIES).then(|| {
@@ -275,7 +275,7 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
                 Either::Left(view! { <p class="done">{tx.already_read}</p> })
             } else {
                 Either::Right(view! {
-                    <form method="post" action=format!("/courses/{}/{}/read", chapter.course_slug, chapter.id)>
+                    <form method="post" action=links::mark_read(&chapter.course_slug, &chapter.id)>
                         <input type="hidden" name="event" value=chapter.read_event.clone()/>
                         <button type="submit" class="read-done">{tx.mark_read}</button>
                     </form>
@@ -284,7 +284,7 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
             {mark.quiz_passed.then(|| view! { <p class="done">{tx.quiz_passed_mark}</p> })}
             {chapter.has_quiz.then(|| view! {
                 <p class="chapter-quiz">
-                    <a class="button secondary" href=crate::quiz::quiz_href(&chapter.course_slug, &chapter.id)>{tx.chapter_take_quiz}</a>
+                    <a class="button secondary" href=links::quiz(&chapter.course_slug, &chapter.id)>{tx.chapter_take_quiz}</a>
                 </p>
             })}
         </div>

@@ -30,8 +30,9 @@ pub enum StatusPage {
 #[server]
 pub async fn content_status() -> Result<StatusPage, ServerFnError> {
     use crate::{
-        accounts::{ssr::current_identity, Role},
+        accounts::Role,
         content::ssr::{diagnostics::Severity, ContentStore},
+        web::current_identity,
     };
     if !current_identity().has_role(&[Role::Trainer, Role::Admin]) {
         return Ok(StatusPage::Forbidden);

@@ -41,6 +41,16 @@ pub enum RowProblem {
     PositionTooLong,
 }
 
+crate::coded_enum! {
+    /// What can be wrong with the single-unit form (`?error=`).
+    pub enum UnitProblem {
+        Code = "code",
+        Name = "name",
+        Parent = "parent",
+        Cycle = "cycle",
+    }
+}
+
 /// One row of an import file as the preview shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewRow {
@@ -110,5 +120,5 @@ pub struct IssuedSheets(pub Vec<CodeSheet>);
 /// server function is a public endpoint, so it checks the role itself.
 #[server]
 pub async fn units_in_scope() -> Result<Vec<UnitLine>, ServerFnError> {
-    ssr::units::lines_in_scope().await
+    Ok(ssr::units::lines_in_scope().await?)
 }

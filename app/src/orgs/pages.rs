@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     units_in_scope, CodeSheet, FileProblem, ImportKind, ImportPreview, IssuedSheets, RowProblem,
-    UnitLine,
+    UnitLine, UnitProblem,
 };
 use crate::{
     accounts::{pages::RoleGate, Role},
@@ -35,11 +35,13 @@ fn UnitsAdmin() -> impl IntoView {
     };
     let error = match get("error").as_str() {
         "" => None,
-        "code" => Some(ot.err_code),
-        "name" => Some(ot.err_name),
-        "parent" => Some(ot.err_parent),
-        "cycle" => Some(ot.err_cycle),
-        _ => Some(ot.err_form),
+        code => Some(match UnitProblem::parse(code) {
+            Some(UnitProblem::Code) => ot.err_code,
+            Some(UnitProblem::Name) => ot.err_name,
+            Some(UnitProblem::Parent) => ot.err_parent,
+            Some(UnitProblem::Cycle) => ot.err_cycle,
+            None => ot.err_form,
+        }),
     };
     let preview = use_context::<ImportPreview>();
     let units = Resource::new(|| (), |_| units_in_scope());

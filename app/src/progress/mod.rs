@@ -56,11 +56,11 @@ pub struct MyLearning {
 /// The current learner's progress in every course they started.
 #[server]
 pub async fn load_my_learning() -> Result<MyLearning, ServerFnError> {
-    ssr::my_learning().await
+    Ok(ssr::my_learning().await?)
 }
 
 /// Marks for every chapter of a course (empty for a new visitor).
 #[server]
 pub async fn course_marks(course: String) -> Result<Vec<(String, ChapterMarks)>, ServerFnError> {
-    ssr::course_marks(&course).await
+    Ok(ssr::course_marks(&course).await?)
 }

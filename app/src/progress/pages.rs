@@ -1,5 +1,6 @@
 //! `/me` ("my learning") and the progress pieces other pages show.
 
+use crate::web::links;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -66,7 +67,7 @@ pub fn ProgressItem(progress: CourseProgress) -> impl IntoView {
     let percent = progress.percent();
     view! {
         <li class="progress-item">
-            <a href=format!("/courses/{}", progress.slug)>{progress.title.clone()}</a>
+            <a href=links::course(&progress.slug)>{progress.title.clone()}</a>
             <ProgressBar percent label=(tx.progress_label)(progress.read, progress.chapters, progress.passed, progress.quizzes)/>
             {progress.next.map(|(href, title)| view! { <p class="meta"><a href=href>{tx.next_step}": "{title}</a></p> })}
         </li>

@@ -4,21 +4,20 @@ use std::collections::{HashMap, HashSet};
 
 use axum::{
     extract::{Path, State},
-    http::{header, StatusCode},
-    response::{IntoResponse, Redirect, Response},
-    Extension, Form,
+    response::Response,
 };
-use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::{ChapterMarks, CourseProgress, MyLearning};
 use crate::{
-    accounts::ssr::{current_identity, session, Identity},
+    accounts::ssr::{session, Identity},
+    clock::now,
     content::ssr::{
         catalog::{Catalog, Course},
         current_catalog,
     },
     server::{db::Db, AppState},
+    web::{current_identity, links, see_other, with_cookie, AppError, Form},
 };
 
 /// What a learner has done, as sets of (course, chapter-or-quiz).
@@ -80,12 +79,7 @@ pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
             !done.read.contains(&key(&c.id))
                 || (c.quiz.is_some() && !done.passed.contains(&key(&c.id)))
         })
-        .map(|c| {
-            (
-                format!("/courses/{}/{}", course.slug, c.id),
-                c.title.clone(),
-            )
-        });
+        .map(|c| (links::chapter(&course.slug, &c.id), c.title.clone()));
     CourseProgress {
         slug: course.slug.clone(),
         title: course.title.clone(),
@@ -98,19 +92,12 @@ pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
     }
 }
 
-fn internal(err: anyhow::Error) -> ServerFnError {
-    tracing::error!("progress: {err:#}");
-    ServerFnError::new("progress unavailable")
-}
-
-pub async fn my_learning() -> Result<MyLearning, ServerFnError> {
+pub async fn my_learning() -> Result<MyLearning, AppError> {
     let Some(learner_id) = current_identity().learner_id else {
         return Ok(MyLearning::default());
     };
     let catalog = current_catalog()?;
-    let done = done_by(&Db::from_context()?, &learner_id)
-        .await
-        .map_err(internal)?;
+    let done = done_by(&Db::from_context()?, &learner_id).await?;
     let mut learning = MyLearning::default();
     for slug in &done.recent {
         let Some(course) = catalog.course(slug) else {
@@ -129,7 +116,7 @@ pub async fn my_learning() -> Result<MyLearning, ServerFnError> {
     Ok(learning)
 }
 
-pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, ServerFnError> {
+pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, AppError> {
     let Some(learner_id) = current_identity().learner_id else {
         return Ok(Vec::new());
     };
@@ -137,9 +124,7 @@ pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, S
     let Some(course) = catalog.course(course) else {
         return Ok(Vec::new());
     };
-    let done = done_by(&Db::from_context()?, &learner_id)
-        .await
-        .map_err(internal)?;
+    let done = done_by(&Db::from_context()?, &learner_id).await?;
     Ok(course
         .chapters
         .iter()
@@ -164,76 +149,47 @@ pub struct ReadForm {
 /// `POST /courses/<course>/<chapter>/read`: "Đã đọc xong".
 pub async fn mark_read(
     State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
+    identity: Identity,
     Path((course, chapter)): Path<(String, String)>,
-    form: Result<Form<ReadForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let Ok(Form(ReadForm { event })) = form else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The form could not be read. Please reload the page.",
-        )
-            .into_response();
-    };
+    Form(ReadForm { event }): Form<ReadForm>,
+) -> Result<Response, AppError> {
     if uuid::Uuid::parse_str(&event).is_err() {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The form is missing its event id. Please reload the page.",
-        )
-            .into_response();
+        return Err(AppError::BadRequest("event id"));
     }
     let catalog = state.content.catalog();
-    let Some(found) = catalog.course(&course) else {
-        return (StatusCode::NOT_FOUND, "No such course.").into_response();
-    };
-    let Some(index) = found.chapters.iter().position(|c| c.id == chapter) else {
-        return (StatusCode::NOT_FOUND, "No such chapter.").into_response();
-    };
+    let found = catalog.course(&course).ok_or(AppError::NotFound)?;
+    let index = found
+        .chapters
+        .iter()
+        .position(|c| c.id == chapter)
+        .ok_or(AppError::NotFound)?;
     let this = &found.chapters[index];
-    let stored = async {
-        let (learner_id, cookie) =
-            session::ensure_learner(&state.db, &state.sessions, &identity).await?;
-        let turn = state.db.write_turn().await;
-        sqlx::query(
-            "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
-             VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(&event)
-        .bind(&learner_id)
-        .bind(&course)
-        .bind(&chapter)
-        .bind(&this.version)
-        .bind(session::now())
-        .execute(state.db.pool())
-        .await?;
-        drop(turn);
-        refresh_course(&state.db, &learner_id, found).await?;
-        anyhow::Ok(cookie)
-    };
-    let cookie = match stored.await {
-        Ok(cookie) => cookie,
-        Err(err) => {
-            tracing::error!("marking read failed: {err:#}");
-            return (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Could not save your progress. Please try again.",
-            )
-                .into_response();
-        }
-    };
+    let (learner_id, cookie) =
+        session::ensure_learner(&state.db, &state.sessions, &identity).await?;
+    let turn = state.db.write_turn().await;
+    sqlx::query(
+        "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
+         VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&event)
+    .bind(&learner_id)
+    .bind(&course)
+    .bind(&chapter)
+    .bind(&this.version)
+    .bind(now())
+    .execute(state.db.pool())
+    .await?;
+    drop(turn);
+    refresh_course(&state.db, &learner_id, found).await?;
     // On to the chapter's quiz, or the next chapter, or back to the course.
     let next = if this.quiz.is_some() {
-        crate::quiz::quiz_href(&course, &chapter)
+        links::quiz(&course, &chapter)
     } else if let Some(next) = found.chapters.get(index + 1) {
-        format!("/courses/{course}/{}", next.id)
+        links::chapter(&course, &next.id)
     } else {
-        format!("/courses/{course}")
+        links::course(&course)
     };
-    let mut response = Redirect::to(&next).into_response();
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
+    Ok(with_cookie(see_other(&next), cookie))
 }
 
 /// Brings `course_status` up to date after `learner_id`'s step in `course`
@@ -283,9 +239,8 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
     if current.is_some() && !complete {
         return Ok(()); // still in progress: nothing to write
     }
-    let now = session::now();
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool().begin().await?;
+    let now = now();
+    let mut tx = db.begin_write().await?;
     sqlx::query(
         "INSERT INTO course_status (learner_id, course, started_at, completed_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (learner_id, course) DO UPDATE \

@@ -20,8 +20,7 @@ pub mod stats;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The quiz key of a course's final test (chapter quizzes use the chapter id).
-pub const FINAL_TEST: &str = "final";
+pub use crate::web::links::FINAL_TEST;
 
 /// How a question is answered, as the form needs to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,7 +120,7 @@ pub async fn load_quiz_form(
     course: String,
     quiz: String,
 ) -> Result<Option<QuizPageData>, ServerFnError> {
-    ssr::form::quiz_page(&course, &quiz).await
+    Ok(ssr::form::quiz_page(&course, &quiz).await?)
 }
 
 /// A finished attempt of the current learner (nobody else's).
@@ -131,19 +130,5 @@ pub async fn load_quiz_result(
     quiz: String,
     attempt_no: i64,
 ) -> Result<Option<QuizResult>, ServerFnError> {
-    ssr::result::load_result(&course, &quiz, attempt_no).await
-}
-
-/// Path of a quiz page.
-pub fn quiz_href(course: &str, quiz: &str) -> String {
-    if quiz == FINAL_TEST {
-        format!("/courses/{course}/test")
-    } else {
-        format!("/courses/{course}/{quiz}/quiz")
-    }
-}
-
-/// Path of an attempt's result page.
-pub fn result_href(course: &str, quiz: &str, attempt_no: i64) -> String {
-    format!("{}/result/{attempt_no}", quiz_href(course, quiz))
+    Ok(ssr::result::load_result(&course, &quiz, attempt_no).await?)
 }

@@ -1,6 +1,7 @@
 //! Quiz pages: the form, and the result of an attempt. Both complete
 //! without JavaScript.
 
+use crate::web::links;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -44,7 +45,7 @@ fn QuizPage(key: Signal<String>) -> impl IntoView {
                             <h1>{title}</h1>
                             <p role="status">{tx.quiz_no_attempts}</p>
                             <p><a href=result_href>{tx.quiz_last_result}</a></p>
-                            <p><a href=format!("/courses/{course_slug}")>{tx.back_to_course}</a></p>
+                            <p><a href=links::course(&course_slug)>{tx.back_to_course}</a></p>
                         }
                             .into_any()
                     }
@@ -87,7 +88,7 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
         .filter(|(_, q)| missing.contains(&q.id))
         .map(|(i, _)| (i + 1).to_string())
         .collect();
-    let breadcrumb = format!("/courses/{}", form.course_slug);
+    let breadcrumb = links::course(&form.course_slug);
     view! {
         <Title text=format!("{} – {}", tx.quiz_title, form.title)/>
         <nav class="breadcrumb" aria-label=tx.breadcrumb_label>
@@ -227,7 +228,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
     view! {
         <Title text=format!("{} – {}", tx.quiz_result_title, result.title)/>
         <nav class="breadcrumb" aria-label=tx.breadcrumb_label>
-            <a href=format!("/courses/{}", result.course_slug)>{result.course_title.clone()}</a>
+            <a href=links::course(&result.course_slug)>{result.course_title.clone()}</a>
         </nav>
         <h1>{tx.quiz_result_title}": "{result.title.clone()}</h1>
         <div class="score" class:passed=result.passed class:failed=!result.passed role="status">

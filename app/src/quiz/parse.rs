@@ -8,17 +8,16 @@
 
 use std::{collections::HashMap, ops::Range, path::Path};
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag};
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{
-    grade,
-    model::{choice_id, Choice, Question, QuestionKind, Quiz, QuizSettings},
-};
+use super::model::{choice_id, Choice, Question, QuestionKind, Quiz, QuizSettings};
 use crate::content::ssr::{
     diagnostics::{Diagnostics, LineIndex, Position},
     front_matter,
+    markdown::parser_options,
 };
+use crate::text::{fold_words, normalize};
 
 /// Example id used in messages.
 const ID_EXAMPLE: &str = "{#otp-ngan-hang}";
@@ -236,13 +235,6 @@ fn parse_settings(
 // ---------------------------------------------------------------------------
 // Markdown tree
 
-fn markdown_options() -> Options {
-    Options::ENABLE_TASKLISTS
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-}
-
 /// One pulldown-cmark element: a `Start` event with everything up to its
 /// `End` as children, or a single leaf event.
 struct Node<'a> {
@@ -288,7 +280,7 @@ fn tree(body: &str) -> Vec<Node<'_>> {
     }
     let mut stack: Vec<Node<'_>> = Vec::new();
     let mut top = Vec::new();
-    for (event, range) in Parser::new_ext(body, markdown_options()).into_offset_iter() {
+    for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
         match event {
             Event::Start(_) => stack.push(Node {
                 event,
@@ -716,7 +708,7 @@ fn valid_id(id: &str) -> bool {
 
 /// A valid id close to what the trainer wrote: `Mã OTP` → `ma-otp`.
 fn suggest_id(id: &str) -> String {
-    let folded = grade::fold(id);
+    let folded = fold_words(id);
     let mut out = String::new();
     for c in folded.chars() {
         if c.is_ascii_alphanumeric() || c == '_' {
@@ -1046,7 +1038,7 @@ fn check_text(
                  on a line starting with `>`",
             );
         }
-        let key = grade::normalize(answer);
+        let key = normalize(answer);
         if let Some(line) = first_seen.get(&key) {
             ctx.warning(
                 item.start,

@@ -41,7 +41,7 @@ pub enum StatsPage {
 /// Statistics of every quiz in a course (trainer or admin only).
 #[server]
 pub async fn course_stats(course: String) -> Result<StatsPage, ServerFnError> {
-    ssr::course_stats(&course).await
+    Ok(ssr::course_stats(&course).await?)
 }
 
 #[component]
@@ -121,17 +121,16 @@ fn QuizTable(quiz: QuizStats) -> impl IntoView {
 mod ssr {
     use std::collections::HashMap;
 
-    use leptos::prelude::ServerFnError;
-
     use super::{QuestionStats, QuizStats, StatsPage};
     use crate::{
-        accounts::{ssr::current_identity, Role},
+        accounts::Role,
         content::ssr::current_catalog,
         quiz::{model::Quiz, ssr::form::context, FINAL_TEST},
         server::db::Db,
+        web::{current_identity, AppError},
     };
 
-    pub async fn course_stats(course: &str) -> Result<StatsPage, ServerFnError> {
+    pub async fn course_stats(course: &str) -> Result<StatsPage, AppError> {
         // Deny by default: only trainers and admins.
         if !current_identity().has_role(&[Role::Trainer, Role::Admin]) {
             return Ok(StatsPage::Forbidden);
@@ -151,11 +150,7 @@ mod ssr {
             .as_ref()
             .map(|q| (FINAL_TEST, course.title.clone(), q));
         for (key, title, quiz) in chapter_quizzes.chain(final_test) {
-            quizzes.push(
-                quiz_stats(&db, &course.slug, key, title, quiz)
-                    .await
-                    .map_err(|e| ServerFnError::new(format!("{e:#}")))?,
-            );
+            quizzes.push(quiz_stats(&db, &course.slug, key, title, quiz).await?);
         }
         Ok(StatsPage::Shown {
             course_title: course.title.clone(),

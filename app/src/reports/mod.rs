@@ -100,12 +100,12 @@ pub struct OverdueList {
 pub async fn load_report(
     unit: String,
     course: String,
-    status: String,
+    status: Option<crate::assignments::Status>,
 ) -> Result<Option<Report>, ServerFnError> {
-    ssr::report(&unit, &course, &status).await
+    Ok(ssr::report(&unit, &course, status).await?)
 }
 
 #[server(endpoint = "overdue")]
 pub async fn load_overdue(unit: String) -> Result<Option<OverdueList>, ServerFnError> {
-    ssr::overdue(&unit).await
+    Ok(ssr::overdue(&unit).await?)
 }

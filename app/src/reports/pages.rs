@@ -8,10 +8,11 @@ use super::{chart::ReportChart, load_overdue, load_report, OverdueList, Report, 
 use crate::{
     accounts::{
         pages::{respond, RoleGate},
-        with_query, Role,
+        Role,
     },
     assignments::{pages::status_name, Status},
     ui::officials_texts::ot,
+    web::links::with_query,
 };
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -33,7 +34,7 @@ fn Reports() -> impl IntoView {
             let asked = asked.clone();
             move || asked.clone()
         },
-        |(unit, course, status)| load_report(unit, course, status),
+        |(unit, course, status)| load_report(unit, course, Status::parse(&status)),
     );
     view! {
         <Title text=ot.reports_title/>

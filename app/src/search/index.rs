@@ -25,7 +25,9 @@ use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+use crate::text::{fold_char, lower_char};
+
+use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::{is_nfc, UnicodeNormalization};
 
 /// Longer queries are cut: nobody types more, and it bounds the work.
@@ -496,63 +498,6 @@ impl Hasher for FxHasher {
     }
 }
 
-/// Lowercases and strips Vietnamese diacritics one char at a time, so the
-/// result has exactly as many chars as the input (positions map 1:1):
-/// "Điện Thoại" -> "dien thoai", "thanh toán" -> "thanh toan", "Đ"/"đ" -> "d".
-///
-/// A lone combining mark (decomposed input) is kept as it is, to preserve the
-/// char count; the index composes text before folding, so this is rare.
-pub fn fold(text: &str) -> String {
-    text.chars().map(fold_char).collect()
-}
-
-fn fold_char(c: char) -> char {
-    if c.is_ascii() {
-        return c.to_ascii_lowercase();
-    }
-    match c {
-        // Đ has no decomposition in Unicode. Ð (U+00D0) looks identical and
-        // turns up in Vietnamese text produced by legacy encodings.
-        'Đ' | 'đ' | 'Ð' | 'ð' => 'd',
-        _ => strip_marks(lower_char(c)),
-    }
-}
-
-/// Lowercases one char to one char (the rare multi-char lowercases keep
-/// their first char) so that positions never shift.
-fn lower_char(c: char) -> char {
-    // Fast paths for the blocks Vietnamese lives in, where upper and lower
-    // case sit at a fixed distance; the Unicode tables are slow per char.
-    let lowered = match u32::from(c) {
-        0..=0x7F => return c.to_ascii_lowercase(),
-        0xC0..=0xDE if c != '×' => u32::from(c) + 0x20,
-        0xDF..=0xFF => return c,
-        // Pairs upper (even), lower (odd). İ/ı (0x130/0x131) are special.
-        0x100..=0x12F | 0x132..=0x137 | 0x1EA0..=0x1EFF => u32::from(c) | 1,
-        _ => return c.to_lowercase().next().unwrap_or(c),
-    };
-    char::from_u32(lowered).unwrap_or(c)
-}
-
-/// The base letter of `c` when `c` is a letter plus combining marks (ế, ự,
-/// ã…). Chars that decompose into something else, such as Hangul syllables
-/// into jamo, are left alone.
-fn strip_marks(c: char) -> char {
-    let mut base = None;
-    let mut only_marks = true;
-    decompose_canonical(c, |d| {
-        if base.is_none() {
-            base = Some(d);
-        } else if !is_combining_mark(d) {
-            only_marks = false;
-        }
-    });
-    match base {
-        Some(b) if only_marks => b,
-        _ => c,
-    }
-}
-
 /// Folded form of a word, with any stray combining marks dropped so that
 /// decomposed leftovers still match.
 fn word_key(word: &str) -> String {
@@ -788,58 +733,6 @@ mod tests {
     }
 
     #[test]
-    fn fold_examples() {
-        assert_eq!(fold("Điện Thoại"), "dien thoai");
-        assert_eq!(fold("thanh toán"), "thanh toan");
-        assert_eq!(fold("Đ"), "d");
-        assert_eq!(fold("đ"), "d");
-        assert_eq!(fold("ĐĂNG NHẬP MẬT KHẨU"), "dang nhap mat khau");
-        assert_eq!(fold("Ứng Dụng Zalo"), "ung dung zalo");
-        assert_eq!(fold("plain ASCII 123!"), "plain ascii 123!");
-    }
-
-    #[test]
-    fn fold_all_vietnamese_vowels() {
-        let cases = [
-            ("àáảãạ", "aaaaa"),
-            ("ăằắẳẵặ", "aaaaaa"),
-            ("âầấẩẫậ", "aaaaaa"),
-            ("èéẻẽẹ", "eeeee"),
-            ("êềếểễệ", "eeeeee"),
-            ("ìíỉĩị", "iiiii"),
-            ("òóỏõọ", "ooooo"),
-            ("ôồốổỗộ", "oooooo"),
-            ("ơờớởỡợ", "oooooo"),
-            ("ùúủũụ", "uuuuu"),
-            ("ưừứửữự", "uuuuuu"),
-            ("ỳýỷỹỵ", "yyyyy"),
-            (
-                "ẮẰẲẴẶẤẦẨẪẬẾỀỂỄỆỐỒỔỖỘỚỜỞỠỢỨỪỬỮỰÝỲỶỸỴ",
-                "aaaaaaaaaaeeeeeoooooooooouuuuuyyyyy",
-            ),
-        ];
-        for (input, want) in cases {
-            assert_eq!(fold(input), want, "folding {input}");
-        }
-    }
-
-    #[test]
-    fn fold_keeps_char_count() {
-        let samples = [
-            "Người dùng đăng nhập bằng mật khẩu, rồi xác thực hai yếu tố.",
-            "ĐIỆN THOẠI THÔNG MINH",
-            "e\u{301} decomposed",
-            "İstanbul ß 한국어 🙂",
-            "",
-        ];
-        for s in samples {
-            assert_eq!(fold(s).chars().count(), s.chars().count(), "{s:?}");
-        }
-        // Non-Latin scripts are not mangled into pieces.
-        assert_eq!(fold("한국어"), "한국어");
-    }
-
-    #[test]
     fn fast_paths_agree_with_unicode_tables() {
         for c in (0..0x2000).filter_map(char::from_u32) {
             assert_eq!(
@@ -1020,7 +913,7 @@ mod tests {
         assert_eq!(&marked[..2], ["điện", "thoại"]);
         assert!(marked
             .iter()
-            .all(|m| fold(m) == "dien" || fold(m) == "thoai"));
+            .all(|m| crate::text::fold(m) == "dien" || crate::text::fold(m) == "thoai"));
         // Highlighted pieces are separated by plain text.
         assert!(snippet
             .windows(2)

@@ -6,6 +6,7 @@
 #[cfg(feature = "ssr")]
 pub mod index;
 
+use crate::web::links;
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -91,7 +92,7 @@ fn SearchResults(hits: Vec<SearchHit>) -> impl IntoView {
                 .into_iter()
                 .map(|hit| {
                     let anchor = hit.anchor.map(|a| format!("#{a}")).unwrap_or_default();
-                    let href = format!("/courses/{}/{}{anchor}", hit.course_slug, hit.chapter_id);
+                    let href = format!("{}{anchor}", links::chapter(&hit.course_slug, &hit.chapter_id));
                     view! {
                         <li>
                             <a href=href>{hit.chapter_title}</a>

@@ -37,6 +37,9 @@ pub struct Settings {
     /// printed in certificates' QR codes and reminder messages. Empty: the
     /// address of the request.
     pub public_url: String,
+    /// Local time's offset from UTC in hours, for deadlines and dates
+    /// (Vietnam: 7).
+    pub utc_offset_hours: i8,
 }
 
 impl Settings {
@@ -56,7 +59,8 @@ impl Settings {
             .set_default("session_max_secs", 60 * 86_400)?
             .set_default("guest_session_idle_secs", 365 * 86_400)?
             .set_default("trusted_proxies", "")?
-            .set_default("public_url", "")?;
+            .set_default("public_url", "")?
+            .set_default("utc_offset_hours", 7)?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

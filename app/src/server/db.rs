@@ -113,8 +113,9 @@ impl Db {
         matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(n)) if n > 0)
     }
 
-    /// Take before a write on a hot path; hold until the write commits.
-    /// (On PostgreSQL there is nothing to wait for.)
+    /// Take before a single-statement write; hold until it is done. (On
+    /// PostgreSQL there is nothing to wait for.) Several statements: use
+    /// [`Db::begin_write`].
     pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
         match &self.write_gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
@@ -122,10 +123,23 @@ impl Db {
         }
     }
 
+    /// The only way to open a write transaction: takes the SQLite write turn
+    /// first, so writers queue here in order instead of sleeping in SQLite's
+    /// busy handler, and holds it until the transaction ends.
+    pub async fn begin_write(&self) -> anyhow::Result<WriteTx> {
+        let turn = self.write_turn().await;
+        let tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting a write transaction")?;
+        Ok(WriteTx { tx, _turn: turn })
+    }
+
     /// The database of the request being served (pages, server functions).
-    pub fn from_context() -> Result<Db, leptos::prelude::ServerFnError> {
+    pub fn from_context() -> Result<Db, crate::web::AppError> {
         leptos::prelude::use_context::<Db>()
-            .ok_or_else(|| leptos::prelude::ServerFnError::new("database missing from context"))
+            .ok_or_else(|| anyhow::anyhow!("database missing from context").into())
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -134,6 +148,34 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+}
+
+/// A write transaction holding the SQLite write turn (see
+/// [`Db::begin_write`]). Derefs to the connection, so `&mut *tx` runs a
+/// query in it; dropped without `commit`, it rolls back, then lets the
+/// next writer in (fields drop in order).
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> anyhow::Result<()> {
+        self.tx.commit().await.context("committing")
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 
@@ -178,7 +220,7 @@ pub enum Value {
 /// INSERTs of a few hundred rows each: bulk imports then cost tens of
 /// statements, not tens of thousands (which matters most on PostgreSQL).
 pub async fn insert_many(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx,
     target: &str,
     rows: Vec<Vec<Value>>,
 ) -> anyhow::Result<()> {

@@ -1,13 +1,15 @@
 //! `POST /lang`: remembers the reader's language in a cookie.
 
 use axum::{
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    Form,
+    http::{header, HeaderValue},
+    response::Response,
 };
 use serde::Deserialize;
 
-use crate::ui::i18n::Lang;
+use crate::{
+    ui::i18n::Lang,
+    web::{links::is_local_path, see_other, AppError, Form},
+};
 
 #[derive(Deserialize)]
 pub struct LanguageChoice {
@@ -15,29 +17,21 @@ pub struct LanguageChoice {
     back: Option<String>,
 }
 
-pub async fn set_language(Form(choice): Form<LanguageChoice>) -> Response {
-    let Some(lang) = Lang::parse(&choice.to) else {
-        return (StatusCode::BAD_REQUEST, "Unknown language.").into_response();
-    };
+pub async fn set_language(Form(choice): Form<LanguageChoice>) -> Result<Response, AppError> {
+    let lang = Lang::parse(&choice.to).ok_or(AppError::BadRequest("unknown language"))?;
     let back = choice
         .back
         .as_deref()
         .filter(|p| is_local_path(p))
-        .and_then(|p| HeaderValue::from_str(p).ok())
-        .unwrap_or(HeaderValue::from_static("/"));
+        .unwrap_or("/");
     let cookie = format!(
         "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
         Lang::COOKIE,
         lang.code()
     );
-    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, back)]).into_response();
+    let mut response = see_other(back);
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
-    response
-}
-
-/// Only same-site paths: never redirect to another host (`//evil`, `/\evil`).
-fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\")
+    Ok(response)
 }

@@ -83,6 +83,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        crate::clock::set_local_offset_hours(settings.utc_offset_hours)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         tracing::info!(backend = %db.backend(), "database ready");

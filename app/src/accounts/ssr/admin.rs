@@ -5,67 +5,32 @@
 use axum::{
     extract::State,
     http::{request::Parts, StatusCode},
-    response::{IntoResponse, Response},
-    Form,
+    response::Response,
 };
 use serde::Deserialize;
 
 use super::{
     audit::{self, Action},
-    handlers::{identity_of, see_other, server_error},
-    phone, render, reset,
-    session::now,
+    phone, reset,
 };
 use crate::{
     accounts::{
         pages::{IssuedCode, UserSummary},
-        with_query, CurrentUser, Problem, Role,
+        Problem, Role,
     },
+    clock::now,
+    policy,
     server::{db::Db, AppState},
+    web::{self, see_other, with_query, AppError, Form, RequireRole},
 };
 
 /// Where the admin pages live, and where their actions return.
 pub const USERS_PAGE: &str = "/admin/users";
 
-/// Why a request was turned away from a protected action.
-pub enum Denied {
-    /// Signed out: sign in first, then come back to this page.
-    SignIn(&'static str),
-    /// Signed in without the role: 403.
-    Forbidden,
-}
-
-impl IntoResponse for Denied {
-    fn into_response(self) -> Response {
-        match self {
-            Denied::SignIn(back) => see_other(&with_query("/signin", &[("next", back)])),
-            Denied::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "Bạn không có quyền làm việc này. / You may not do this.",
-            )
-                .into_response(),
-        }
-    }
-}
-
-/// The signed-in user if they hold one of `roles`, or why not. `back` is
-/// the page to return to after signing in.
-pub fn require_role(
-    parts: &Parts,
-    roles: &[Role],
-    back: &'static str,
-) -> Result<CurrentUser, Denied> {
-    match identity_of(parts).user {
-        Some(user) if roles.contains(&user.role) => Ok(user),
-        Some(_) => Err(Denied::Forbidden),
-        None => Err(Denied::SignIn(back)),
-    }
-}
-
-/// The signed-in admin, or why not.
-pub fn require_admin(parts: &Parts) -> Result<CurrentUser, Denied> {
-    require_role(parts, &[Role::Admin], USERS_PAGE)
-}
+policy!(
+    /// Admins, on the users page.
+    UsersAdmin: [Admin] back USERS_PAGE
+);
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
@@ -141,32 +106,20 @@ pub struct RoleForm {
 /// `POST /admin/users/role`
 pub async fn change_role(
     State(state): State<AppState>,
-    parts: Parts,
+    RequireRole { user: admin, .. }: RequireRole<UsersAdmin>,
     Form(form): Form<RoleForm>,
-) -> Response {
-    let admin = match require_admin(&parts) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
-    let Some(role) = Role::parse(&form.role) else {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "Unknown role.").into_response();
-    };
+) -> Result<Response, AppError> {
+    let role = Role::parse(&form.role).ok_or(AppError::BadRequest("unknown role"))?;
     // The last word on admin rights must not lock its holder out by accident.
     if form.user_id == admin.id && role != Role::Admin {
-        return see_other(&with_query(
-            USERS_PAGE,
-            &[("error", Problem::SelfDemote.code())],
-        ));
+        return Err(AppError::form(USERS_PAGE, Problem::SelfDemote.code(), &[]));
     }
-    let result = async {
-        let Some(target) = find_user(&state.db, &form.user_id).await? else {
-            return Ok(Err(Problem::NoSuchUser));
-        };
-        if target.role == role {
-            return Ok(Ok(()));
-        }
+    let Some(target) = find_user(&state.db, &form.user_id).await? else {
+        return Err(AppError::form(USERS_PAGE, Problem::NoSuchUser.code(), &[]));
+    };
+    if target.role != role {
         let now = now();
-        let mut tx = state.db.pool().begin().await?;
+        let mut tx = state.db.begin_write().await?;
         sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role.code())
             .bind(&target.id)
@@ -184,13 +137,8 @@ pub async fn change_role(
         .await?;
         tx.commit().await?;
         tracing::info!(admin = %admin.id, user = %target.id, %detail, "role changed");
-        anyhow::Ok(Ok(()))
-    };
-    match result.await {
-        Ok(Ok(())) => see_other(&with_query(USERS_PAGE, &[("done", "role")])),
-        Ok(Err(problem)) => see_other(&with_query(USERS_PAGE, &[("error", problem.code())])),
-        Err(err) => server_error(err),
     }
+    Ok(see_other(&with_query(USERS_PAGE, &[("done", "role")])))
 }
 
 #[derive(Deserialize)]
@@ -203,49 +151,37 @@ pub struct ResetCodeForm {
 /// its hash is).
 pub async fn issue_reset_code(
     State(state): State<AppState>,
+    RequireRole { user: admin, .. }: RequireRole<UsersAdmin>,
     parts: Parts,
     Form(form): Form<ResetCodeForm>,
-) -> Response {
-    let admin = match require_admin(&parts) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
+) -> Result<Response, AppError> {
+    let Some(target) = find_user(&state.db, &form.user_id).await? else {
+        return Err(AppError::form(USERS_PAGE, Problem::NoSuchUser.code(), &[]));
     };
-    let result = async {
-        let Some(target) = find_user(&state.db, &form.user_id).await? else {
-            return Ok(None);
-        };
-        let code = reset::new_code()?;
-        let now = now();
-        let mut tx = state.db.pool().begin().await?;
-        reset::store(&mut tx, &target.id, &admin.id, &code, now).await?;
-        audit::record(
-            &mut tx,
-            Some(&admin.id),
-            Action::ResetCodeIssued,
-            &target.id,
-            "",
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        tracing::info!(admin = %admin.id, user = %target.id, "reset code issued");
-        anyhow::Ok(Some(IssuedCode {
-            display_name: target.display_name,
-            login: target.login,
-            code,
-        }))
+    let code = reset::new_code()?;
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    reset::store(&mut tx, &target.id, &admin.id, &code, now).await?;
+    audit::record(
+        &mut tx,
+        Some(&admin.id),
+        Action::ResetCodeIssued,
+        &target.id,
+        "",
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(admin = %admin.id, user = %target.id, "reset code issued");
+    let issued = IssuedCode {
+        display_name: target.display_name,
+        login: target.login,
+        code,
     };
-    match result.await {
-        Ok(Some(issued)) => {
-            render::page(&state, parts, USERS_PAGE, StatusCode::OK, move || {
-                leptos::prelude::provide_context(issued.clone());
-            })
-            .await
-        }
-        Ok(None) => see_other(&with_query(
-            USERS_PAGE,
-            &[("error", Problem::NoSuchUser.code())],
-        )),
-        Err(err) => server_error(err),
-    }
+    Ok(
+        web::page(&state, parts, USERS_PAGE, StatusCode::OK, move || {
+            leptos::prelude::provide_context(issued.clone());
+        })
+        .await,
+    )
 }

@@ -1,8 +1,8 @@
 //! The audit log: who did what to whom, and when. Written in the same
 //! transaction as the change it records, so neither exists without the other.
 
+use crate::server::db::WriteTx;
 use anyhow::Context;
-use sqlx::{Any, Transaction};
 
 /// What was done. The codes are what the `action` column holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,7 +48,7 @@ impl Action {
 /// Appends one entry. `actor` is the user who acted (`None`: the command
 /// line), `target` the user acted upon, `detail` a short human note.
 pub async fn record(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     actor: Option<&str>,
     action: Action,
     target: &str,

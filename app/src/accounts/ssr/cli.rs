@@ -10,7 +10,7 @@ use clap::Args;
 
 use super::{
     audit::{self, Action},
-    phone, session, users,
+    phone, users,
 };
 use crate::{
     accounts::{Problem, Role},
@@ -72,8 +72,8 @@ pub async fn add_user(db: &Db, args: AddUserArgs) -> anyhow::Result<()> {
         password_hash: super::password::hash(&password).await?,
         role,
     };
-    let now = session::now();
-    let mut tx = db.pool().begin().await?;
+    let now = crate::clock::now();
+    let mut tx = db.begin_write().await?;
     let id = match users::insert(&mut tx, &user, now).await? {
         Ok(id) => id,
         Err(_) => bail!("that username or phone number already has an account"),

@@ -7,23 +7,23 @@
 use axum::{
     extract::State,
     http::{header, request::Parts, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    Form,
+    response::Response,
 };
 use serde::Deserialize;
-use sqlx::{Any, Transaction};
 
 use super::{
     audit::{self, Action},
     client_ip::ClientIp,
-    merge, password, render, reset,
-    session::{self, now, Identity, SessionConfig},
+    merge, password, reset,
+    session::{self, Identity, SessionConfig},
     throttle::{self, Verdict},
     users::{self, Login, NewUser},
 };
 use crate::{
-    accounts::{is_local_path, with_query, Problem},
-    server::AppState,
+    accounts::Problem,
+    clock::now,
+    server::{db::WriteTx, AppState},
+    web::{self, links::is_local_path, see_other, with_query, AppError, Form},
 };
 
 /// Where people land after signing in when no `next` was given.
@@ -55,43 +55,9 @@ pub struct ResetForm {
     next: String,
 }
 
-/// The identity the session middleware found for this request.
-pub fn identity_of(parts: &Parts) -> Identity {
-    parts
-        .extensions
-        .get::<Identity>()
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// 303 to `location`, not cached.
-pub fn see_other(location: &str) -> Response {
-    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
-    (
-        StatusCode::SEE_OTHER,
-        [
-            (header::LOCATION, location),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-    )
-        .into_response()
-}
-
 /// Back to the form with the problem and the fields to keep.
-fn back_to(page: &str, problem: Problem, keep: &[(&str, &str)]) -> Response {
-    let mut pairs = vec![("error", problem.code())];
-    pairs.extend_from_slice(keep);
-    see_other(&with_query(page, &pairs))
-}
-
-/// A failure of ours, not the visitor's: logged in full, shown briefly.
-pub fn server_error(err: anyhow::Error) -> Response {
-    tracing::error!("accounts: {err:#}");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Lỗi máy chủ, vui lòng thử lại. / Server error, please try again.",
-    )
-        .into_response()
+fn back_to(page: &str, problem: Problem, keep: &[(&str, &str)]) -> AppError {
+    AppError::form(page, problem.code(), keep)
 }
 
 /// The page to go to after signing in.
@@ -122,7 +88,7 @@ async fn throttled(
     let mut pairs = vec![("error", Problem::Throttled.code()), ("wait", &wait_text)];
     pairs.extend_from_slice(keep);
     let uri = with_query(page, &pairs);
-    let mut response = render::page(state, parts, &uri, StatusCode::TOO_MANY_REQUESTS, || {}).await;
+    let mut response = web::page(state, parts, &uri, StatusCode::TOO_MANY_REQUESTS, || {}).await;
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(wait));
@@ -132,11 +98,8 @@ async fn throttled(
 /// Starts the transaction of a sign-in: ends the device's current session
 /// first (rotation), which is also the transaction's first write, so SQLite
 /// takes its write lock up front instead of upgrading a read lock later.
-async fn begin_switch<'a>(
-    state: &'a AppState,
-    identity: &Identity,
-) -> anyhow::Result<Transaction<'a, Any>> {
-    let mut tx = state.db.pool().begin().await?;
+async fn begin_switch(state: &AppState, identity: &Identity) -> anyhow::Result<WriteTx> {
+    let mut tx = state.db.begin_write().await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(session::token_hash(identity).unwrap_or(""))
         .execute(&mut *tx)
@@ -147,7 +110,7 @@ async fn begin_switch<'a>(
 /// Inside that transaction: the user's learner on this device (the guest's
 /// progress merged in) and a brand-new session; returns its cookie.
 async fn new_user_session(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     config: &SessionConfig,
     identity: &Identity,
     user_id: &str,
@@ -182,123 +145,99 @@ async fn progress_followed(state: &AppState, user_id: &str) {
 /// `POST /signup`
 pub async fn sign_up(
     State(state): State<AppState>,
-    parts: Parts,
+    identity: Identity,
     Form(form): Form<SignUpForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let keep = [
         ("login", form.login.as_str()),
         ("display_name", form.display_name.as_str()),
         ("next", form.next.as_str()),
     ];
-    let checked = Login::parse(&form.login).and_then(|login| {
-        let name = users::parse_display_name(&form.display_name)?;
-        users::check_new_password(&form.password)?;
-        Ok((login, name))
-    });
-    let (login, display_name) = match checked {
-        Ok(ok) => ok,
-        Err(problem) => return back_to("/signup", problem, &keep),
-    };
-    let identity = identity_of(&parts);
-    let result = async {
-        let hash = password::hash(&form.password).await?;
-        let now = now();
-        let mut tx = begin_switch(&state, &identity).await?;
-        let user = NewUser::with_login(login, display_name, hash);
-        let user_id = match users::insert(&mut tx, &user, now).await? {
-            Ok(id) => id,
-            Err(problem) => return Ok(Err(problem)),
-        };
-        let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user_id, now).await?;
-        tx.commit().await?;
-        progress_followed(&state, &user_id).await;
-        tracing::info!(user = %user_id, "signed up");
-        anyhow::Ok(Ok(cookie))
-    };
-    match result.await {
-        Ok(Ok(cookie)) => signed_in(cookie, &form.next),
-        Ok(Err(problem)) => back_to("/signup", problem, &keep),
-        Err(err) => server_error(err),
-    }
+    let (login, display_name) = Login::parse(&form.login)
+        .and_then(|login| {
+            let name = users::parse_display_name(&form.display_name)?;
+            users::check_new_password(&form.password)?;
+            Ok((login, name))
+        })
+        .map_err(|problem| back_to("/signup", problem, &keep))?;
+    let hash = password::hash(&form.password).await?;
+    let now = now();
+    let mut tx = begin_switch(&state, &identity).await?;
+    let user = NewUser::with_login(login, display_name, hash);
+    let user_id = users::insert(&mut tx, &user, now)
+        .await?
+        .map_err(|problem| back_to("/signup", problem, &keep))?;
+    let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user_id, now).await?;
+    tx.commit().await?;
+    progress_followed(&state, &user_id).await;
+    tracing::info!(user = %user_id, "signed up");
+    Ok(signed_in(cookie, &form.next))
 }
 
 /// `POST /signin`
 pub async fn sign_in(
     State(state): State<AppState>,
     ip: ClientIp,
+    identity: Identity,
     parts: Parts,
     Form(form): Form<SignInForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let keep = [("login", form.login.as_str()), ("next", form.next.as_str())];
-    let login = match Login::parse(&form.login) {
-        Ok(login) => login,
-        Err(problem) => return back_to("/signin", problem, &keep),
-    };
+    let login = Login::parse(&form.login).map_err(|p| back_to("/signin", p, &keep))?;
     let now = now();
     let buckets = [
         (format!("ip:{}", ip.bucket()), throttle::PER_ADDRESS),
         (login.bucket(), throttle::PER_ACCOUNT),
     ];
-    let attempt = match throttle::begin(&state.db, &buckets, now).await {
-        Ok(Verdict::Go(attempt)) => attempt,
-        Ok(Verdict::Wait(seconds)) => {
+    let attempt = match throttle::begin(&state.db, &buckets, now).await? {
+        Verdict::Go(attempt) => attempt,
+        Verdict::Wait(seconds) => {
             tracing::warn!(client = %ip, "sign-in throttled");
-            return throttled(&state, parts, "/signin", seconds, &keep).await;
+            return Ok(throttled(&state, parts, "/signin", seconds, &keep).await);
         }
-        Err(err) => return server_error(err),
     };
-    let identity = identity_of(&parts);
-    let result = async {
-        let user = users::find_by_login(&state.db, &login).await?;
-        let stored = user.as_ref().map(|u| u.password_hash.as_str());
-        let verified = password::verify(&form.password, stored).await?;
-        let (user, rehash) = match (user, verified) {
-            (Some(user), password::Verified::Yes) => (user, false),
-            (Some(user), password::Verified::YesRehash) => (user, true),
-            _ => return Ok(None),
-        };
-        // Parameters changed since this hash was made: store a fresh one now
-        // that the password is at hand.
-        let new_hash = if rehash {
-            Some(password::hash(&form.password).await?)
-        } else {
-            None
-        };
-        let mut tx = begin_switch(&state, &identity).await?;
-        if let Some(hash) = &new_hash {
-            users::set_password_hash(&mut tx, &user.id, hash).await?;
-        }
-        let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
-        tx.commit().await?;
-        progress_followed(&state, &user.id).await;
-        tracing::info!(user = %user.id, rehashed = rehash, "signed in");
-        anyhow::Ok(Some(cookie))
-    };
-    match result.await {
-        Ok(Some(cookie)) => match attempt.succeeded(&state.db, &login.bucket()).await {
-            Ok(()) => signed_in(cookie, &form.next),
-            Err(err) => server_error(err),
-        },
-        Ok(None) => {
+    let user = users::find_by_login(&state.db, &login).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.as_str());
+    let verified = password::verify(&form.password, stored).await?;
+    let (user, rehash) = match (user, verified) {
+        (Some(user), password::Verified::Yes) => (user, false),
+        (Some(user), password::Verified::YesRehash) => (user, true),
+        _ => {
             attempt.failed();
             tracing::info!(client = %ip, "sign-in refused: wrong login or password");
-            back_to("/signin", Problem::Credentials, &keep)
+            return Err(back_to("/signin", Problem::Credentials, &keep));
         }
-        Err(err) => server_error(err),
+    };
+    // Parameters changed since this hash was made: store a fresh one now
+    // that the password is at hand.
+    let new_hash = if rehash {
+        Some(password::hash(&form.password).await?)
+    } else {
+        None
+    };
+    let mut tx = begin_switch(&state, &identity).await?;
+    if let Some(hash) = &new_hash {
+        users::set_password_hash(&mut tx, &user.id, hash).await?;
     }
+    let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
+    tx.commit().await?;
+    progress_followed(&state, &user.id).await;
+    tracing::info!(user = %user.id, rehashed = rehash, "signed in");
+    attempt.succeeded(&state.db, &login.bucket()).await?;
+    Ok(signed_in(cookie, &form.next))
 }
 
 /// `POST /signout`: the session ends in the database, not only in the browser.
-pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Response {
-    let identity = identity_of(&parts);
-    if let Err(err) = session::end_session(&state.db, &identity).await {
-        return server_error(err);
-    }
+pub async fn sign_out(
+    State(state): State<AppState>,
+    identity: Identity,
+) -> Result<Response, AppError> {
+    session::end_session(&state.db, &identity).await?;
     let mut response = see_other("/");
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session::clear_cookie(&state.sessions));
-    response
+    Ok(response)
 }
 
 /// `POST /reset`: a reset code from an admin and a new password. Signs the
@@ -306,17 +245,13 @@ pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Response {
 pub async fn reset_password(
     State(state): State<AppState>,
     ip: ClientIp,
+    identity: Identity,
     parts: Parts,
     Form(form): Form<ResetForm>,
-) -> Response {
+) -> Result<Response, AppError> {
     let keep = [("login", form.login.as_str()), ("next", form.next.as_str())];
-    let login = match Login::parse(&form.login) {
-        Ok(login) => login,
-        Err(problem) => return back_to("/reset", problem, &keep),
-    };
-    if let Err(problem) = users::check_new_password(&form.password) {
-        return back_to("/reset", problem, &keep);
-    }
+    let login = Login::parse(&form.login).map_err(|p| back_to("/reset", p, &keep))?;
+    users::check_new_password(&form.password).map_err(|p| back_to("/reset", p, &keep))?;
     let now = now();
     // Codes are guessed like passwords, so they are throttled the same way.
     let reset_bucket = format!("reset-{}", login.bucket());
@@ -324,53 +259,43 @@ pub async fn reset_password(
         (format!("reset-ip:{}", ip.bucket()), throttle::PER_ADDRESS),
         (reset_bucket.clone(), throttle::PER_ACCOUNT),
     ];
-    let attempt = match throttle::begin(&state.db, &buckets, now).await {
-        Ok(Verdict::Go(attempt)) => attempt,
-        Ok(Verdict::Wait(seconds)) => {
+    let attempt = match throttle::begin(&state.db, &buckets, now).await? {
+        Verdict::Go(attempt) => attempt,
+        Verdict::Wait(seconds) => {
             tracing::warn!(client = %ip, "password reset throttled");
-            return throttled(&state, parts, "/reset", seconds, &keep).await;
+            return Ok(throttled(&state, parts, "/reset", seconds, &keep).await);
         }
-        Err(err) => return server_error(err),
     };
-    let identity = identity_of(&parts);
-    let result = async {
-        let Some(user) = users::find_by_login(&state.db, &login).await? else {
-            return Ok(None);
-        };
-        let Some(code_id) = reset::find_live(&state.db, &user.id, &form.code, now).await? else {
-            return Ok(None);
-        };
-        let hash = password::hash(&form.password).await?;
-        let mut tx = begin_switch(&state, &identity).await?;
-        if !reset::use_up(&mut tx, &code_id, now).await? {
-            return Ok(None);
-        }
-        users::set_password_hash(&mut tx, &user.id, &hash).await?;
-        users::end_all_sessions(&mut tx, &user.id).await?;
-        audit::record(
-            &mut tx,
-            Some(&user.id),
-            Action::PasswordReset,
-            &user.id,
-            "",
-            now,
-        )
-        .await?;
-        let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
-        tx.commit().await?;
-        progress_followed(&state, &user.id).await;
-        tracing::info!(user = %user.id, "password reset with a code");
-        anyhow::Ok(Some(cookie))
+    let refused = |attempt: throttle::Attempt| {
+        attempt.failed();
+        Err(back_to("/reset", Problem::ResetInvalid, &keep))
     };
-    match result.await {
-        Ok(Some(cookie)) => match attempt.succeeded(&state.db, &reset_bucket).await {
-            Ok(()) => signed_in(cookie, &form.next),
-            Err(err) => server_error(err),
-        },
-        Ok(None) => {
-            attempt.failed();
-            back_to("/reset", Problem::ResetInvalid, &keep)
-        }
-        Err(err) => server_error(err),
+    let Some(user) = users::find_by_login(&state.db, &login).await? else {
+        return refused(attempt);
+    };
+    let Some(code_id) = reset::find_live(&state.db, &user.id, &form.code, now).await? else {
+        return refused(attempt);
+    };
+    let hash = password::hash(&form.password).await?;
+    let mut tx = begin_switch(&state, &identity).await?;
+    if !reset::use_up(&mut tx, &code_id, now).await? {
+        return refused(attempt);
     }
+    users::set_password_hash(&mut tx, &user.id, &hash).await?;
+    users::end_all_sessions(&mut tx, &user.id).await?;
+    audit::record(
+        &mut tx,
+        Some(&user.id),
+        Action::PasswordReset,
+        &user.id,
+        "",
+        now,
+    )
+    .await?;
+    let cookie = new_user_session(&mut tx, &state.sessions, &identity, &user.id, now).await?;
+    tx.commit().await?;
+    progress_followed(&state, &user.id).await;
+    tracing::info!(user = %user.id, "password reset with a code");
+    attempt.succeeded(&state.db, &reset_bucket).await?;
+    Ok(signed_in(cookie, &form.next))
 }

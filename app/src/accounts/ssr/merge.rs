@@ -7,13 +7,13 @@
 //! are renumbered after the account's own, so nothing is lost and nothing is
 //! counted twice. It all happens in the sign-in transaction.
 
+use crate::server::db::WriteTx;
 use anyhow::Context;
-use sqlx::{Any, Transaction};
 
 /// The learner row of `user_id` after this sign-in, given the device's guest
 /// learner (if the visitor was a guest). Creates one if there is none.
 pub async fn learner_for_user(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     user_id: &str,
     guest: Option<&str>,
     now: i64,
@@ -47,11 +47,7 @@ pub async fn learner_for_user(
     }
 }
 
-async fn new_learner(
-    tx: &mut Transaction<'_, Any>,
-    user_id: &str,
-    now: i64,
-) -> anyhow::Result<String> {
+async fn new_learner(tx: &mut WriteTx, user_id: &str, now: i64) -> anyhow::Result<String> {
     let id = uuid::Uuid::new_v4().to_string();
     sqlx::query("INSERT INTO learners (id, user_id, created_at) VALUES ($1, $2, $3)")
         .bind(&id)
@@ -72,7 +68,7 @@ struct GuestAttempt {
 }
 
 /// Moves everything of learner `from` (a guest) to learner `to`.
-async fn move_progress(tx: &mut Transaction<'_, Any>, from: &str, to: &str) -> anyhow::Result<()> {
+async fn move_progress(tx: &mut WriteTx, from: &str, to: &str) -> anyhow::Result<()> {
     // Reading marks: drop the guest's where the account already has one,
     // and the guest's own repeats (keeping the earliest), then move the rest.
     sqlx::query(

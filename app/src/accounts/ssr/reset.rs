@@ -3,9 +3,9 @@
 //! Only a SHA-256 of the code is stored; a code works once, for 24 hours,
 //! and issuing a new one cancels the old.
 
+use crate::server::db::WriteTx;
 use anyhow::Context;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Transaction};
 
 /// How long a code works.
 pub const LIFETIME: i64 = 24 * 3600;
@@ -55,7 +55,7 @@ pub fn hash(code: &str) -> String {
 
 /// Stores a new code for `user_id`, cancelling any unused one.
 pub async fn store(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     user_id: &str,
     issued_by: &str,
     code: &str,
@@ -66,7 +66,7 @@ pub async fn store(
 
 /// `store` with another lifetime.
 pub async fn store_for(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     user_id: &str,
     issued_by: &str,
     code: &str,
@@ -114,7 +114,7 @@ pub async fn find_live(
 }
 
 /// Marks the code used; false if someone used it a moment ago.
-pub async fn use_up(tx: &mut Transaction<'_, Any>, id: &str, now: i64) -> anyhow::Result<bool> {
+pub async fn use_up(tx: &mut WriteTx, id: &str, now: i64) -> anyhow::Result<bool> {
     let done =
         sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
             .bind(now)

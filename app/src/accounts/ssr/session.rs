@@ -7,8 +7,7 @@
 //! (their progress lives in it); signed-in sessions have a shorter idle time
 //! and an absolute limit.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
+use crate::server::db::WriteTx;
 use anyhow::Context;
 use axum::{
     body::Body,
@@ -68,13 +67,6 @@ impl Identity {
     pub fn has_role(&self, roles: &[Role]) -> bool {
         self.role().is_some_and(|r| roles.contains(&r))
     }
-}
-
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 fn hash_token(token: &str) -> String {
@@ -157,7 +149,7 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
     else {
         return Ok(Identity::default());
     };
-    let now = now();
+    let now = crate::clock::now();
     let expired = match user_id {
         Some(_) => now - last_seen_at > config.user_idle || now - created_at > config.user_absolute,
         None => now - last_seen_at > config.guest_idle,
@@ -209,9 +201,8 @@ pub async fn ensure_learner(
         return Ok((id.clone(), None));
     }
     let learner_id = uuid::Uuid::new_v4().to_string();
-    let now = now();
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool().begin().await?;
+    let now = crate::clock::now();
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2)")
         .bind(&learner_id)
         .bind(now)
@@ -225,7 +216,7 @@ pub async fn ensure_learner(
 /// Starts a session for `learner_id` (and `user_id`), returning its cookie
 /// and token hash. Used for guests and at every sign-in (a fresh id each time).
 pub async fn insert_session(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut WriteTx,
     config: &SessionConfig,
     learner_id: &str,
     user_id: Option<&str>,

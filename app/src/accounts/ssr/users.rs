@@ -1,8 +1,8 @@
 //! People with accounts: how they name themselves (phone or username), and
 //! the `users` table.
 
+use crate::server::db::WriteTx;
 use anyhow::Context;
-use sqlx::{Any, Transaction};
 
 use super::phone;
 use crate::{
@@ -127,7 +127,7 @@ impl NewUser {
 /// Inserts the user and returns its id; `Err(LoginTaken)` when the phone or
 /// username already belongs to someone.
 pub async fn insert(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut WriteTx,
     user: &NewUser,
     now: i64,
 ) -> anyhow::Result<Result<String, Problem>> {
@@ -163,11 +163,7 @@ pub async fn insert(
     }
 }
 
-pub async fn set_password_hash(
-    tx: &mut Transaction<'_, Any>,
-    user_id: &str,
-    hash: &str,
-) -> anyhow::Result<()> {
+pub async fn set_password_hash(tx: &mut WriteTx, user_id: &str, hash: &str) -> anyhow::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(user_id)
@@ -178,7 +174,7 @@ pub async fn set_password_hash(
 }
 
 /// Ends every session of a user (after a password reset).
-pub async fn end_all_sessions(tx: &mut Transaction<'_, Any>, user_id: &str) -> anyhow::Result<()> {
+pub async fn end_all_sessions(tx: &mut WriteTx, user_id: &str) -> anyhow::Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(&mut **tx)

@@ -3,40 +3,36 @@
 
 pub mod rules;
 
-use axum::{
-    extract::State,
-    http::request::Parts,
-    response::{IntoResponse, Response},
-    routing::post,
-    Form, Router,
-};
-use leptos::prelude::*;
+use anyhow::Context;
+use axum::{extract::State, response::Response, routing::post, Router};
 use serde::Deserialize;
 
-use self::rules::{load_assignments, normalize_position, parse_date, today, Population};
+use self::rules::{load_assignments, normalize_position, Population};
 use crate::{
     accounts::{
-        ssr::{
-            admin::require_role,
-            audit::{self, Action},
-            current_identity,
-            handlers::{see_other, server_error},
-            internal_error,
-            session::now,
-            user_with_role,
-        },
-        with_query, Role,
+        ssr::audit::{self, Action},
+        Role,
     },
-    assignments::{AssignmentLine, AssignmentsData, RequiredCourse, Status},
+    assignments::{
+        AssignDone, AssignProblem, AssignmentLine, AssignmentsData, RequiredCourse, Status,
+    },
+    clock::{now, parse_date, today},
     content::ssr::current_catalog,
     orgs::ssr::{
         tree::{Scope, Tree},
         units::parse_code,
     },
+    policy,
     server::{db::Db, AppState},
+    web::{current_identity, see_other, user_with_role, with_query, AppError, Form, RequireRole},
 };
 
 pub const ASSIGNMENTS_PAGE: &str = "/assignments";
+
+policy!(
+    /// Supervisors and admins, on the assignments page.
+    Assigners: [Admin, Supervisor] back ASSIGNMENTS_PAGE
+);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -59,33 +55,21 @@ pub struct AssignForm {
 /// `POST /assignments`
 async fn create(
     State(state): State<AppState>,
-    parts: Parts,
-    form: Result<Form<AssignForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let user = match require_role(&parts, &[Role::Admin, Role::Supervisor], ASSIGNMENTS_PAGE) {
-        Ok(user) => user,
-        Err(denied) => return denied.into_response(),
-    };
-    let Ok(Form(form)) = form else {
-        return see_other(&with_query(ASSIGNMENTS_PAGE, &[("error", "form")]));
-    };
+    RequireRole { user, .. }: RequireRole<Assigners>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, AppError> {
     let keep = [
         ("course", form.course.as_str()),
         ("unit_code", form.unit_code.as_str()),
         ("positions", form.positions.as_str()),
         ("due_on", form.due_on.as_str()),
     ];
-    let back = |error: &str| {
-        let mut pairs = vec![("error", error)];
-        pairs.extend_from_slice(&keep);
-        see_other(&with_query(ASSIGNMENTS_PAGE, &pairs))
-    };
-    if state.content.catalog().course(form.course.trim()).is_none() {
-        return back("course");
+    let refused = |problem: AssignProblem| AppError::form(ASSIGNMENTS_PAGE, problem.code(), &keep);
+    let course = form.course.trim();
+    if state.content.catalog().course(course).is_none() {
+        return Err(refused(AssignProblem::Course));
     }
-    let Some(due_on) = parse_date(&form.due_on) else {
-        return back("date");
-    };
+    let due_on = parse_date(&form.due_on).ok_or_else(|| refused(AssignProblem::Date))?;
     let mut positions: Vec<String> = form
         .positions
         .split([',', ';', '\n'])
@@ -94,50 +78,44 @@ async fn create(
         .collect();
     positions.sort();
     positions.dedup();
-    let result = async {
-        let tree = Tree::load(state.db.pool()).await?;
-        let scope = Scope::of(&state.db, &user, &tree).await?;
-        // Outside the caller's subtree reads exactly like an unknown unit.
-        let Some(unit) = parse_code(&form.unit_code)
-            .and_then(|c| scope.find(&tree, &c))
-            .cloned()
-        else {
-            return Ok(false);
-        };
-        let now = now();
-        let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = state.db.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO assignments (id, course, unit_id, positions, due_on, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(form.course.trim())
-        .bind(&unit.id)
-        .bind(positions.join("\n"))
-        .bind(&due_on)
-        .bind(&user.id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let detail = format!("{} -> {} due {due_on}", form.course.trim(), unit.code);
-        audit::record(
-            &mut tx,
-            Some(&user.id),
-            Action::AssignmentCreated,
-            &id,
-            &detail,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        anyhow::Ok(true)
-    };
-    match result.await {
-        Ok(true) => see_other(&with_query(ASSIGNMENTS_PAGE, &[("done", "created")])),
-        Ok(false) => back("unit"),
-        Err(err) => server_error(err),
-    }
+    let tree = Tree::load(state.db.pool()).await?;
+    let scope = Scope::of(&state.db, &user, &tree).await?;
+    // Outside the caller's subtree reads exactly like an unknown unit.
+    let unit = parse_code(&form.unit_code)
+        .and_then(|c| scope.find(&tree, &c))
+        .cloned()
+        .ok_or_else(|| refused(AssignProblem::Unit))?;
+    let now = now();
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut tx = state.db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO assignments (id, course, unit_id, positions, due_on, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(course)
+    .bind(&unit.id)
+    .bind(positions.join("\n"))
+    .bind(&due_on)
+    .bind(&user.id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!("{course} -> {} due {due_on}", unit.code);
+    audit::record(
+        &mut tx,
+        Some(&user.id),
+        Action::AssignmentCreated,
+        &id,
+        &detail,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&with_query(
+        ASSIGNMENTS_PAGE,
+        &[("done", AssignDone::Created.code())],
+    )))
 }
 
 #[derive(Deserialize)]
@@ -149,59 +127,51 @@ pub struct DeleteForm {
 /// `POST /assignments/delete`: only within the caller's subtree.
 async fn delete(
     State(state): State<AppState>,
-    parts: Parts,
-    form: Result<Form<DeleteForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let user = match require_role(&parts, &[Role::Admin, Role::Supervisor], ASSIGNMENTS_PAGE) {
-        Ok(user) => user,
-        Err(denied) => return denied.into_response(),
+    RequireRole { user, .. }: RequireRole<Assigners>,
+    Form(form): Form<DeleteForm>,
+) -> Result<Response, AppError> {
+    let tree = Tree::load(state.db.pool()).await?;
+    let scope = Scope::of(&state.db, &user, &tree).await?;
+    let unit_id: Option<String> =
+        sqlx::query_scalar("SELECT unit_id FROM assignments WHERE id = $1")
+            .bind(&form.id)
+            .fetch_optional(state.db.pool())
+            .await?;
+    let Some(unit) = unit_id
+        .and_then(|u| tree.get(&u))
+        .filter(|unit| scope.allows(&tree, unit))
+    else {
+        let problem = AssignProblem::Unit.code();
+        return Err(AppError::form(ASSIGNMENTS_PAGE, problem, &[]));
     };
-    let id = form.map(|Form(f)| f.id).unwrap_or_default();
-    let result = async {
-        let tree = Tree::load(state.db.pool()).await?;
-        let scope = Scope::of(&state.db, &user, &tree).await?;
-        let unit_id: Option<String> =
-            sqlx::query_scalar("SELECT unit_id FROM assignments WHERE id = $1")
-                .bind(&id)
-                .fetch_optional(state.db.pool())
-                .await?;
-        let Some(unit) = unit_id.and_then(|u| tree.get(&u)) else {
-            return Ok(false);
-        };
-        if !scope.allows(&tree, unit) {
-            return Ok(false);
-        }
-        let now = now();
-        let mut tx = state.db.pool().begin().await?;
-        // Reminders not yet sent are moot once the assignment is gone.
-        sqlx::query("DELETE FROM reminder_outbox WHERE assignment_id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM assignments WHERE id = $1")
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        audit::record(
-            &mut tx,
-            Some(&user.id),
-            Action::AssignmentDeleted,
-            &id,
-            &unit.code,
-            now,
-        )
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    // Reminders not yet sent are moot once the assignment is gone.
+    sqlx::query("DELETE FROM reminder_outbox WHERE assignment_id = $1")
+        .bind(&form.id)
+        .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        anyhow::Ok(true)
-    };
-    match result.await {
-        Ok(true) => see_other(&with_query(ASSIGNMENTS_PAGE, &[("done", "deleted")])),
-        Ok(false) => see_other(&with_query(ASSIGNMENTS_PAGE, &[("error", "unit")])),
-        Err(err) => server_error(err),
-    }
+    sqlx::query("DELETE FROM assignments WHERE id = $1")
+        .bind(&form.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        Some(&user.id),
+        Action::AssignmentDeleted,
+        &form.id,
+        &unit.code,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&with_query(
+        ASSIGNMENTS_PAGE,
+        &[("done", AssignDone::Deleted.code())],
+    )))
 }
 
-pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
+pub async fn assignments_page_data() -> Result<AssignmentsData, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = Db::from_context()?;
     let catalog = current_catalog()?;
@@ -257,11 +227,10 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, ServerFnError> {
                 .collect(),
         })
     };
-    data.await
-        .map_err(|err| internal_error("listing assignments", err))
+    Ok(data.await.context("listing assignments")?)
 }
 
-pub async fn my_required() -> Result<Vec<RequiredCourse>, ServerFnError> {
+pub async fn my_required() -> Result<Vec<RequiredCourse>, AppError> {
     let Some(user) = current_identity().user else {
         return Ok(Vec::new());
     };
@@ -295,7 +264,5 @@ pub async fn my_required() -> Result<Vec<RequiredCourse>, ServerFnError> {
         });
         Ok(out)
     };
-    required
-        .await
-        .map_err(|err| internal_error("reading required courses", err))
+    Ok(required.await.context("reading required courses")?)
 }

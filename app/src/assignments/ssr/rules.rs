@@ -4,73 +4,12 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use time::{Date, Month, OffsetDateTime, UtcOffset};
 
 use crate::{
     assignments::Status,
     orgs::ssr::tree::Tree,
     server::db::{placeholders, Db},
 };
-
-/// Deadlines are dates in Vietnam (UTC+7, no daylight saving): a course due
-/// on the 10th is overdue from the 11th, local time.
-const LOCAL_OFFSET_HOURS: i8 = 7;
-
-fn local(unix: i64) -> Date {
-    let offset = UtcOffset::from_hms(LOCAL_OFFSET_HOURS, 0, 0).expect("valid offset");
-    OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
-        .date()
-}
-
-fn format_date(date: Date) -> String {
-    format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    )
-}
-
-/// The local date of a unix time, `YYYY-MM-DD`.
-pub fn date_of(unix: i64) -> String {
-    format_date(local(unix))
-}
-
-/// Today's local date, `YYYY-MM-DD`.
-pub fn today() -> String {
-    date_of(crate::accounts::ssr::session::now())
-}
-
-/// A `YYYY-MM-DD` date that exists in the calendar (years 2000-2100).
-pub fn parse_date(input: &str) -> Option<String> {
-    let mut parts = input.trim().splitn(3, '-');
-    let year: i32 = parts.next()?.parse().ok()?;
-    let month: u8 = parts.next()?.parse().ok()?;
-    let day: u8 = parts.next()?.parse().ok()?;
-    if !(2000..=2100).contains(&year) {
-        return None;
-    }
-    let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
-    Some(format_date(date))
-}
-
-/// Days from `from` to `to` (both `YYYY-MM-DD`), or 0 if either is bad.
-pub fn days_between(from: &str, to: &str) -> i64 {
-    let parse = |s: &str| {
-        let s = parse_date(s)?;
-        let mut p = s.splitn(3, '-');
-        let y: i32 = p.next()?.parse().ok()?;
-        let m: u8 = p.next()?.parse().ok()?;
-        let d: u8 = p.next()?.parse().ok()?;
-        Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()
-    };
-    match (parse(from), parse(to)) {
-        (Some(a), Some(b)) => (b - a).whole_days(),
-        _ => 0,
-    }
-}
 
 /// Positions as stored and compared: trimmed, lower case.
 pub fn normalize_position(position: &str) -> String {
@@ -340,17 +279,6 @@ mod tests {
             positions: positions.iter().map(|p| p.to_string()).collect(),
             due_on: due.into(),
         }
-    }
-
-    #[test]
-    fn dates_are_checked_and_local() {
-        assert_eq!(parse_date("2026-02-28").as_deref(), Some("2026-02-28"));
-        assert_eq!(parse_date("2026-02-30"), None);
-        assert_eq!(parse_date("26-2-1"), None);
-        assert_eq!(parse_date("2026-2-1").as_deref(), Some("2026-02-01"));
-        // 2026-01-01 17:00 UTC is already the 2nd in Vietnam.
-        assert_eq!(date_of(1_767_286_800), "2026-01-02");
-        assert_eq!(days_between("2026-01-30", "2026-02-02"), 3);
     }
 
     #[test]

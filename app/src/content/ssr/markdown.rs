@@ -402,7 +402,7 @@ fn percent_decode(s: &str) -> String {
 
 /// A heading id from its text: Vietnamese folded to ASCII, words joined by `-`.
 pub fn slugify(text: &str) -> String {
-    let folded = crate::search::index::fold(text);
+    let folded = crate::text::fold(text);
     let mut slug = String::with_capacity(folded.len());
     for c in folded.chars() {
         if c.is_ascii_alphanumeric() {

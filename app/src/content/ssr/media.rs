@@ -6,35 +6,35 @@
 
 use std::sync::Arc;
 
+use anyhow::Context;
 use axum::{
     body::Body,
     extract::{Path, State},
-    http::{header, HeaderValue, Request, StatusCode},
+    http::{header, HeaderValue, Request},
     response::{IntoResponse, Response},
 };
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use super::ContentStore;
+use crate::web::AppError;
 
 pub async fn serve_media(
     State(store): State<Arc<ContentStore>>,
     Path((course, path)): Path<(String, String)>,
     request: Request<Body>,
-) -> Response {
+) -> Result<Response, AppError> {
     let key = format!("{course}/{path}");
-    let Some(file) = store.catalog().media.get(&key).cloned() else {
-        return (StatusCode::NOT_FOUND, "Not found").into_response();
-    };
-    match ServeFile::new(file).oneshot(request).await {
-        Ok(mut response) => {
-            // Content can change under the same name: cache for a day, then revalidate.
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=86400"),
-            );
-            response.into_response()
-        }
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "Cannot read file").into_response(),
-    }
+    let file = store.catalog().media.get(&key).cloned();
+    let file = file.ok_or(AppError::NotFound)?;
+    let mut response = ServeFile::new(file)
+        .oneshot(request)
+        .await
+        .context("reading a media file")?;
+    // Content can change under the same name: cache for a day, then revalidate.
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    Ok(response.into_response())
 }

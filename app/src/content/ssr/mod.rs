@@ -15,8 +15,8 @@ use leptos::prelude::*;
 pub use self::{catalog::Catalog, store::ContentStore};
 
 /// The catalog for this request (server functions and pages).
-pub fn current_catalog() -> Result<Arc<Catalog>, ServerFnError> {
+pub fn current_catalog() -> Result<Arc<Catalog>, crate::web::AppError> {
     use_context::<Arc<ContentStore>>()
         .map(|store| store.catalog())
-        .ok_or_else(|| ServerFnError::new("content store missing from context"))
+        .ok_or_else(|| anyhow::anyhow!("content store missing from context").into())
 }

@@ -16,10 +16,20 @@ use leptos::prelude::provide_context;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::{
-    accounts::ssr::render,
     orgs::{CodeSheet, ImportKind, ImportPreview, IssuedSheets},
+    policy,
     server::AppState,
+    web,
 };
+
+policy!(
+    /// Admins, on the units page.
+    UnitsAdmin: [Admin] back units::UNITS_PAGE
+);
+policy!(
+    /// Admins, on the officials page.
+    OfficialsAdmin: [Admin] back officials::OFFICIALS_PAGE
+);
 
 /// Form routes (the site's small body limit applies).
 pub fn routes() -> Router<AppState> {
@@ -36,6 +46,25 @@ pub fn upload_routes(limit: usize) -> Router<AppState> {
         .route("/admin/officials/import", post(officials::import_officials))
         .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
+}
+
+/// Why an import stops before writing anything: a preview to show (a dry
+/// run, or a file with problems), or a failure of ours.
+enum Refused {
+    Preview(ImportPreview),
+    Failed(anyhow::Error),
+}
+
+impl From<ImportPreview> for Refused {
+    fn from(preview: ImportPreview) -> Self {
+        Refused::Preview(preview)
+    }
+}
+
+impl From<anyhow::Error> for Refused {
+    fn from(err: anyhow::Error) -> Self {
+        Refused::Failed(err)
+    }
 }
 
 impl ImportPreview {
@@ -62,7 +91,7 @@ async fn preview_page(
     } else {
         StatusCode::OK
     };
-    render::page(state, parts, page, status, move || {
+    web::page(state, parts, page, status, move || {
         provide_context(preview.clone())
     })
     .await
@@ -70,7 +99,7 @@ async fn preview_page(
 
 /// The printable code sheets, shown once.
 async fn sheets_page(state: &AppState, parts: Parts, sheets: Vec<CodeSheet>) -> Response {
-    render::page(
+    web::page(
         state,
         parts,
         officials::OFFICIALS_PAGE,

@@ -12,9 +12,8 @@ use std::collections::{HashMap, HashSet};
 use anyhow::Context;
 use axum::{
     extract::{Request, State},
-    http::{request::Parts, StatusCode},
-    response::{IntoResponse, Response},
-    Form,
+    http::request::Parts,
+    response::Response,
 };
 use serde::Deserialize;
 
@@ -22,25 +21,26 @@ use super::{
     preview_page, sheets_page,
     tree::{Tree, Unit},
     units::parse_code,
-    upload,
+    upload, OfficialsAdmin, Refused,
 };
 use crate::{
     accounts::{
         ssr::{
-            admin::{require_role, USERS_PAGE},
+            admin::{UsersAdmin, USERS_PAGE},
             audit::{self, Action},
-            handlers::{see_other, server_error},
             reset,
-            session::now,
             users::{parse_display_name, Login},
         },
-        with_query, Problem, Role,
+        Problem,
     },
+    clock::now,
     orgs::{CodeSheet, ImportKind, ImportPreview, PreviewRow, RowProblem},
     server::{
         db::{insert_many, placeholders, Db, Value},
         AppState,
     },
+    text::fold,
+    web::{see_other, with_query, AppError, Form, RequireRole},
 };
 
 pub const OFFICIALS_PAGE: &str = "/admin/officials";
@@ -254,14 +254,14 @@ async fn write(
             Value::Text(Some(official.name)),
             // No password until the official sets one with their code.
             Value::Text(Some(String::new())),
-            Value::Text(Some(Role::Learner.code().to_string())),
+            Value::Text(Some(crate::accounts::Role::Learner.code().to_string())),
             Value::Int(now),
             Value::Text(Some(official.unit.id)),
             Value::Text(Some(official.position)),
         ]);
     }
     let count = users.len();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     insert_many(
         &mut tx,
         "users (id, username, phone, display_name, password_hash, role, created_at, unit_id, position)",
@@ -300,9 +300,7 @@ fn sheets(tree: &Tree, issued: Vec<(Unit, String, String, String)>) -> Vec<CodeS
         .into_iter()
         .filter_map(|(_, unit)| {
             let mut people = by_unit.remove(&unit.id)?;
-            people.sort_by(|a, b| {
-                crate::search::index::fold(&a.0).cmp(&crate::search::index::fold(&b.0))
-            });
+            people.sort_by_cached_key(|p| fold(&p.0));
             Some(CodeSheet {
                 unit_code: unit.code.clone(),
                 unit_name: unit.name.clone(),
@@ -313,46 +311,39 @@ fn sheets(tree: &Tree, issued: Vec<(Unit, String, String, String)>) -> Vec<CodeS
 }
 
 /// `POST /admin/officials/import`
-pub async fn import_officials(State(state): State<AppState>, request: Request) -> Response {
+pub async fn import_officials(
+    State(state): State<AppState>,
+    RequireRole { user: admin, .. }: RequireRole<OfficialsAdmin>,
+    request: Request,
+) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
-    let admin = match require_role(&parts, &[Role::Admin], OFFICIALS_PAGE) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
     let upload = upload::read(Request::from_parts(parts.clone(), body)).await;
     let failed = |p| ImportPreview::failed(ImportKind::Officials, p);
-    let result = async {
-        let upload = match upload {
-            Ok(upload) => upload,
-            Err(problem) => return Ok(Err(failed(problem))),
-        };
-        let table = match upload::parse(&upload.csv) {
-            Ok(table) => table,
-            Err(problem) => return Ok(Err(failed(problem))),
-        };
+    let checked = async {
+        let upload = upload.map_err(failed)?;
+        let table = upload::parse(&upload.csv).map_err(failed)?;
         let tree = Tree::load(state.db.pool()).await?;
-        let checked = match check(&state.db, &tree, &table).await? {
-            Ok(checked) => checked,
-            Err(problem) => return Ok(Err(failed(problem))),
-        };
+        let checked = check(&state.db, &tree, &table).await?.map_err(failed)?;
         if !upload.commit || !checked.ok() {
-            return Ok(Err(ImportPreview {
+            return Err(Refused::Preview(ImportPreview {
                 kind: ImportKind::Officials,
                 refused: upload.commit,
                 file_problem: None,
                 rows: checked.rows,
             }));
         }
-        let officials = checked.officials;
-        let sheets = write(&state.db, &tree, officials, &admin.id).await?;
-        tracing::info!(admin = %admin.id, units = sheets.len(), "officials imported");
-        anyhow::Ok(Ok(sheets))
+        Ok((tree, checked.officials))
     };
-    match result.await {
-        Ok(Ok(sheets)) => sheets_page(&state, parts, sheets).await,
-        Ok(Err(preview)) => preview_page(&state, parts, OFFICIALS_PAGE, preview).await,
-        Err(err) => server_error(err),
-    }
+    let (tree, officials) = match checked.await {
+        Ok(ok) => ok,
+        Err(Refused::Preview(preview)) => {
+            return Ok(preview_page(&state, parts, OFFICIALS_PAGE, preview).await)
+        }
+        Err(Refused::Failed(err)) => return Err(err.into()),
+    };
+    let sheets = write(&state.db, &tree, officials, &admin.id).await?;
+    tracing::info!(admin = %admin.id, units = sheets.len(), "officials imported");
+    Ok(sheets_page(&state, parts, sheets).await)
 }
 
 #[derive(Deserialize)]
@@ -365,76 +356,68 @@ pub struct CodesForm {
 /// subtree who has not set a password yet (their old codes stop working).
 pub async fn issue_unit_codes(
     State(state): State<AppState>,
+    RequireRole { user: admin, .. }: RequireRole<OfficialsAdmin>,
     parts: Parts,
-    form: Result<Form<CodesForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let admin = match require_role(&parts, &[Role::Admin], OFFICIALS_PAGE) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
+    Form(form): Form<CodesForm>,
+) -> Result<Response, AppError> {
+    let tree = Tree::load(state.db.pool()).await?;
+    let Some(root) = parse_code(&form.unit_code)
+        .and_then(|c| tree.by_code(&c))
+        .cloned()
+    else {
+        return Err(AppError::form(OFFICIALS_PAGE, "unit", &[]));
     };
-    let code = form.map(|Form(f)| f.unit_code).unwrap_or_default();
-    let result = async {
-        let tree = Tree::load(state.db.pool()).await?;
-        let Some(root) = parse_code(&code).and_then(|c| tree.by_code(&c)).cloned() else {
-            return Ok(None);
-        };
-        #[derive(sqlx::FromRow)]
-        struct Waiting {
-            id: String,
-            display_name: String,
-            username: Option<String>,
-            phone: Option<String>,
-            unit_id: String,
-        }
-        let waiting: Vec<Waiting> = sqlx::query_as(
-            "SELECT u.id, u.display_name, u.username, u.phone, u.unit_id FROM users u \
-             JOIN org_units o ON o.id = u.unit_id \
-             WHERE o.path LIKE $1 AND u.password_hash = ''",
-        )
-        .bind(format!("{}%", root.path))
-        .fetch_all(state.db.pool())
-        .await?;
-        let now = now();
-        let mut issued = Vec::with_capacity(waiting.len());
-        let mut tx = state.db.pool().begin().await?;
-        for person in waiting {
-            let code = reset::new_code()?;
-            reset::store_for(
-                &mut tx,
-                &person.id,
-                &admin.id,
-                &code,
-                now,
-                reset::ONBOARDING_LIFETIME,
-            )
-            .await?;
-            let Some(unit) = tree.get(&person.unit_id) else {
-                continue;
-            };
-            issued.push((
-                unit.clone(),
-                person.display_name,
-                login_text(person.username.as_deref(), person.phone.as_deref()),
-                code,
-            ));
-        }
-        audit::record(
-            &mut tx,
-            Some(&admin.id),
-            Action::OnboardingCodesIssued,
-            &root.code,
-            &format!("{} codes", issued.len()),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        anyhow::Ok(Some(sheets(&tree, issued)))
-    };
-    match result.await {
-        Ok(Some(sheets)) => sheets_page(&state, parts, sheets).await,
-        Ok(None) => see_other(&with_query(OFFICIALS_PAGE, &[("error", "unit")])),
-        Err(err) => server_error(err),
+    #[derive(sqlx::FromRow)]
+    struct Waiting {
+        id: String,
+        display_name: String,
+        username: Option<String>,
+        phone: Option<String>,
+        unit_id: String,
     }
+    let waiting: Vec<Waiting> = sqlx::query_as(
+        "SELECT u.id, u.display_name, u.username, u.phone, u.unit_id FROM users u \
+         JOIN org_units o ON o.id = u.unit_id \
+         WHERE o.path LIKE $1 AND u.password_hash = ''",
+    )
+    .bind(format!("{}%", root.path))
+    .fetch_all(state.db.pool())
+    .await?;
+    let now = now();
+    let mut issued = Vec::with_capacity(waiting.len());
+    let mut tx = state.db.begin_write().await?;
+    for person in waiting {
+        let code = reset::new_code()?;
+        reset::store_for(
+            &mut tx,
+            &person.id,
+            &admin.id,
+            &code,
+            now,
+            reset::ONBOARDING_LIFETIME,
+        )
+        .await?;
+        let Some(unit) = tree.get(&person.unit_id) else {
+            continue;
+        };
+        issued.push((
+            unit.clone(),
+            person.display_name,
+            login_text(person.username.as_deref(), person.phone.as_deref()),
+            code,
+        ));
+    }
+    audit::record(
+        &mut tx,
+        Some(&admin.id),
+        Action::OnboardingCodesIssued,
+        &root.code,
+        &format!("{} codes", issued.len()),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(sheets_page(&state, parts, sheets(&tree, issued)).await)
 }
 
 #[derive(Deserialize)]
@@ -451,67 +434,52 @@ pub struct PlaceForm {
 /// place at once; their progress and certificates stay theirs.
 pub async fn place_user(
     State(state): State<AppState>,
-    parts: Parts,
-    form: Result<Form<PlaceForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let admin = match require_role(&parts, &[Role::Admin], USERS_PAGE) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
-    let Ok(Form(form)) = form else {
-        return (StatusCode::BAD_REQUEST, "The form could not be read.").into_response();
-    };
+    RequireRole { user: admin, .. }: RequireRole<UsersAdmin>,
+    Form(form): Form<PlaceForm>,
+) -> Result<Response, AppError> {
+    let refused = |code: &str| AppError::form(USERS_PAGE, code, &[]);
     let position = form
         .position
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
     if position.chars().count() > POSITION_MAX {
-        return see_other(&with_query(USERS_PAGE, &[("error", "position")]));
+        return Err(refused("position"));
     }
-    let result = async {
-        let tree = Tree::load(state.db.pool()).await?;
-        let unit = if form.unit_code.trim().is_empty() {
-            None
-        } else {
-            match parse_code(&form.unit_code).and_then(|c| tree.by_code(&c)) {
-                Some(unit) => Some(unit.clone()),
-                None => return Ok(Some("unit")),
-            }
-        };
-        let now = now();
-        let mut tx = state.db.pool().begin().await?;
-        let changed = sqlx::query("UPDATE users SET unit_id = $1, position = $2 WHERE id = $3")
-            .bind(unit.as_ref().map(|u| u.id.clone()))
-            .bind(&position)
-            .bind(&form.user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if changed == 0 {
-            return Ok(Some(Problem::NoSuchUser.code()));
-        }
-        let detail = format!(
-            "unit {} position {position}",
-            unit.as_ref().map_or("-", |u| u.code.as_str())
-        );
-        audit::record(
-            &mut tx,
-            Some(&admin.id),
-            Action::UserPlaced,
-            &form.user_id,
-            &detail,
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        anyhow::Ok(None)
+    let tree = Tree::load(state.db.pool()).await?;
+    let unit = if form.unit_code.trim().is_empty() {
+        None
+    } else {
+        let found = parse_code(&form.unit_code).and_then(|c| tree.by_code(&c));
+        Some(found.cloned().ok_or_else(|| refused("unit"))?)
     };
-    match result.await {
-        Ok(None) => see_other(&with_query(USERS_PAGE, &[("done", "unit")])),
-        Ok(Some(problem)) => see_other(&with_query(USERS_PAGE, &[("error", problem)])),
-        Err(err) => server_error(err),
+    let now = now();
+    let mut tx = state.db.begin_write().await?;
+    let changed = sqlx::query("UPDATE users SET unit_id = $1, position = $2 WHERE id = $3")
+        .bind(unit.as_ref().map(|u| u.id.clone()))
+        .bind(&position)
+        .bind(&form.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(refused(Problem::NoSuchUser.code()));
     }
+    let detail = format!(
+        "unit {} position {position}",
+        unit.as_ref().map_or("-", |u| u.code.as_str())
+    );
+    audit::record(
+        &mut tx,
+        Some(&admin.id),
+        Action::UserPlaced,
+        &form.user_id,
+        &detail,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(see_other(&with_query(USERS_PAGE, &[("done", "unit")])))
 }
 
 #[cfg(test)]

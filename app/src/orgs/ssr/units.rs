@@ -7,31 +7,24 @@ use std::collections::HashMap;
 use anyhow::Context;
 use axum::{
     extract::{Request, State},
-    http::request::Parts,
-    response::{IntoResponse, Response},
-    Form,
+    response::Response,
 };
-use leptos::prelude::*;
 use serde::Deserialize;
 
 use super::{
     preview_page,
     tree::{compute_paths, Scope, Tree, Unit},
-    upload,
+    upload, Refused, UnitsAdmin,
 };
 use crate::{
     accounts::{
-        ssr::{
-            admin::require_role,
-            audit::{self, Action},
-            handlers::{see_other, server_error},
-            session::now,
-            user_with_role,
-        },
-        with_query, Role,
+        ssr::audit::{self, Action},
+        Role,
     },
-    orgs::{ImportKind, ImportPreview, PreviewRow, RowProblem, UnitLine},
+    clock::now,
+    orgs::{ImportKind, ImportPreview, PreviewRow, RowProblem, UnitLine, UnitProblem},
     server::{db::Db, AppState},
+    web::{see_other, user_with_role, with_query, AppError, Form, RequireRole},
 };
 
 pub const UNITS_PAGE: &str = "/admin/units";
@@ -185,7 +178,7 @@ async fn write(
             })
         })
         .collect();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     for unit in &new {
         sqlx::query(
             "INSERT INTO org_units (id, code, name, parent_id, path, created_at) \
@@ -238,89 +231,65 @@ pub struct UnitForm {
 /// `POST /admin/units`: add a unit, or rename/move the one with this code.
 pub async fn save_unit(
     State(state): State<AppState>,
-    parts: Parts,
-    form: Result<Form<UnitForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let admin = match require_role(&parts, &[Role::Admin], UNITS_PAGE) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
-    let Ok(Form(form)) = form else {
-        return see_other(&with_query(UNITS_PAGE, &[("error", "form")]));
-    };
-    let result = async {
-        let tree = Tree::load(state.db.pool()).await?;
-        let wanted = [Wanted {
-            line: 1,
-            code: form.code.clone(),
-            name: form.name.clone(),
-            parent_code: form.parent_code.clone(),
-        }];
-        let plan = plan(&tree, &wanted);
-        if let Some(problem) = plan.rows[0].problem.clone() {
-            return Ok(Err(problem));
-        }
-        write(&state.db, &tree, &plan, &admin.id, "saved").await?;
-        anyhow::Ok(Ok(()))
-    };
-    let keep = [
-        ("code", form.code.as_str()),
-        ("name", form.name.as_str()),
-        ("parent_code", form.parent_code.as_str()),
-    ];
-    match result.await {
-        Ok(Ok(())) => see_other(&with_query(UNITS_PAGE, &[("done", "saved")])),
-        Ok(Err(problem)) => {
-            let mut pairs = vec![("error", problem_code(&problem))];
-            pairs.extend_from_slice(&keep);
-            see_other(&with_query(UNITS_PAGE, &pairs))
-        }
-        Err(err) => server_error(err),
+    RequireRole { user: admin, .. }: RequireRole<UnitsAdmin>,
+    Form(form): Form<UnitForm>,
+) -> Result<Response, AppError> {
+    let tree = Tree::load(state.db.pool()).await?;
+    let wanted = [Wanted {
+        line: 1,
+        code: form.code.clone(),
+        name: form.name.clone(),
+        parent_code: form.parent_code.clone(),
+    }];
+    let plan = plan(&tree, &wanted);
+    if let Some(problem) = &plan.rows[0].problem {
+        let keep = [
+            ("code", form.code.as_str()),
+            ("name", form.name.as_str()),
+            ("parent_code", form.parent_code.as_str()),
+        ];
+        return Err(AppError::form(UNITS_PAGE, problem_code(problem), &keep));
     }
+    write(&state.db, &tree, &plan, &admin.id, "saved").await?;
+    Ok(see_other(&with_query(UNITS_PAGE, &[("done", "saved")])))
 }
 
 /// The `?error=` code of a problem with the single-unit form.
 fn problem_code(problem: &RowProblem) -> &'static str {
     match problem {
-        RowProblem::BadCode => "code",
-        RowProblem::MissingName => "name",
-        RowProblem::UnknownParent(_) => "parent",
-        RowProblem::Cycle => "cycle",
+        RowProblem::BadCode => UnitProblem::Code.code(),
+        RowProblem::MissingName => UnitProblem::Name.code(),
+        RowProblem::UnknownParent(_) => UnitProblem::Parent.code(),
+        RowProblem::Cycle => UnitProblem::Cycle.code(),
         _ => "form",
     }
 }
 
 /// `POST /admin/units/import`: a CSV file of units, dry run or commit.
-pub async fn import_units(State(state): State<AppState>, request: Request) -> Response {
+pub async fn import_units(
+    State(state): State<AppState>,
+    RequireRole { user: admin, .. }: RequireRole<UnitsAdmin>,
+    request: Request,
+) -> Result<Response, AppError> {
     let (parts, body) = request.into_parts();
-    let admin = match require_role(&parts, &[Role::Admin], UNITS_PAGE) {
-        Ok(admin) => admin,
-        Err(denied) => return denied.into_response(),
-    };
     let upload = upload::read(Request::from_parts(parts.clone(), body)).await;
-    let result = async {
-        let upload = match upload {
-            Ok(upload) => upload,
-            Err(problem) => return Ok(Err(ImportPreview::failed(ImportKind::Units, problem))),
-        };
-        let table = match upload::parse(&upload.csv).and_then(|t| {
-            let columns = (
-                t.required(&["code", "ma", "mã", "ma_don_vi", "mã đơn vị"])?,
-                t.required(&["name", "ten", "tên", "ten_don_vi", "tên đơn vị"])?,
-                t.column(&[
-                    "parent_code",
-                    "parent",
-                    "ma_cap_tren",
-                    "mã cấp trên",
-                    "don_vi_cap_tren",
-                ]),
-            );
-            Ok((t, columns))
-        }) {
-            Ok(ok) => ok,
-            Err(problem) => return Ok(Err(ImportPreview::failed(ImportKind::Units, problem))),
-        };
-        let (table, (code, name, parent)) = table;
+    let failed = |p| ImportPreview::failed(ImportKind::Units, p);
+    let planned = async {
+        let upload = upload.map_err(failed)?;
+        let table = upload::parse(&upload.csv).map_err(failed)?;
+        let code = table
+            .required(&["code", "ma", "mã", "ma_don_vi", "mã đơn vị"])
+            .map_err(failed)?;
+        let name = table
+            .required(&["name", "ten", "tên", "ten_don_vi", "tên đơn vị"])
+            .map_err(failed)?;
+        let parent = table.column(&[
+            "parent_code",
+            "parent",
+            "ma_cap_tren",
+            "mã cấp trên",
+            "don_vi_cap_tren",
+        ]);
         let wanted: Vec<Wanted> = table
             .rows
             .iter()
@@ -334,28 +303,31 @@ pub async fn import_units(State(state): State<AppState>, request: Request) -> Re
         let tree = Tree::load(state.db.pool()).await?;
         let plan = plan(&tree, &wanted);
         if !upload.commit || !plan.ok() {
-            return Ok(Err(ImportPreview {
+            return Err(Refused::Preview(ImportPreview {
                 kind: ImportKind::Units,
                 refused: upload.commit,
                 file_problem: None,
                 rows: plan.rows,
             }));
         }
-        let count = write(&state.db, &tree, &plan, &admin.id, "imported").await?;
-        anyhow::Ok(Ok(count))
+        Ok((tree, plan))
     };
-    match result.await {
-        Ok(Ok(count)) => see_other(&with_query(
-            UNITS_PAGE,
-            &[("done", "imported"), ("count", &count.to_string())],
-        )),
-        Ok(Err(preview)) => preview_page(&state, parts, UNITS_PAGE, preview).await,
-        Err(err) => server_error(err),
-    }
+    let (tree, plan) = match planned.await {
+        Ok(ok) => ok,
+        Err(Refused::Preview(preview)) => {
+            return Ok(preview_page(&state, parts, UNITS_PAGE, preview).await)
+        }
+        Err(Refused::Failed(err)) => return Err(err.into()),
+    };
+    let count = write(&state.db, &tree, &plan, &admin.id, "imported").await?;
+    Ok(see_other(&with_query(
+        UNITS_PAGE,
+        &[("done", "imported"), ("count", &count.to_string())],
+    )))
 }
 
 /// Every unit the caller may see, with how many people sit in each.
-pub async fn lines_in_scope() -> Result<Vec<UnitLine>, ServerFnError> {
+pub async fn lines_in_scope() -> Result<Vec<UnitLine>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = Db::from_context()?;
     let lines = async {
@@ -386,9 +358,7 @@ pub async fn lines_in_scope() -> Result<Vec<UnitLine>, ServerFnError> {
                 .collect(),
         )
     };
-    lines
-        .await
-        .map_err(|err| crate::accounts::ssr::internal_error("listing units", err))
+    Ok(lines.await?)
 }
 
 #[cfg(test)]

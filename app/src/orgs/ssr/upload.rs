@@ -10,7 +10,7 @@ use axum::{
 use serde::Deserialize;
 
 pub use crate::orgs::FileProblem;
-use crate::search::index::fold;
+use crate::text::fold;
 
 /// Most data rows one file may carry (a province's officials fit easily).
 pub const MAX_ROWS: usize = 50_000;

@@ -13,14 +13,18 @@ use sha2::{Digest, Sha256};
 
 use super::store;
 use crate::{
-    accounts::ssr::{current_identity, session, SessionConfig},
+    accounts::ssr::{session, SessionConfig},
     content::ssr::{catalog::Course, current_catalog, markdown::render_fragment},
     quiz::{
         model::{Choice, Question, QuestionKind, Quiz},
-        quiz_href, result_href, AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData,
-        FINAL_TEST,
+        AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData,
     },
     server::db::Db,
+    web::{
+        current_identity,
+        links::{self, FINAL_TEST},
+        AppError,
+    },
 };
 
 /// A quiz found in the catalog, with what identifies its version.
@@ -119,36 +123,32 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
 }
 
 /// Request-scoped server pieces every quiz server function needs.
-pub fn context() -> Result<(Db, SessionConfig), ServerFnError> {
+pub fn context() -> Result<(Db, SessionConfig), AppError> {
     let db = Db::from_context()?;
     let sessions = use_context::<SessionConfig>().unwrap_or_default();
     Ok((db, sessions))
 }
 
 /// The quiz page for the learner's next attempt.
-pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, ServerFnError> {
+pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, AppError> {
     let catalog = current_catalog()?;
     let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
         return Ok(None);
     };
     let (db, sessions) = context()?;
     let identity = current_identity();
-    let (learner_id, cookie) = session::ensure_learner(&db, &sessions, &identity)
-        .await
-        .map_err(|e| ServerFnError::new(format!("{e:#}")))?;
+    let (learner_id, cookie) = session::ensure_learner(&db, &sessions, &identity).await?;
     if let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>())
     {
         response.append_header(http::header::SET_COOKIE, cookie);
     }
-    let used = store::attempts_used(&db, &learner_id, course, key)
-        .await
-        .map_err(|e| ServerFnError::new(format!("{e:#}")))?;
+    let used = store::attempts_used(&db, &learner_id, course, key).await?;
     let settings = &found.quiz().settings;
     if settings.max_attempts > 0 && used >= i64::from(settings.max_attempts) {
         return Ok(Some(QuizPageData::NoAttemptsLeft {
             title: found.title.clone(),
             course_slug: course.to_string(),
-            result_href: result_href(course, key, used),
+            result_href: links::quiz_result(course, key, used),
         }));
     }
     let attempt_no = used + 1;
@@ -172,7 +172,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         course_title: found.course.title.clone(),
         quiz: key.to_string(),
         title: found.title.clone(),
-        action: quiz_href(course, key),
+        action: links::quiz(course, key),
         attempt_no,
         version: found.version.clone(),
         pass_percent: settings.pass_percent,

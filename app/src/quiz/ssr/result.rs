@@ -1,21 +1,21 @@
 //! The result of one of the current learner's attempts.
 
 use crate::{
-    accounts::ssr::current_identity,
     content::ssr::{current_catalog, markdown::render_fragment},
-    quiz::{
-        model::QuestionKind, quiz_href, ssr::form, ssr::store, QuestionOutcome, QuizResult,
-        FINAL_TEST,
+    quiz::{model::QuestionKind, ssr::form, ssr::store, QuestionOutcome, QuizResult},
+    web::{
+        current_identity,
+        links::{self, FINAL_TEST},
+        AppError,
     },
 };
-use leptos::prelude::ServerFnError;
 use std::collections::HashMap;
 
 pub async fn load_result(
     course: &str,
     key: &str,
     attempt_no: i64,
-) -> Result<Option<QuizResult>, ServerFnError> {
+) -> Result<Option<QuizResult>, AppError> {
     let catalog = current_catalog()?;
     let Some(found) = catalog.course(course).and_then(|c| form::find(c, key)) else {
         return Ok(None);
@@ -25,10 +25,7 @@ pub async fn load_result(
         return Ok(None);
     };
     let (db, _) = form::context()?;
-    let err = |e: anyhow::Error| ServerFnError::new(format!("{e:#}"));
-    let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no)
-        .await
-        .map_err(err)?
+    let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await?
     else {
         return Ok(None);
     };
@@ -97,13 +94,11 @@ pub async fn load_result(
         .collect();
 
     let settings = &quiz.settings;
-    let used = store::attempts_used(&db, &learner_id, course, key)
-        .await
-        .map_err(err)?;
+    let used = store::attempts_used(&db, &learner_id, course, key).await?;
     let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
     let course_ref = &found.course;
     let continue_href = if key == FINAL_TEST {
-        format!("/courses/{course}")
+        links::course(course)
     } else {
         let index = course_ref
             .chapters
@@ -111,8 +106,8 @@ pub async fn load_result(
             .position(|c| c.id == key)
             .unwrap_or(0);
         match course_ref.chapters.get(index + 1) {
-            Some(next) => format!("/courses/{course}/{}", next.id),
-            None => format!("/courses/{course}"),
+            Some(next) => links::chapter(course, &next.id),
+            None => links::course(course),
         }
     };
     Ok(Some(QuizResult {
@@ -125,7 +120,7 @@ pub async fn load_result(
         percent: attempt.percent,
         passed: attempt.passed != 0,
         pass_percent: settings.pass_percent,
-        retry_href: can_retry.then(|| quiz_href(course, key)),
+        retry_href: can_retry.then(|| links::quiz(course, key)),
         continue_href,
         questions,
     }))

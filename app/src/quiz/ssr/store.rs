@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
-use crate::{accounts::ssr::session::now, quiz::grade::Grade, server::db::Db};
+use crate::{clock::now, quiz::grade::Grade, server::db::Db};
 
 /// How many attempts a learner has made at a quiz.
 pub async fn attempts_used(
@@ -26,6 +26,7 @@ pub async fn attempts_used(
 }
 
 /// Whether the attempt was stored now or had been stored before.
+#[derive(Debug, PartialEq, Eq)]
 pub enum Recorded {
     New,
     AlreadyThere,
@@ -48,8 +49,7 @@ pub struct NewAttempt<'a> {
 /// (double click, retry, two tabs) store one attempt.
 pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorded> {
     let id = uuid::Uuid::new_v4().to_string();
-    let _turn = db.write_turn().await;
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO quiz_attempts (id, learner_id, course, quiz, quiz_version, attempt_no, answers, correct, total, percent, passed, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \

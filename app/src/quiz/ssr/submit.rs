@@ -8,19 +8,21 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Redirect, Response},
-    Extension, Form,
+    response::{IntoResponse, Response},
 };
 
 use super::{
     form::{answer_kind, attempt_questions, find},
-    store::{self, NewAttempt, Recorded},
+    store::{self, NewAttempt},
 };
 use crate::{
     accounts::ssr::{session, Identity},
-    quiz::{grade::grade, quiz_href, result_href, AnswerKind, FINAL_TEST},
+    quiz::{grade::grade, AnswerKind},
     server::AppState,
+    web::{
+        links::{self, FINAL_TEST},
+        see_other, with_cookie, AppError, Form,
+    },
 };
 
 /// Most form fields a quiz submission may have (a quiz has a few dozen).
@@ -28,20 +30,20 @@ const MAX_FIELDS: usize = 500;
 
 pub async fn submit_chapter_quiz(
     State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
+    identity: Identity,
     Path((course, chapter)): Path<(String, String)>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    submit(state, identity, &course, &chapter, form).await
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    submit(state, identity, &course, &chapter, fields).await
 }
 
 pub async fn submit_final_test(
     State(state): State<AppState>,
-    Extension(identity): Extension<Identity>,
+    identity: Identity,
     Path(course): Path<String>,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    submit(state, identity, &course, FINAL_TEST, form).await
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    submit(state, identity, &course, FINAL_TEST, fields).await
 }
 
 async fn submit(
@@ -49,73 +51,46 @@ async fn submit(
     identity: Identity,
     course: &str,
     key: &str,
-    form: Result<Form<Vec<(String, String)>>, axum::extract::rejection::FormRejection>,
-) -> Response {
-    let Ok(Form(fields)) = form else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The quiz form could not be read. Please reload the page.",
-        )
-            .into_response();
-    };
+    fields: Vec<(String, String)>,
+) -> Result<Response, AppError> {
     if fields.len() > MAX_FIELDS {
-        return (
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Too many answers in one form.",
-        )
-            .into_response();
+        return Err(AppError::BadRequest("too many answers in one form"));
     }
     let catalog = state.content.catalog();
-    let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
-        return (StatusCode::NOT_FOUND, "No such quiz.").into_response();
-    };
+    let found = catalog
+        .course(course)
+        .and_then(|c| find(c, key))
+        .ok_or(AppError::NotFound)?;
     let field = |name: &str| {
         fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let Some(attempt_no) = field("attempt")
+    let attempt_no = field("attempt")
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|n| *n > 0)
-    else {
-        return (
-            StatusCode::BAD_REQUEST,
-            "The quiz form is missing its attempt number.",
-        )
-            .into_response();
-    };
-    let page = quiz_href(course, key);
+        .ok_or(AppError::BadRequest("attempt number"))?;
+    let page = links::quiz(course, key);
     if field("version") != Some(found.version.as_str()) {
         // The trainer changed the quiz since the page was shown.
-        return Redirect::to(&format!("{page}?updated=1")).into_response();
+        return Ok(see_other(&format!("{page}?updated=1")));
     }
 
     let (learner_id, cookie) =
-        match session::ensure_learner(&state.db, &state.sessions, &identity).await {
-            Ok(v) => v,
-            Err(err) => return server_error(err),
-        };
-    let used = match store::attempts_used(&state.db, &learner_id, course, key).await {
-        Ok(n) => n,
-        Err(err) => return server_error(err),
-    };
+        session::ensure_learner(&state.db, &state.sessions, &identity).await?;
+    let used = store::attempts_used(&state.db, &learner_id, course, key).await?;
     if attempt_no <= used {
         // Submitted already (double click, retry, another tab): show that result.
-        return with_cookie(
-            Redirect::to(&result_href(course, key, attempt_no)).into_response(),
-            cookie,
-        );
+        let result = links::quiz_result(course, key, attempt_no);
+        return Ok(with_cookie(see_other(&result), cookie));
     }
     if attempt_no > used + 1 {
-        return with_cookie(Redirect::to(&page).into_response(), cookie);
+        return Ok(with_cookie(see_other(&page), cookie));
     }
     let settings = &found.quiz().settings;
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
-        return with_cookie(
-            (StatusCode::FORBIDDEN, "No attempts left for this quiz.").into_response(),
-            cookie,
-        );
+        return Ok(with_cookie(AppError::Forbidden.into_response(), cookie));
     }
 
     let questions = attempt_questions(&found, &learner_id, attempt_no);
@@ -159,10 +134,8 @@ async fn submit(
         for (id, value) in &as_sent {
             query.append_pair("a", &format!("{id}:{value}"));
         }
-        return with_cookie(
-            Redirect::to(&format!("{page}?{}", query.finish())).into_response(),
-            cookie,
-        );
+        let back = format!("{page}?{}", query.finish());
+        return Ok(with_cookie(see_other(&back), cookie));
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
@@ -178,37 +151,13 @@ async fn submit(
         grade: &graded,
         passed,
     };
-    let recorded = match store::record(&state.db, &attempt).await {
-        // A pass may complete the course (and earn its certificate).
-        Ok(Recorded::New) if passed => match catalog.course(course) {
-            Some(c) => crate::progress::ssr::refresh_course(&state.db, &learner_id, c)
-                .await
-                .map(|()| Recorded::New),
-            None => Ok(Recorded::New),
-        },
-        other => other,
-    };
-    match recorded {
-        Ok(Recorded::New | Recorded::AlreadyThere) => with_cookie(
-            Redirect::to(&result_href(course, key, attempt_no)).into_response(),
-            cookie,
-        ),
-        Err(err) => server_error(err),
+    // A new pass may complete the course (and earn its certificate).
+    let new = store::record(&state.db, &attempt).await? == store::Recorded::New;
+    if new && passed {
+        if let Some(c) = catalog.course(course) {
+            crate::progress::ssr::refresh_course(&state.db, &learner_id, c).await?;
+        }
     }
-}
-
-fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    response
-}
-
-fn server_error(err: anyhow::Error) -> Response {
-    tracing::error!("quiz submission failed: {err:#}");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong; your answers were not saved. Please try again.",
-    )
-        .into_response()
+    let result = links::quiz_result(course, key, attempt_no);
+    Ok(with_cookie(see_other(&result), cookie))
 }

@@ -3,20 +3,19 @@
 //! what makes Excel read Vietnamese correctly; column names are stable
 //! (English, snake case) so scripts can rely on them.
 
+use anyhow::Context;
 use axum::{
     extract::{Query, State},
-    http::{header, request::Parts, HeaderValue, StatusCode},
+    http::{header, HeaderValue},
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
 
-use super::{person_line, Filters, Gathered, Names, View};
+use super::{person_line, Filters, Gathered, Names, ReportPage, View};
 use crate::{
-    accounts::{
-        ssr::{admin::require_role, handlers::server_error},
-        Role,
-    },
+    assignments::Status,
     server::AppState,
+    web::{AppError, RequireRole},
 };
 
 pub const COLUMNS: [&str; 10] = [
@@ -57,105 +56,91 @@ pub struct ExportQuery {
 
 pub async fn export_csv(
     State(state): State<AppState>,
-    parts: Parts,
+    RequireRole { user, .. }: RequireRole<ReportPage>,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
-    let user = match require_role(&parts, &[Role::Admin, Role::Supervisor], "/reports") {
-        Ok(user) => user,
-        Err(denied) => return denied.into_response(),
-    };
-    let Ok(Query(query)) = query else {
-        return (StatusCode::BAD_REQUEST, "Bad query.").into_response();
-    };
+) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query"))?;
     let catalog = state.content.catalog();
-    let built = async {
-        let Some(view) = View::resolve(&state.db, &user, &query.unit).await? else {
-            return Ok(None);
-        };
-        let gathered = Gathered::load(&state.db, &view, Names::All).await?;
-        let mut entries = gathered.entries(&Filters::parse(&query.course, &query.status));
-        // Units in tree order, people by name within a unit.
-        let order: std::collections::HashMap<&str, usize> = view
-            .tree
-            .walk(view.tree.children(None))
-            .into_iter()
-            .enumerate()
-            .map(|(i, (_, u))| (u.id.as_str(), i))
-            .collect();
-        entries.sort_by(|a, b| {
-            (
-                order.get(a.person.unit_id.as_str()),
-                &a.person.display_name,
-                &a.duty.course,
-            )
-                .cmp(&(
-                    order.get(b.person.unit_id.as_str()),
-                    &b.person.display_name,
-                    &b.duty.course,
-                ))
-        });
-        let mut out = b"\xEF\xBB\xBF".to_vec();
-        {
-            let mut writer = csv::Writer::from_writer(&mut out);
-            writer.write_record(COLUMNS)?;
-            for entry in &entries {
-                let unit = view.tree.get(&entry.person.unit_id);
-                let line = person_line(&catalog, entry);
-                writer.write_record(
-                    [
-                        unit.map_or("", |u| u.code.as_str()),
-                        unit.map_or("", |u| u.name.as_str()),
-                        &line.name,
-                        &line.login,
-                        &line.position,
-                        &line.course,
-                        &line.course_title,
-                        &line.due_on,
-                        line.status.code(),
-                        &line.completed_on,
-                    ]
-                    .map(inert),
-                )?;
-            }
-            writer.flush()?;
-        }
-        let name = view
-            .unit
-            .as_ref()
-            .map_or("all".to_string(), |u| u.code.clone());
-        anyhow::Ok(Some((out, name)))
-    };
-    match built.await {
-        Ok(Some((body, name))) => {
-            let disposition = format!(
-                "attachment; filename=\"hocvu-{}-{}.csv\"",
-                name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
-                crate::assignments::ssr::rules::today()
-            );
-            (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/csv; charset=utf-8"),
-                    ),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        HeaderValue::from_str(&disposition)
-                            .unwrap_or(HeaderValue::from_static("attachment")),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
-                body,
-            )
-                .into_response()
-        }
-        Ok(None) => (
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy đơn vị. / No such unit.",
+    let view = View::resolve(&state.db, &user, &query.unit)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let gathered = Gathered::load(&state.db, &view, Names::All).await?;
+    let mut entries = gathered.entries(&Filters::new(
+        &query.course,
+        Status::parse(query.status.trim()),
+    ));
+    // Units in tree order, people by name within a unit.
+    let order: std::collections::HashMap<&str, usize> = view
+        .tree
+        .walk(view.tree.children(None))
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, u))| (u.id.as_str(), i))
+        .collect();
+    entries.sort_by(|a, b| {
+        (
+            order.get(a.person.unit_id.as_str()),
+            &a.person.display_name,
+            &a.duty.course,
         )
-            .into_response(),
-        Err(err) => server_error(err),
-    }
+            .cmp(&(
+                order.get(b.person.unit_id.as_str()),
+                &b.person.display_name,
+                &b.duty.course,
+            ))
+    });
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let written: anyhow::Result<()> = (|| {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(COLUMNS)?;
+        for entry in &entries {
+            let unit = view.tree.get(&entry.person.unit_id);
+            let line = person_line(&catalog, entry);
+            writer.write_record(
+                [
+                    unit.map_or("", |u| u.code.as_str()),
+                    unit.map_or("", |u| u.name.as_str()),
+                    &line.name,
+                    &line.login,
+                    &line.position,
+                    &line.course,
+                    &line.course_title,
+                    &line.due_on,
+                    line.status.code(),
+                    &line.completed_on,
+                ]
+                .map(inert),
+            )?;
+        }
+        writer.flush()?;
+        Ok(())
+    })();
+    written.context("writing the CSV")?;
+    let name = view
+        .unit
+        .as_ref()
+        .map_or("all".to_string(), |u| u.code.clone());
+    let disposition = format!(
+        "attachment; filename=\"hocvu-{}-{}.csv\"",
+        name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
+        crate::clock::today()
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition)
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 #[cfg(test)]

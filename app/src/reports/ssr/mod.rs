@@ -7,25 +7,38 @@ use std::collections::BTreeMap;
 
 use anyhow::Context;
 use axum::{routing::get, routing::post, Router};
-use leptos::prelude::*;
 
 use crate::{
-    accounts::{
-        ssr::{internal_error, user_with_role},
-        CurrentUser, Role,
-    },
+    accounts::{CurrentUser, Role},
     assignments::{
-        ssr::rules::{date_of, days_between, load_assignments, today, Assignment, Population},
+        ssr::rules::{load_assignments, Assignment, Population},
         Status,
     },
+    clock::{date_of, days_between, today},
     content::ssr::{catalog::Catalog, current_catalog},
     orgs::ssr::{
         officials::login_text,
         tree::{Scope, Tree, Unit},
     },
+    policy,
     reports::{OverdueLine, OverdueList, PersonLine, Report, UnitCounts},
     server::db::Db,
+    web::{user_with_role, AppError},
 };
+
+/// The report page.
+pub const REPORT_PAGE: &str = "/reports";
+/// The list of who is overdue.
+pub const OVERDUE_PAGE: &str = "/reports/overdue";
+
+policy!(
+    /// Supervisors and admins, on the report.
+    ReportPage: [Admin, Supervisor] back REPORT_PAGE
+);
+policy!(
+    /// Supervisors and admins, on the overdue list.
+    OverduePage: [Admin, Supervisor] back OVERDUE_PAGE
+);
 
 pub fn routes() -> Router<crate::server::AppState> {
     Router::new()
@@ -90,10 +103,10 @@ pub struct Filters {
 }
 
 impl Filters {
-    pub fn parse(course: &str, status: &str) -> Filters {
+    pub fn new(course: &str, status: Option<Status>) -> Filters {
         Filters {
             course: Some(course.trim().to_string()).filter(|c| !c.is_empty()),
-            status: Status::parse(status.trim()),
+            status,
         }
     }
 }
@@ -163,8 +176,8 @@ impl Gathered {
 pub async fn report(
     unit: &str,
     course: &str,
-    status: &str,
-) -> Result<Option<Report>, ServerFnError> {
+    status: Option<Status>,
+) -> Result<Option<Report>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = Db::from_context()?;
     let catalog = current_catalog()?;
@@ -173,7 +186,7 @@ pub async fn report(
             return Ok(None);
         };
         let gathered = Gathered::load(&db, &view, Names::Here).await?;
-        let filters = Filters::parse(course, status);
+        let filters = Filters::new(course, status);
         let entries = gathered.entries(&filters);
 
         let children: Vec<&Unit> = match &view.unit {
@@ -245,9 +258,7 @@ pub async fn report(
             courses: courses.into_iter().collect(),
         }))
     };
-    built
-        .await
-        .map_err(|err| internal_error("building a report", err))
+    Ok(built.await.context("building a report")?)
 }
 
 fn person_line(catalog: &Catalog, entry: &Entry<'_>) -> PersonLine {
@@ -316,7 +327,7 @@ pub fn overdue_lines<'g>(
     lines
 }
 
-pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, ServerFnError> {
+pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = Db::from_context()?;
     let catalog = current_catalog()?;
@@ -336,7 +347,5 @@ pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, ServerFnError> {
             people,
         }))
     };
-    built
-        .await
-        .map_err(|err| internal_error("listing overdue people", err))
+    Ok(built.await.context("listing overdue people")?)
 }

@@ -1,6 +1,5 @@
-//! Rendering a leptos page as the answer to a form POST, for the two cases
-//! a redirect cannot serve: a 429 that must carry `Retry-After`, and a
-//! reset code that must be shown once and never travel in a URL.
+//! Answers every handler gives: redirects, cookies, and a leptos page
+//! rendered as the answer to a POST.
 
 use axum::{
     body::Body,
@@ -11,8 +10,31 @@ use leptos::prelude::provide_context;
 
 use crate::{server::AppState, ui::shell};
 
+/// 303 to `location`, not cached.
+pub fn see_other(location: &str) -> Response {
+    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/"));
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response()
+}
+
+/// Adds `cookie` (a new guest session, say) to `response`.
+pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
+    if let Some(cookie) = cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
 /// Renders the page at `uri` (path and query) for this request's visitor,
-/// with `extra` context, answering `status`. Never cached.
+/// with `extra` context, answering `status`. Never cached. For what a
+/// redirect cannot carry: a 429 with `Retry-After`, a reset code shown once,
+/// an import preview.
 pub async fn page(
     state: &AppState,
     mut parts: Parts,
@@ -23,7 +45,7 @@ pub async fn page(
     parts.uri = uri.parse::<Uri>().unwrap_or_else(|_| Uri::from_static("/"));
     parts.method = Method::GET;
     let request = Request::from_parts(parts, Body::empty());
-    // The same context the server gives every page.
+    // The same context the router gives every page.
     let context = {
         let state = state.clone();
         move || {

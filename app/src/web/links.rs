@@ -1,0 +1,115 @@
+//! Every address the site links to, built in one place. Pages (both
+//! targets) and handlers use these instead of writing paths by hand, so a
+//! route changes here or nowhere.
+
+/// The key of a course's final test among its quizzes.
+pub const FINAL_TEST: &str = "final";
+
+/// `/courses/<course>`
+pub fn course(course: &str) -> String {
+    format!("/courses/{course}")
+}
+
+/// `/courses/<course>/<chapter>`
+pub fn chapter(course: &str, chapter: &str) -> String {
+    format!("/courses/{course}/{chapter}")
+}
+
+/// Where "Đã đọc xong" posts.
+pub fn mark_read(course: &str, chapter: &str) -> String {
+    format!("/courses/{course}/{chapter}/read")
+}
+
+/// A chapter's quiz page, or the course's final test (`quiz` = [`FINAL_TEST`]).
+pub fn quiz(course: &str, quiz: &str) -> String {
+    if quiz == FINAL_TEST {
+        format!("/courses/{course}/test")
+    } else {
+        format!("/courses/{course}/{quiz}/quiz")
+    }
+}
+
+/// The result page of one attempt.
+pub fn quiz_result(course: &str, quiz_key: &str, attempt_no: i64) -> String {
+    format!("{}/result/{attempt_no}", quiz(course, quiz_key))
+}
+
+/// A certificate as its holder (or an admin) sees and prints it.
+pub fn certificate(code: &str) -> String {
+    format!("/certificates/{code}")
+}
+
+/// The public page that checks a certificate's code.
+pub fn verify(code: &str) -> String {
+    format!("/verify/{code}")
+}
+
+/// Only same-site paths: never redirect to another host (`//evil`, `/\evil`).
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control() || c == '\\')
+}
+
+/// Percent-encodes one query-string value (UTF-8 bytes, RFC 3986 unreserved
+/// characters kept), for links and redirects that carry form fields back.
+pub fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// `path?k=v&…`, skipping empty values.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    let query = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_query_value(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert!(is_local_path("/me"));
+        assert!(is_local_path("/courses/a?b=c"));
+        for bad in [
+            "",
+            "me",
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "/a\nb",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            with_query(
+                "/signin",
+                &[("login", "Lan Anh&x=1"), ("next", "/me"), ("e", "")]
+            ),
+            "/signin?login=Lan%20Anh%26x%3D1&next=/me"
+        );
+        assert_eq!(encode_query_value("Lê"), "L%C3%AA");
+    }
+}
