@@ -66,7 +66,24 @@ async fn text_size_island_hydrates_and_enlarges_text() {
     browser
         .screenshot(&artefact_dir().join("home-360-js-larger.png"))
         .await;
+    // The island hydrated under the Content-Security-Policy; nothing it
+    // loads was blocked (browsers report violations to /csp-report).
+    let violations = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource')\
+               .filter(e => e.name.includes('/csp-report')).length",
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.close().await;
+    assert_eq!(violations, 0);
+    assert!(
+        !app.log().contains("content security policy violation"),
+        "{}",
+        app.log()
+    );
 }
 
 /// Course, chapter and search pages read on a phone with JavaScript off:

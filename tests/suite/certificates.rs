@@ -391,6 +391,35 @@ on_both_databases!(
     the_printable_certificate_is_for_its_holder_and_admins,
 );
 
+/// Without `public_url`, a request addressed to another host (a forged
+/// `Host`, or a proxy nobody configured for) gets no QR code and no link to
+/// that host: the page asks for `public_url` instead.
+async fn a_forged_host_never_reaches_a_printed_link(app: TestApp) {
+    let holder = add_user(&app, "chu.so.huu", "Nguyễn Thị Hương", "learner").await;
+    complete(&holder).await;
+    let code = code_of(&app, "chu.so.huu").await;
+    let page = holder
+        .client
+        .get(holder.url(&format!("/certificates/{code}")))
+        .header("host", "evil.example")
+        .header("cookie", holder.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nguyễn Thị Hương"));
+    assert!(!page.contains("evil.example"), "no link to the forged host");
+    assert!(!page.contains("<svg"), "no QR code without an address");
+    assert!(page.contains("public_url"));
+}
+
+on_both_databases!(
+    forged_host with certificate_app:
+    a_forged_host_never_reaches_a_printed_link,
+);
+
 /// Behind a reverse proxy the request's Host is not the public address:
 /// with `public_url` set, the QR code and verify link use it.
 #[tokio::test]

@@ -291,6 +291,37 @@ async fn media_route_serves_only_files_chapters_reference() {
 }
 
 #[tokio::test]
+async fn a_media_file_swapped_for_a_link_after_loading_is_not_served() {
+    let dir = content_fixture(&[
+        ("c/course.toml", &course_toml("Khóa C", "all", &["01-a.md"])),
+        (
+            "c/01-a.md",
+            &chapter("bai-a", "Bài A", "![Ảnh](images/a.png)"),
+        ),
+        ("secret.txt", "bí mật ngoài khóa"),
+    ]);
+    std::fs::create_dir_all(dir.path().join("c/images")).unwrap();
+    std::fs::write(dir.path().join("c/images/a.png"), PNG).unwrap();
+    let app = spawn_with_content(dir.path()).await;
+    assert_eq!(app.get("/media/c/images/a.png").await.status(), 200);
+
+    // The reload refuses the link, but the last good course keeps the path.
+    let image = dir.path().join("c/images/a.png");
+    std::fs::remove_file(&image).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("secret.txt"), &image).unwrap();
+    let response = app.get("/media/c/images/a.png").await;
+    assert_eq!(response.status(), 404);
+    assert!(!response.text().await.unwrap().contains("bí mật"));
+
+    // The same for a folder on the way.
+    std::fs::remove_file(&image).unwrap();
+    std::fs::rename(dir.path().join("c/images"), dir.path().join("elsewhere")).unwrap();
+    std::fs::write(dir.path().join("elsewhere/a.png"), PNG).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("elsewhere"), dir.path().join("c/images")).unwrap();
+    assert_eq!(app.get("/media/c/images/a.png").await.status(), 404);
+}
+
+#[tokio::test]
 async fn edits_appear_live_and_a_broken_edit_keeps_the_last_good_version() {
     let dir = content_fixture(&[
         ("c/course.toml", &course_toml("Khóa C", "all", &["01-a.md"])),

@@ -5,6 +5,7 @@ mod assets;
 mod browser;
 mod certificates;
 mod content;
+mod hardening;
 mod health;
 mod officials_browser;
 mod orgs;

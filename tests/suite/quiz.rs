@@ -58,7 +58,7 @@ pub(crate) struct FormQuestion {
 /// Reads the quiz form: hidden fields and questions with their options.
 pub(crate) fn parse_form(html: &str) -> (HashMap<String, String>, Vec<FormQuestion>) {
     let mut hidden = HashMap::new();
-    for name in ["attempt", "version"] {
+    for name in ["attempt", "version", "guest_pass"] {
         let marker = format!(r#"name="{name}" value=""#);
         if let Some(rest) = html.split(&marker).nth(1) {
             hidden.insert(
@@ -580,28 +580,24 @@ mod in_a_browser {
             .screenshot(&artefact_dir().join("quiz-360-nojs.png"))
             .await;
 
-        // Same learner (cookie) answers through the plain form POST.
+        // Opening the quiz wrote nothing: the browser holds only a signed
+        // guest pass. The same visitor (that pass) answers through the plain
+        // form POST; submitting makes the learner and their session.
         let cookies = browser.client.get_all_cookies().await.unwrap();
-        let session = cookies
+        assert!(cookies.iter().all(|c| c.name() != "hocvu_session"));
+        let pass = cookies
             .iter()
-            .find(|c| c.name() == "hocvu_session")
-            .expect("the quiz page starts a session");
-        let html = app
-            .client
-            .get(app.url(QUIZ))
-            .header("Cookie", format!("hocvu_session={}", session.value()))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+            .find(|c| c.name() == "hocvu_pass")
+            .expect("the quiz page hands out a guest pass");
+        let pass = format!("hocvu_pass={}", pass.value());
+        let html =
+            hocvu_tests::text_of(app.client.get(app.url(QUIZ)).header("Cookie", &pass)).await;
         let (hidden, form) = super::parse_form(&html);
         let response = app
             .client
             .post(app.url(QUIZ))
             .header("Origin", app.origin())
-            .header("Cookie", format!("hocvu_session={}", session.value()))
+            .header("Cookie", &pass)
             .form(&super::answers(
                 &hidden,
                 &form,
@@ -612,6 +608,11 @@ mod in_a_browser {
             .await
             .unwrap();
         let result = response.headers()["location"].to_str().unwrap().to_string();
+        let session = hocvu_tests::session_cookie_of(&response).expect("a session at submission");
+        let token = session.trim_start_matches("hocvu_session=");
+        browser
+            .set_cookie(&app.origin(), "hocvu_session", token)
+            .await;
 
         browser.goto(&app.url(&result)).await;
         let score = browser.client.find(Locator::Css(".score")).await.unwrap();

@@ -1043,6 +1043,31 @@ async fn csv_export_and_overdue_reminders(app: TestApp) {
     let page = f.sup_xa.page("/reports/overdue?unit=XA").await;
     assert_eq!(html::count(&page, "table.overdue tr[data-login]"), 0);
 
+    // A forged Host never ends up in a stored message: without public_url,
+    // a request not addressed to the listening address queues nothing.
+    let forged = f
+        .sup_so
+        .client
+        .post(f.sup_so.url("/reports/overdue/remind"))
+        .header("host", "evil.example")
+        .header("origin", "http://evil.example")
+        .header("cookie", f.sup_so.cookie.clone().unwrap())
+        .form(&[("unit", "SO")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 303);
+    assert!(location_of(&forged).contains("error=public_url"));
+    assert_eq!(
+        f.app.scalar("SELECT COUNT(*) FROM reminder_outbox").await,
+        0
+    );
+    let page = f.sup_so.page(&location_of(&forged)).await;
+    assert!(
+        page.contains("public_url"),
+        "the page says what the admin must set"
+    );
+
     // Reminders: one outbox row per overdue person, once a day.
     let response = f
         .sup_so

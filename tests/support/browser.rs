@@ -123,3 +123,43 @@ impl Browser {
         let _ = self.client.close().await;
     }
 }
+
+/// A Chrome DevTools command sent through chromedriver (works with page
+/// script off, where WebDriver's own cookie command cannot read the page).
+#[derive(Debug)]
+struct DevTools {
+    method: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (reqwest::Method, Option<String>) {
+        let body = json!({ "cmd": self.method, "params": self.params });
+        (reqwest::Method::POST, Some(body.to_string()))
+    }
+}
+
+impl Browser {
+    /// Gives the browser a cookie for `origin` (a session made outside it).
+    pub async fn set_cookie(&self, origin: &str, name: &str, value: &str) {
+        let command = DevTools {
+            method: "Network.setCookie",
+            params: json!({ "name": name, "value": value, "url": origin, "path": "/", "httpOnly": true }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .expect("set a cookie through DevTools");
+    }
+}

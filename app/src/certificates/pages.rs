@@ -2,7 +2,7 @@
 //! `/verify/<code>`.
 
 use crate::web::links;
-use leptos::prelude::*;
+use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -117,8 +117,14 @@ fn CertificateView(p: Printable) -> impl IntoView {
             <p>{ot.completed_on}": "{day_month_year(&v.completed_on)}</p>
             {v.revoked.then(|| view! { <p class="verdict verdict-revoked" data-status="revoked">{ot.verify_revoked}": "{p.revoked_reason.clone()}</p> })}
             <div class="certificate-check">
-                <div class="qr" inner_html=p.qr_svg></div>
-                <p class="meta">{ot.certificate_scan}<br/><code>{p.verify_url}</code></p>
+                {if p.verify_url.is_empty() {
+                    Either::Left(view! { <p class="notice error" role="alert">{ot.needs_public_url}</p> })
+                } else {
+                    Either::Right(view! {
+                        <div class="qr" inner_html=p.qr_svg></div>
+                        <p class="meta">{ot.certificate_scan}<br/><code>{p.verify_url}</code></p>
+                    })
+                }}
             </div>
         </article>
         {p.can_revoke.then(|| view! {

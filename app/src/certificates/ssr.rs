@@ -132,8 +132,9 @@ pub async fn verify(code: &str) -> Result<Option<Verification>, AppError> {
     Ok(row.as_ref().map(verification))
 }
 
-/// The address printed in the QR code (`public_url`, or this request's).
-fn verify_url(code: &str) -> String {
+/// The address printed in the QR code (`public_url`, or this request's when
+/// it came straight to the listening address); none otherwise.
+fn verify_url(code: &str) -> Option<String> {
     let headers = use_context::<http::request::Parts>()
         .map(|p| p.headers)
         .unwrap_or_default();
@@ -141,8 +142,8 @@ fn verify_url(code: &str) -> String {
         use_context::<crate::accounts::ssr::SessionConfig>().is_some_and(|c| c.secure_cookies);
     let origin = use_context::<crate::server::startup::PublicUrl>()
         .unwrap_or_default()
-        .origin(&headers, secure);
-    format!("{origin}{}", links::verify(code))
+        .origin(&headers, secure)?;
+    Some(format!("{origin}{}", links::verify(code)))
 }
 
 fn qr_svg(url: &str) -> anyhow::Result<String> {
@@ -168,8 +169,12 @@ pub async fn printable(code: &str) -> Result<Option<Printable>, AppError> {
     let Some(row) = row.filter(allowed) else {
         return Ok(None);
     };
-    let url = verify_url(&row.code);
-    let qr = qr_svg(&url)?;
+    let url = verify_url(&row.code).unwrap_or_default();
+    let qr = if url.is_empty() {
+        String::new()
+    } else {
+        qr_svg(&url)?
+    };
     Ok(Some(Printable {
         verification: verification(&row),
         revoked_reason: row.revoked_reason.clone().unwrap_or_default(),

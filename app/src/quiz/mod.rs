@@ -61,6 +61,9 @@ pub struct QuizForm {
     pub action: String,
     pub attempt_no: i64,
     pub version: String,
+    /// For a visitor with no session yet: the signed learner id the
+    /// question order was made for (see `accounts::ssr::guest_pass`).
+    pub guest_pass: Option<String>,
     pub pass_percent: u8,
     /// Attempts left, when the quiz limits them.
     pub attempts_left: Option<i64>,

@@ -108,6 +108,7 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
             <form method="post" action=form.action.clone() class="quiz">
                 <input type="hidden" name="attempt" value=form.attempt_no.to_string()/>
                 <input type="hidden" name="version" value=form.version.clone()/>
+                {form.guest_pass.clone().map(|pass| view! { <input type="hidden" name="guest_pass" value=pass/> })}
                 {form
                     .questions
                     .into_iter()

@@ -235,6 +235,7 @@ fn Overdue() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let unit = query.get("unit").unwrap_or_default();
     let queued = query.get("queued");
+    let needs_public_url = query.get("error").as_deref() == Some("public_url");
     let list = Resource::new(
         {
             let unit = unit.clone();
@@ -246,6 +247,7 @@ fn Overdue() -> impl IntoView {
         <Title text=ot.overdue_title/>
         <h1>{ot.overdue_title}</h1>
         {queued.map(|n| view! { <p class="notice" role="status">{(ot.reminders_queued)(&n)}</p> })}
+        {needs_public_url.then(|| view! { <p class="notice error" role="alert">{ot.needs_public_url}</p> })}
         <Suspense>
             {move || {
                 let asked = !unit.is_empty();

@@ -1,12 +1,14 @@
 //! `POST /lang`: remembers the reader's language in a cookie.
 
 use axum::{
+    extract::State,
     http::{header, HeaderValue},
     response::Response,
 };
 use serde::Deserialize;
 
 use crate::{
+    accounts::ssr::SessionConfig,
     ui::i18n::Lang,
     web::{links::is_local_path, see_other, AppError, Form},
 };
@@ -17,7 +19,10 @@ pub struct LanguageChoice {
     back: Option<String>,
 }
 
-pub async fn set_language(Form(choice): Form<LanguageChoice>) -> Result<Response, AppError> {
+pub async fn set_language(
+    State(sessions): State<SessionConfig>,
+    Form(choice): Form<LanguageChoice>,
+) -> Result<Response, AppError> {
     let lang = Lang::parse(&choice.to).ok_or(AppError::BadRequest("unknown language"))?;
     let back = choice
         .back
@@ -25,9 +30,14 @@ pub async fn set_language(Form(choice): Form<LanguageChoice>) -> Result<Response
         .filter(|p| is_local_path(p))
         .unwrap_or("/");
     let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly",
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{}",
         Lang::COOKIE,
-        lang.code()
+        lang.code(),
+        if sessions.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     let mut response = see_other(back);
     if let Ok(value) = HeaderValue::from_str(&cookie) {

@@ -20,9 +20,13 @@ use tower_http::{
 
 use super::{assets, config::Settings, csrf, db::Db, health, preferences, telemetry};
 use crate::{
-    accounts::ssr::{session, SessionConfig, TrustedProxies},
+    accounts::ssr::{guest_pass::PassKey, session, SessionConfig, TrustedProxies},
     content::ssr::{media::serve_media, ContentStore},
     ui::{shell, App, AssetPaths},
+    web::{
+        headers::{self, CspNonce},
+        server_fns,
+    },
 };
 
 /// Shared by every handler and, through context, every server function.
@@ -36,29 +40,45 @@ pub struct AppState {
     /// Whose `X-Forwarded-For` to believe (sign-in throttling by address).
     pub trusted_proxies: TrustedProxies,
     pub public_url: PublicUrl,
+    /// Signs the guest passes of quiz pages.
+    pub pass_key: PassKey,
 }
 
 /// Where Hocvu is reached from outside, for addresses that leave the site
-/// (QR codes, reminder messages).
+/// (QR codes, reminder messages). The request's `Host` is anyone's to write,
+/// so it is never trusted for that: without `public_url`, only a request
+/// addressed to the very address the server listens on (a single machine
+/// reached directly) may lend its host; anything else has no address, and
+/// the page says the admin must set `public_url`.
 #[derive(Clone, Debug, Default)]
-pub struct PublicUrl(Option<Arc<str>>);
+pub struct PublicUrl {
+    configured: Option<Arc<str>>,
+    listening: Arc<std::sync::OnceLock<String>>,
+}
 
 impl PublicUrl {
     pub fn new(setting: &str) -> PublicUrl {
         let trimmed = setting.trim().trim_end_matches('/');
-        PublicUrl((!trimmed.is_empty()).then(|| Arc::from(trimmed)))
+        PublicUrl {
+            configured: (!trimmed.is_empty()).then(|| Arc::from(trimmed)),
+            listening: Arc::default(),
+        }
     }
 
-    /// The configured origin, or `scheme://host` of this request.
-    pub fn origin(&self, headers: &http::HeaderMap, secure: bool) -> String {
-        if let Some(url) = &self.0 {
-            return url.to_string();
+    fn listen_on(&self, addr: SocketAddr) {
+        let _ = self.listening.set(addr.to_string());
+    }
+
+    /// The configured origin, or `scheme://host` of a request addressed to
+    /// the listening address itself; otherwise none.
+    pub fn origin(&self, headers: &http::HeaderMap, secure: bool) -> Option<String> {
+        if let Some(url) = &self.configured {
+            return Some(url.to_string());
         }
-        let host = headers
-            .get(http::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("127.0.0.1:3000");
-        format!("{}://{host}", if secure { "https" } else { "http" })
+        let host = headers.get(http::header::HOST)?.to_str().ok()?;
+        let listening = self.listening.get()?;
+        (host == listening.as_str())
+            .then(|| format!("{}://{host}", if secure { "https" } else { "http" }))
     }
 }
 
@@ -72,6 +92,13 @@ impl AppState {
         provide_context(self.content.clone());
         provide_context(self.sessions);
         provide_context(self.public_url.clone());
+        provide_context(self.pass_key.clone());
+        // The nonce the security-headers middleware put in the CSP.
+        if let Some(CspNonce(nonce)) = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
+        {
+            provide_context(leptos::nonce::Nonce::from_value(nonce));
+        }
     }
 }
 
@@ -84,9 +111,11 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         crate::clock::set_local_offset_hours(settings.utc_offset_hours)?;
+        refuse_database_inside_content(&settings)?;
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         tracing::info!(backend = %db.backend(), "database ready");
+        let pass_key = PassKey::load(&db).await?;
 
         let content = ContentStore::open(&settings.content);
         content.watch().context("cannot watch the content folder")?;
@@ -122,6 +151,7 @@ impl Application {
             },
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: PublicUrl::new(&settings.public_url),
+            pass_key,
         };
         {
             // Progress kept before course status existed: caught up quietly.
@@ -134,10 +164,18 @@ impl Application {
                 }
             });
         }
+        let public_url = state.public_url.clone();
         let router = router(state, &settings);
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
+        public_url.listen_on(listener.local_addr()?);
+        if settings.public_url.trim().is_empty() {
+            tracing::warn!(
+                "public_url is not set: certificates print no QR code and reminders are \
+                 refused unless the site is reached at its listening address"
+            );
+        }
         Ok(Application { listener, router })
     }
 
@@ -175,6 +213,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/lang", post(preferences::set_language))
+        .route(headers::CSP_REPORT_PATH, post(headers::csp_report))
         .route("/media/{course}/{*path}", get(serve_media))
         .merge(crate::accounts::ssr::routes())
         .merge(crate::quiz::ssr::routes())
@@ -198,6 +237,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
             _,
         >(context, shell))
         .with_state(state.clone())
+        .layer(middleware::from_fn(server_fns::bad_arguments_are_400))
         // Who is asking matters to pages and forms, not to hashed assets:
         // /pkg is merged below, outside this layer, so it costs no query.
         .layer(middleware::from_fn_with_state(
@@ -207,10 +247,53 @@ fn router(state: AppState, settings: &Settings) -> Router {
     let app = Router::new()
         .merge(assets::pkg_routes(&settings.site_root))
         .merge(pages)
-        .layer(middleware::from_fn(csrf::reject_cross_site))
+        .layer(middleware::from_fn_with_state(
+            csrf::Expected::new(&settings.public_url, settings.secure_cookies),
+            csrf::reject_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            settings.secure_cookies,
+            headers::security_headers,
+        ))
         // Quality 4 brotli: most of the size win at a fraction of the CPU of 11.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
     telemetry::layers(app)
+}
+
+/// The content watcher reloads on changes in the content folder: a
+/// database written there would reload the handbook on every write, and a
+/// trainer's upload could reach it. Refuse to start, saying why.
+fn refuse_database_inside_content(settings: &Settings) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    let url = settings.database_url.expose_secret();
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(());
+    };
+    let path = rest
+        .trim_start_matches("//")
+        .split('?')
+        .next()
+        .unwrap_or("");
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    let absolute = |p: &std::path::Path| {
+        std::path::absolute(p)
+            .map(|a| std::fs::canonicalize(&a).unwrap_or(a))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let content = absolute(&settings.content);
+    let database = std::path::Path::new(path);
+    let folder = absolute(database.parent().unwrap_or(std::path::Path::new(".")));
+    anyhow::ensure!(
+        !folder.starts_with(&content),
+        "the database {} lies inside the content folder {}: move it out (for example \
+         --database-url sqlite:data/hocvu.db), so that writing to it does not reload the \
+         handbook and no upload can reach it",
+        database.display(),
+        content.display()
+    );
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -15,7 +15,11 @@ mod error;
 #[cfg(feature = "ssr")]
 mod extract;
 #[cfg(feature = "ssr")]
+pub mod headers;
+#[cfg(feature = "ssr")]
 pub mod respond;
+#[cfg(feature = "ssr")]
+pub mod server_fns;
 
 #[cfg(feature = "ssr")]
 pub use error::AppError;

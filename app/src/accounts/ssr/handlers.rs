@@ -145,7 +145,9 @@ async fn progress_followed(state: &AppState, user_id: &str) {
 /// `POST /signup`
 pub async fn sign_up(
     State(state): State<AppState>,
+    ip: ClientIp,
     identity: Identity,
+    parts: Parts,
     Form(form): Form<SignUpForm>,
 ) -> Result<Response, AppError> {
     let keep = [
@@ -160,6 +162,18 @@ pub async fn sign_up(
             Ok((login, name))
         })
         .map_err(|problem| back_to("/signup", problem, &keep))?;
+    // Every sign-up counts (each costs a hash), not only failed ones.
+    let bucket = [(
+        format!("signup-ip:{}", ip.bucket()),
+        throttle::SIGN_UPS_PER_ADDRESS,
+    )];
+    match throttle::begin(&state.db, &bucket, now()).await? {
+        Verdict::Go(attempt) => attempt.failed(),
+        Verdict::Wait(seconds) => {
+            tracing::warn!(client = %ip, "sign-up throttled");
+            return Ok(throttled(&state, parts, "/signup", seconds, &keep).await);
+        }
+    }
     let hash = password::hash(&form.password).await?;
     let now = now();
     let mut tx = begin_switch(&state, &identity).await?;
@@ -185,8 +199,10 @@ pub async fn sign_in(
     let keep = [("login", form.login.as_str()), ("next", form.next.as_str())];
     let login = Login::parse(&form.login).map_err(|p| back_to("/signin", p, &keep))?;
     let now = now();
+    let here = format!("{}@{}", login.bucket(), ip.bucket());
     let buckets = [
         (format!("ip:{}", ip.bucket()), throttle::PER_ADDRESS),
+        (here.clone(), throttle::PER_ACCOUNT_AND_ADDRESS),
         (login.bucket(), throttle::PER_ACCOUNT),
     ];
     let attempt = match throttle::begin(&state.db, &buckets, now).await? {
@@ -223,7 +239,7 @@ pub async fn sign_in(
     tx.commit().await?;
     progress_followed(&state, &user.id).await;
     tracing::info!(user = %user.id, rehashed = rehash, "signed in");
-    attempt.succeeded(&state.db, &login.bucket()).await?;
+    attempt.succeeded(&state.db, &here).await?;
     Ok(signed_in(cookie, &form.next))
 }
 
@@ -254,10 +270,11 @@ pub async fn reset_password(
     users::check_new_password(&form.password).map_err(|p| back_to("/reset", p, &keep))?;
     let now = now();
     // Codes are guessed like passwords, so they are throttled the same way.
-    let reset_bucket = format!("reset-{}", login.bucket());
+    let reset_bucket = format!("reset-{}@{}", login.bucket(), ip.bucket());
     let buckets = [
         (format!("reset-ip:{}", ip.bucket()), throttle::PER_ADDRESS),
-        (reset_bucket.clone(), throttle::PER_ACCOUNT),
+        (reset_bucket.clone(), throttle::PER_ACCOUNT_AND_ADDRESS),
+        (format!("reset-{}", login.bucket()), throttle::PER_ACCOUNT),
     ];
     let attempt = match throttle::begin(&state.db, &buckets, now).await? {
         Verdict::Go(attempt) => attempt,

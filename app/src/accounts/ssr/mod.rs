@@ -5,6 +5,7 @@ pub mod admin;
 pub mod audit;
 pub mod cli;
 pub mod client_ip;
+pub mod guest_pass;
 pub mod handlers;
 pub mod merge;
 pub mod password;

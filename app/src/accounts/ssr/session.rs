@@ -97,6 +97,11 @@ fn token_from(headers: &HeaderMap) -> Option<String> {
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the request carries a session cookie (its answer is personal).
+pub fn has_session_cookie(headers: &HeaderMap) -> bool {
+    token_from(headers).is_some()
+}
+
 /// Middleware: puts the request's `Identity` into its extensions (and so
 /// into every server function's context, through `Parts`).
 pub async fn identify(
@@ -211,6 +216,41 @@ pub async fn ensure_learner(
     let (cookie, _) = insert_session(&mut tx, config, &learner_id, None, now).await?;
     tx.commit().await?;
     Ok((learner_id, Some(cookie)))
+}
+
+/// A session for the guest a guest pass promised, creating the learner the
+/// first time. The same pass used twice (a double click, a second tab)
+/// finds its guest and gets a session for it too; `None` when the id
+/// belongs to someone with an account (a pass never names one).
+pub async fn start_guest_as(
+    db: &Db,
+    config: &SessionConfig,
+    learner_id: &str,
+) -> anyhow::Result<Option<HeaderValue>> {
+    let now = crate::clock::now();
+    let mut tx = db.begin_write().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2) \
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(learner_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        let user: Option<Option<String>> =
+            sqlx::query_scalar("SELECT user_id FROM learners WHERE id = $1")
+                .bind(learner_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if !matches!(user, Some(None)) {
+            return Ok(None);
+        }
+    }
+    let (cookie, _) = insert_session(&mut tx, config, learner_id, None, now).await?;
+    tx.commit().await?;
+    Ok(Some(cookie))
 }
 
 /// Starts a session for `learner_id` (and `user_id`), returning its cookie

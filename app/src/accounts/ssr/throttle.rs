@@ -18,9 +18,26 @@ pub struct Limit {
     pub window: i64,
 }
 
-/// Per account (phone or username, known or not): a person's typos, not a guessing run.
-pub const PER_ACCOUNT: Limit = Limit {
+/// Per account and client address: a person's typos, not a guessing run.
+/// Reached, it locks that account out *from that address* only, so nobody
+/// can lock an official out from across the network.
+pub const PER_ACCOUNT_AND_ADDRESS: Limit = Limit {
     failures: 5,
+    window: 15 * 60,
+};
+
+/// Per account from every address together: a distributed guessing run
+/// stops here (100 guesses per 15 minutes against a password of 8 or more
+/// characters), far above what a person's typos from a few places reach.
+pub const PER_ACCOUNT: Limit = Limit {
+    failures: 100,
+    window: 15 * 60,
+};
+
+/// Sign-ups per client address: each costs an argon2 hash; a class signing
+/// up together from one school network still fits.
+pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
+    failures: 20,
     window: 15 * 60,
 };
 

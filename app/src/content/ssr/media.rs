@@ -19,6 +19,11 @@ use tower_http::services::ServeFile;
 use super::ContentStore;
 use crate::web::AppError;
 
+fn is_link(path: &std::path::Path) -> bool {
+    // Unreadable counts as a link: refuse rather than guess.
+    std::fs::symlink_metadata(path).map_or(true, |m| m.file_type().is_symlink())
+}
+
 pub async fn serve_media(
     State(store): State<Arc<ContentStore>>,
     Path((course, path)): Path<(String, String)>,
@@ -27,6 +32,13 @@ pub async fn serve_media(
     let key = format!("{course}/{path}");
     let file = store.catalog().media.get(&key).cloned();
     let file = file.ok_or(AppError::NotFound)?;
+    // The loader refused links, but a file or folder may have been swapped
+    // for one since: check again, from the file up to its course folder.
+    let levels = path.split('/').filter(|p| !p.is_empty()).count();
+    if file.ancestors().take(levels).any(is_link) {
+        tracing::warn!(%key, "media file became a symbolic link: refused");
+        return Err(AppError::NotFound);
+    }
     let mut response = ServeFile::new(file)
         .oneshot(request)
         .await

@@ -85,7 +85,10 @@ impl ContentStore {
                 let mut pending = false;
                 loop {
                     match rx.recv_timeout(QUIET) {
-                        Ok(Ok(event)) => pending |= is_change(&event.kind),
+                        Ok(Ok(event)) => {
+                            pending |= is_change(&event.kind)
+                                && event.paths.iter().any(|p| is_read_by_loader(p))
+                        }
                         Ok(Err(err)) => tracing::warn!("content watcher: {err}"),
                         Err(RecvTimeoutError::Timeout) if pending => {
                             pending = false;
@@ -97,6 +100,32 @@ impl ContentStore {
                 }
             })?;
         Ok(())
+    }
+}
+
+/// Files the loader reads (Markdown, TOML, media) and folders (a course
+/// added or removed): anything else in the folder, such as a database or
+/// an editor's swap file, does not reload the handbook.
+fn is_read_by_loader(path: &Path) -> bool {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) => matches!(
+            ext.to_ascii_lowercase().as_str(),
+            "md" | "toml"
+                | "png"
+                | "jpg"
+                | "jpeg"
+                | "gif"
+                | "webp"
+                | "svg"
+                | "mp3"
+                | "m4a"
+                | "ogg"
+                | "pdf"
+        ),
+        None => !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.')),
     }
 }
 

@@ -13,7 +13,10 @@ use sha2::{Digest, Sha256};
 
 use super::store;
 use crate::{
-    accounts::ssr::{session, SessionConfig},
+    accounts::ssr::{
+        guest_pass::{self, PassKey},
+        SessionConfig,
+    },
     content::ssr::{catalog::Course, current_catalog, markdown::render_fragment},
     quiz::{
         model::{Choice, Question, QuestionKind, Quiz},
@@ -135,14 +138,37 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
     let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
         return Ok(None);
     };
-    let (db, sessions) = context()?;
-    let identity = current_identity();
-    let (learner_id, cookie) = session::ensure_learner(&db, &sessions, &identity).await?;
-    if let (Some(cookie), Some(response)) = (cookie, use_context::<leptos_axum::ResponseOptions>())
-    {
-        response.append_header(http::header::SET_COOKIE, cookie);
-    }
-    let used = store::attempts_used(&db, &learner_id, course, key).await?;
+    let (db, _) = context()?;
+    // Reading writes nothing: a visitor with no session gets the learner id
+    // they will have, signed into the form, and no row.
+    let (learner_id, guest_pass, used) = match current_identity().learner_id {
+        Some(id) => {
+            let used = store::attempts_used(&db, &id, course, key).await?;
+            (id, None, used)
+        }
+        None => {
+            let key = use_context::<PassKey>()
+                .ok_or_else(|| anyhow::anyhow!("guest pass key missing from context"))?;
+            let now = crate::clock::now();
+            // The pass of an earlier view keeps the order on reload.
+            let kept = use_context::<http::request::Parts>()
+                .and_then(|parts| guest_pass::from_cookie(&parts.headers))
+                .and_then(|pass| Some((key.verify(&pass, now)?, pass)));
+            let (id, pass) = kept.unwrap_or_else(|| {
+                let id = uuid::Uuid::new_v4().to_string();
+                let pass = key.issue(&id, now);
+                (id, pass)
+            });
+            let secure = use_context::<SessionConfig>().is_some_and(|c| c.secure_cookies);
+            if let (Some(cookie), Some(response)) = (
+                guest_pass::cookie(&pass, secure),
+                use_context::<leptos_axum::ResponseOptions>(),
+            ) {
+                response.append_header(http::header::SET_COOKIE, cookie);
+            }
+            (id, Some(pass), 0)
+        }
+    };
     let settings = &found.quiz().settings;
     if settings.max_attempts > 0 && used >= i64::from(settings.max_attempts) {
         return Ok(Some(QuizPageData::NoAttemptsLeft {
@@ -175,6 +201,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         action: links::quiz(course, key),
         attempt_no,
         version: found.version.clone(),
+        guest_pass,
         pass_percent: settings.pass_percent,
         attempts_left: (settings.max_attempts > 0).then(|| i64::from(settings.max_attempts) - used),
         questions,

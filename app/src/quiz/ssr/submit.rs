@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
 };
 
@@ -16,12 +17,13 @@ use super::{
     store::{self, NewAttempt},
 };
 use crate::{
-    accounts::ssr::{session, Identity},
+    accounts::ssr::{guest_pass, session, Identity},
+    clock::now,
     quiz::{grade::grade, AnswerKind},
     server::AppState,
     web::{
         links::{self, FINAL_TEST},
-        see_other, with_cookie, AppError, Form,
+        see_other, AppError, Form,
     },
 };
 
@@ -31,24 +33,34 @@ const MAX_FIELDS: usize = 500;
 pub async fn submit_chapter_quiz(
     State(state): State<AppState>,
     identity: Identity,
+    headers: HeaderMap,
     Path((course, chapter)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, &course, &chapter, fields).await
+    let asked = Asked { identity, headers };
+    submit(state, asked, &course, &chapter, fields).await
 }
 
 pub async fn submit_final_test(
     State(state): State<AppState>,
     identity: Identity,
+    headers: HeaderMap,
     Path(course): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, &course, FINAL_TEST, fields).await
+    let asked = Asked { identity, headers };
+    submit(state, asked, &course, FINAL_TEST, fields).await
+}
+
+/// Who submits: their session, or the guest pass of the page they saw.
+struct Asked {
+    identity: Identity,
+    headers: HeaderMap,
 }
 
 async fn submit(
     state: AppState,
-    identity: Identity,
+    Asked { identity, headers }: Asked,
     course: &str,
     key: &str,
     fields: Vec<(String, String)>,
@@ -77,20 +89,48 @@ async fn submit(
         return Ok(see_other(&format!("{page}?updated=1")));
     }
 
-    let (learner_id, cookie) =
-        session::ensure_learner(&state.db, &state.sessions, &identity).await?;
+    let (learner_id, cookies) = match &identity.learner_id {
+        Some(id) => (id.clone(), Vec::new()),
+        None => {
+            // The learner the page promised; a missing, forged, expired or
+            // reused pass gets a fresh form instead (nothing is lost: the
+            // answers were never graded).
+            let promised = field("guest_pass")
+                .map(str::to_string)
+                .or_else(|| guest_pass::from_cookie(&headers))
+                .and_then(|p| state.pass_key.verify(&p, now()));
+            let secure = state.sessions.secure_cookies;
+            let fresh_form = || {
+                let mut response = see_other(&format!("{page}?updated=1"));
+                let forget = guest_pass::clear_cookie(secure);
+                response.headers_mut().append(header::SET_COOKIE, forget);
+                Ok(response)
+            };
+            let Some(id) = promised else {
+                return fresh_form();
+            };
+            match session::start_guest_as(&state.db, &state.sessions, &id).await? {
+                Some(cookie) => {
+                    // The pass is used up; the session carries on.
+                    let forget = guest_pass::clear_cookie(secure);
+                    (id, vec![cookie, forget])
+                }
+                None => return fresh_form(),
+            }
+        }
+    };
     let used = store::attempts_used(&state.db, &learner_id, course, key).await?;
     if attempt_no <= used {
         // Submitted already (double click, retry, another tab): show that result.
         let result = links::quiz_result(course, key, attempt_no);
-        return Ok(with_cookie(see_other(&result), cookie));
+        return Ok(with_cookies(see_other(&result), &cookies));
     }
     if attempt_no > used + 1 {
-        return Ok(with_cookie(see_other(&page), cookie));
+        return Ok(with_cookies(see_other(&page), &cookies));
     }
     let settings = &found.quiz().settings;
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
-        return Ok(with_cookie(AppError::Forbidden.into_response(), cookie));
+        return Ok(with_cookies(AppError::Forbidden.into_response(), &cookies));
     }
 
     let questions = attempt_questions(&found, &learner_id, attempt_no);
@@ -135,7 +175,7 @@ async fn submit(
             query.append_pair("a", &format!("{id}:{value}"));
         }
         let back = format!("{page}?{}", query.finish());
-        return Ok(with_cookie(see_other(&back), cookie));
+        return Ok(with_cookies(see_other(&back), &cookies));
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
@@ -159,5 +199,14 @@ async fn submit(
         }
     }
     let result = links::quiz_result(course, key, attempt_no);
-    Ok(with_cookie(see_other(&result), cookie))
+    Ok(with_cookies(see_other(&result), &cookies))
+}
+
+fn with_cookies(mut response: Response, cookies: &[HeaderValue]) -> Response {
+    for cookie in cookies {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, cookie.clone());
+    }
+    response
 }

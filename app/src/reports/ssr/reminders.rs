@@ -5,7 +5,7 @@
 use axum::{extract::State, http::request::Parts, response::Response};
 use serde::Deserialize;
 
-use super::{overdue_lines, Gathered, Names, OverduePage, View};
+use super::{overdue_lines, Gathered, Names, OverduePage, View, OVERDUE_PAGE};
 use crate::{
     accounts::ssr::audit::{self, Action},
     clock::now,
@@ -34,9 +34,17 @@ pub async fn queue(
     parts: Parts,
     Form(form): Form<RemindForm>,
 ) -> Result<Response, AppError> {
-    let origin = state
+    let Some(origin) = state
         .public_url
-        .origin(&parts.headers, state.sessions.secure_cookies);
+        .origin(&parts.headers, state.sessions.secure_cookies)
+    else {
+        // Never store a link built from a Host header anyone can write.
+        return Err(AppError::form(
+            OVERDUE_PAGE,
+            "public_url",
+            &[("unit", &form.unit)],
+        ));
+    };
     let catalog = state.content.catalog();
     let view = View::resolve(&state.db, &user, &form.unit)
         .await?
@@ -81,7 +89,7 @@ pub async fn queue(
     .await?;
     tx.commit().await?;
     Ok(see_other(&with_query(
-        super::OVERDUE_PAGE,
+        OVERDUE_PAGE,
         &[("unit", &code), ("queued", &queued.to_string())],
     )))
 }

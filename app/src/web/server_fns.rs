@@ -1,0 +1,43 @@
+//! Server functions are public endpoints: arguments that cannot be read are
+//! the caller's mistake, not ours.
+
+use axum::{
+    body::{to_bytes, Body},
+    extract::Request,
+    http::StatusCode,
+    middleware::Next,
+    response::Response,
+};
+
+/// The header `server_fn` puts on its error answers.
+const SERVER_FN_ERROR: &str = "serverfnerror";
+
+/// What `server_fn` writes at the start of the body when the arguments
+/// could not be read (wrong type, missing field, unknown value, bad JSON).
+const ARGUMENT_ERRORS: [&[u8]; 3] = [b"Args|", b"Deserialization|", b"MissingArg|"];
+
+/// Middleware: `server_fn` answers 500 for unreadable arguments; make that
+/// a 400 with a short message, logged at info.
+pub async fn bad_arguments_are_400(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if !ARGUMENT_ERRORS.iter().any(|p| bytes.starts_with(p)) {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    tracing::info!(
+        detail = %String::from_utf8_lossy(&bytes[..bytes.len().min(200)]),
+        "server function called with unreadable arguments"
+    );
+    parts.status = StatusCode::BAD_REQUEST;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(
+        parts,
+        Body::from("Args|Yêu cầu không hợp lệ. / Bad arguments."),
+    )
+}
