@@ -16,3 +16,4 @@ mod reports;
 mod routes;
 mod sanitize;
 mod search;
+mod skills;

@@ -25,18 +25,37 @@ fn report_content() -> tempfile::TempDir {
         ),
         (
             "bat-buoc/01-mot.md",
-            &chapter("mot", "Bài một", "Nội dung một."),
+            &tagged(chapter("mot", "Bài một", "Nội dung một."), "0.1"),
         ),
         (
             "bat-buoc/02-hai.md",
-            &chapter("hai", "Bài hai", "Nội dung hai."),
+            &tagged(chapter("hai", "Bài hai", "Nội dung hai."), "0.1"),
         ),
         (
             "an-toan/course.toml",
             &course_toml("An toàn thông tin", "all", &["01-ba.md"]),
         ),
-        ("an-toan/01-ba.md", &chapter("ba", "Bài ba", "Nội dung ba.")),
+        (
+            "an-toan/01-ba.md",
+            &tagged(chapter("ba", "Bài ba", "Nội dung ba."), "4.1"),
+        ),
+        (
+            "skills.toml",
+            "[[group]]\ncode = \"0\"\nname = \"Thiết bị số\"\n\n\
+             [[group]]\ncode = \"4\"\nname = \"An toàn số\"\n\n\
+             [[skill]]\ncode = \"0.1\"\nname = \"Dùng điện thoại\"\ngroup = \"0\"\naudience = \"all\"\n\n\
+             [[skill]]\ncode = \"4.1\"\nname = \"Nhận diện lừa đảo\"\ngroup = \"4\"\naudience = \"all\"\n",
+        ),
     ])
+}
+
+/// A chapter's front matter with one skill code added.
+fn tagged(chapter: String, skill: &str) -> String {
+    chapter.replacen(
+        "minutes = 5\n",
+        &format!("minutes = 5\nskills = [\"{skill}\"]\n"),
+        1,
+    )
 }
 
 async fn report_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
@@ -988,6 +1007,17 @@ async fn csv_export_and_overdue_reminders(app: TestApp) {
         &export(&f.sup_so, "/reports/export.csv?unit=SO&course=an-toan").await,
         &only(&|l| l.1 == "an-toan"),
     );
+    // By skill group: only courses that teach a skill of group 4.
+    assert_export(
+        &export(&f.sup_so, "/reports/export.csv?unit=SO&group=4").await,
+        &only(&|l| l.1 == "an-toan"),
+    );
+    let page = f.sup_so.page("/reports?unit=SO&group=4").await;
+    assert!(
+        page.contains(r#"<option value="4" selected"#),
+        "the filter shows its choice"
+    );
+    assert!(page.contains("group=4"), "links keep the filter");
     assert_export(
         &export(&f.sup_so, "/reports/export.csv?unit=SO-P1").await,
         &only(&|l| l.2 == "SO-P1"),

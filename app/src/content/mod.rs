@@ -11,6 +11,13 @@ pub mod status;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A group of the digital-skills framework (`content/skills.toml`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillGroup {
+    pub code: String,
+    pub name: String,
+}
+
 /// Who a course is written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -22,6 +22,8 @@ pub enum StatusPage {
         courses: usize,
         chapters: usize,
         findings: Vec<Finding>,
+        /// `code name` of each framework skill no chapter teaches.
+        uncovered: Vec<String>,
     },
     Forbidden,
 }
@@ -48,10 +50,16 @@ pub async fn content_status() -> Result<StatusPage, ServerFnError> {
             text: d.to_string(),
         })
         .collect();
+    let uncovered = catalog
+        .uncovered_skills()
+        .into_iter()
+        .map(|s| format!("{} {}", s.code, s.name))
+        .collect();
     Ok(StatusPage::Shown {
         courses: catalog.courses.len(),
         chapters: catalog.chapter_count(),
         findings,
+        uncovered,
     })
 }
 
@@ -63,7 +71,7 @@ pub fn ContentStatusPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let tx = t();
                 match status.await {
-                    Ok(StatusPage::Shown { courses, chapters, findings }) => view! {
+                    Ok(StatusPage::Shown { courses, chapters, findings, uncovered }) => view! {
                         <Title text=tx.content_status_title/>
                         <h1>{tx.content_status_title}</h1>
                         <p>{(tx.content_status_summary)(courses, chapters)}</p>
@@ -78,6 +86,12 @@ pub fn ContentStatusPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }}
+                        {(!uncovered.is_empty()).then(|| view! {
+                            <h2>{tx.content_status_uncovered}</h2>
+                            <ul class="uncovered-skills">
+                                {uncovered.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                            </ul>
+                        })}
                     }.into_any(),
                     Ok(StatusPage::Forbidden) => {
                         #[cfg(feature = "ssr")]

@@ -44,6 +44,17 @@ pub struct ChapterMarks {
     pub quiz_passed: bool,
 }
 
+/// One group of the skills framework and what the learner has covered of
+/// it (a skill counts once a chapter teaching it is read and its quiz, if
+/// any, passed).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkillProgress {
+    pub group: String,
+    pub name: String,
+    pub learned: Vec<String>,
+    pub total: usize,
+}
+
 /// Everything `/me` and the home page show.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyLearning {
@@ -51,6 +62,8 @@ pub struct MyLearning {
     pub completed: Vec<CourseProgress>,
     /// The most recently active unfinished course's next chapter.
     pub continue_at: Option<(String, String)>,
+    /// Per group of the framework, the skills covered (empty: none yet).
+    pub skills: Vec<SkillProgress>,
 }
 
 /// The current learner's progress in every course they started.

@@ -4,7 +4,7 @@ use crate::web::links;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{load_my_learning, CourseProgress};
+use super::{load_my_learning, CourseProgress, SkillProgress};
 use crate::ui::i18n::t;
 
 /// `/me`: courses in progress with bars, completed courses, where to continue.
@@ -37,12 +37,33 @@ pub fn MePage() -> impl IntoView {
                                 {me.completed.into_iter().map(|p| view! { <ProgressItem progress=p/> }).collect_view()}
                             </ul>
                         })}
+                        {(!me.skills.is_empty()).then(|| view! { <SkillsCovered groups=me.skills/> })}
                     }.into_any(),
                     Err(_) => view! { <p class="error">{tx.load_error}</p> }.into_any(),
                 }
             })}
         </Suspense>
         <crate::certificates::pages::MyCertificates/>
+    }
+}
+
+/// The skills framework, group by group, with what this learner covered.
+#[component]
+fn SkillsCovered(groups: Vec<SkillProgress>) -> impl IntoView {
+    let tx = t();
+    view! {
+        <h2>{tx.me_skills}</h2>
+        <ul class="skills">
+            {groups.into_iter().map(|g| view! {
+                <li data-group=g.group.clone()>
+                    <strong>{g.name}</strong>" "
+                    <span class="meta">{(tx.me_skills_count)(g.learned.len(), g.total)}</span>
+                    {(!g.learned.is_empty()).then(|| view! {
+                        <ul>{g.learned.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}</ul>
+                    })}
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{ChapterMarks, CourseProgress, MyLearning};
+use super::{ChapterMarks, CourseProgress, MyLearning, SkillProgress};
 use crate::{
     accounts::ssr::{session, Identity},
     clock::now,
@@ -98,7 +98,10 @@ pub async fn my_learning() -> Result<MyLearning, AppError> {
     };
     let catalog = current_catalog()?;
     let done = done_by(&Db::from_context()?, &learner_id).await?;
-    let mut learning = MyLearning::default();
+    let mut learning = MyLearning {
+        skills: skills_covered(&catalog, &done),
+        ..MyLearning::default()
+    };
     for slug in &done.recent {
         let Some(course) = catalog.course(slug) else {
             continue;
@@ -114,6 +117,41 @@ pub async fn my_learning() -> Result<MyLearning, AppError> {
         }
     }
     Ok(learning)
+}
+
+/// Per group, the skills of chapters read (and their quizzes passed).
+fn skills_covered(catalog: &Catalog, done: &Done) -> Vec<SkillProgress> {
+    let mut learned = HashSet::new();
+    for course in &catalog.courses {
+        for chapter in &course.chapters {
+            let key = (course.slug.clone(), chapter.id.clone());
+            if done.read.contains(&key) && (chapter.quiz.is_none() || done.passed.contains(&key)) {
+                learned.extend(chapter.skills.iter().map(String::as_str));
+            }
+        }
+    }
+    if learned.is_empty() {
+        return Vec::new();
+    }
+    let framework = &catalog.skills;
+    framework
+        .groups
+        .iter()
+        .map(|group| {
+            let in_group = framework.skills.iter().filter(|s| s.group == group.code);
+            SkillProgress {
+                group: group.code.clone(),
+                name: group.name.clone(),
+                learned: in_group
+                    .clone()
+                    .filter(|s| learned.contains(s.code.as_str()))
+                    .map(|s| s.name.clone())
+                    .collect(),
+                total: in_group.count(),
+            }
+        })
+        .filter(|g| g.total > 0)
+        .collect()
 }
 
 pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, AppError> {

@@ -6,6 +6,8 @@
 //! `island` only makes submitting it smoother when JavaScript runs.
 
 #[cfg(feature = "ssr")]
+pub mod balance;
+#[cfg(feature = "ssr")]
 pub mod grade;
 pub mod island;
 #[cfg(feature = "ssr")]

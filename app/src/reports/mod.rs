@@ -71,6 +71,8 @@ pub struct Report {
     pub people: Vec<PersonLine>,
     /// Courses that are assigned somewhere in view: (slug, title).
     pub courses: Vec<(String, String)>,
+    /// Groups of the skills framework, for the filter.
+    pub groups: Vec<crate::content::SkillGroup>,
 }
 
 /// An overdue person, ready to contact.
@@ -101,8 +103,9 @@ pub async fn load_report(
     unit: String,
     course: String,
     status: Option<crate::assignments::Status>,
+    group: String,
 ) -> Result<Option<Report>, ServerFnError> {
-    Ok(ssr::report(&unit, &course, status).await?)
+    Ok(ssr::report(&unit, &course, status, &group).await?)
 }
 
 #[server(endpoint = "overdue")]

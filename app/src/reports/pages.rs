@@ -28,13 +28,13 @@ fn Reports() -> impl IntoView {
     let ot = ot();
     let query = use_query_map().get_untracked();
     let get = |k: &str| query.get(k).unwrap_or_default();
-    let asked = (get("unit"), get("course"), get("status"));
+    let asked = (get("unit"), get("course"), get("status"), get("group"));
     let report = Resource::new(
         {
             let asked = asked.clone();
             move || asked.clone()
         },
-        |(unit, course, status)| load_report(unit, course, Status::parse(&status)),
+        |(unit, course, status, group)| load_report(unit, course, Status::parse(&status), group),
     );
     view! {
         <Title text=ot.reports_title/>
@@ -66,9 +66,9 @@ fn Reports() -> impl IntoView {
 }
 
 #[component]
-fn ReportView(report: Report, asked: (String, String, String)) -> impl IntoView {
+fn ReportView(report: Report, asked: (String, String, String, String)) -> impl IntoView {
     let ot = ot();
-    let (_, course, status) = asked;
+    let (_, course, status, group) = asked;
     let code = report
         .unit
         .as_ref()
@@ -84,7 +84,11 @@ fn ReportView(report: Report, asked: (String, String, String)) -> impl IntoView 
             total.name = ot.whole_province.to_string();
         }
     }
-    let filters = [("course", course.as_str()), ("status", status.as_str())];
+    let filters = [
+        ("course", course.as_str()),
+        ("status", status.as_str()),
+        ("group", group.as_str()),
+    ];
     let link = |unit: &str| {
         let mut pairs = vec![("unit", unit)];
         pairs.extend_from_slice(&filters);
@@ -121,6 +125,16 @@ fn ReportView(report: Report, asked: (String, String, String)) -> impl IntoView 
                     }).collect_view()}
                 </select>
             </label>
+            {(!report.groups.is_empty()).then(|| view! {
+                <label>{ot.skill_group}
+                    <select name="group">
+                        <option value="">{ot.all_skill_groups}</option>
+                        {report.groups.iter().map(|g| view! {
+                            <option value=g.code.clone() selected=g.code == group>{format!("{}. {}", g.code, g.name)}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
             <button type="submit">{ot.apply}</button>
         </form>
         <p class="actions">

@@ -2,6 +2,7 @@
 
 use std::{collections::HashMap, path::PathBuf, sync::Arc};
 
+use super::skills::Framework;
 use crate::{
     content::{Audience, ChapterLink, ChapterView, CourseCard, CourseOutline, TocEntry},
     quiz::model::Quiz,
@@ -15,6 +16,8 @@ pub struct Catalog {
     /// `course/path` -> file on disk, only for files a chapter references.
     pub media: HashMap<String, PathBuf>,
     pub search: SearchIndex,
+    /// The skills framework the chapters are tagged with.
+    pub skills: Framework,
 }
 
 impl Catalog {
@@ -33,7 +36,39 @@ impl Catalog {
             by_slug,
             media,
             search,
+            skills: Framework::default(),
         }
+    }
+
+    pub fn with_skills(mut self, skills: Framework) -> Self {
+        self.skills = skills;
+        self
+    }
+
+    /// The skill groups some chapter of `slug` teaches.
+    pub fn groups_of_course(&self, slug: &str) -> std::collections::HashSet<String> {
+        self.course(slug)
+            .into_iter()
+            .flat_map(|c| c.chapters.iter())
+            .flat_map(|ch| ch.skills.iter())
+            .filter_map(|code| self.skills.group_of(code))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Skills of the framework that no chapter teaches yet.
+    pub fn uncovered_skills(&self) -> Vec<&super::skills::Skill> {
+        let taught: std::collections::HashSet<&str> = self
+            .courses
+            .iter()
+            .flat_map(|c| c.chapters.iter())
+            .flat_map(|ch| ch.skills.iter().map(String::as_str))
+            .collect();
+        self.skills
+            .skills
+            .iter()
+            .filter(|s| !taught.contains(s.code.as_str()))
+            .collect()
     }
 
     /// An empty catalog (no content folder yet, or nothing valid in it).

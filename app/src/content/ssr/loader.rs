@@ -21,10 +21,11 @@ use super::{
     diagnostics::{Diagnostic, Diagnostics, LineIndex, Position},
     front_matter::{self, field_position},
     markdown::{self, LinkTargets, Source},
+    skills::{self, Framework},
 };
 use crate::{
     content::Audience,
-    quiz::parse::parse_quiz,
+    quiz::{balance, model::Quiz, parse::parse_quiz},
     search::index::{SearchDoc, SearchIndex},
 };
 
@@ -92,13 +93,18 @@ pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
     let mut diags = Diagnostics::default();
     if !root.is_dir() {
         diags.error(Position::file(root), "content folder not found");
-        return finish(Vec::new(), diags);
+        return finish(Vec::new(), diags, Framework::default());
     }
+    let framework_text = read_text(&root.join(skills::FILE), false, &mut diags);
+    let framework = Framework::load(root, framework_text, &mut diags);
     let slugs = course_order(root, &mut diags);
     let mut drafts: Vec<CourseDraft> = slugs
         .into_iter()
         .filter_map(|slug| read_course(root, slug, &mut diags))
         .collect();
+    for draft in &mut drafts {
+        check_skills(draft, &framework);
+    }
 
     // Every chapter file name of every course, for checking links.
     let mut link_map = HashMap::new();
@@ -128,14 +134,58 @@ pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
             }
         }
     }
-    finish(courses, diags)
+    finish(courses, diags, framework)
 }
 
-fn finish(courses: Vec<Arc<Course>>, diags: Diagnostics) -> LoadOutcome {
+/// Every chapter names skills of the framework: an unknown code is an
+/// error (a typo would drop the chapter from every skills report), none at
+/// all a warning. Without a `skills.toml` nothing is checked.
+fn check_skills(draft: &mut CourseDraft, framework: &Framework) {
+    if framework.is_empty() {
+        return;
+    }
+    let CourseDraft {
+        chapters, diags, ..
+    } = draft;
+    for chapter in chapters.iter() {
+        let (line, col) = field_position(&chapter.text, 1, "skills");
+        let at = Position {
+            file: &chapter.file,
+            line,
+            col,
+        };
+        if chapter.front.skills.is_empty() {
+            diags.warning(
+                at,
+                format!(
+                    "no `skills`: name the codes from {} this chapter teaches",
+                    skills::FILE
+                ),
+            );
+        }
+        for code in &chapter.front.skills {
+            if framework.skill(code).is_none() {
+                diags.error(
+                    at,
+                    format!("unknown skill code `{code}`: it is not in {}", skills::FILE),
+                );
+            }
+        }
+    }
+}
+
+/// Warnings for a quiz that can be passed without understanding it.
+fn check_balance(file: &Path, quiz: &Quiz, diags: &mut Diagnostics) {
+    for warning in balance::warnings(quiz) {
+        diags.warning(Position::file(file), warning);
+    }
+}
+
+fn finish(courses: Vec<Arc<Course>>, diags: Diagnostics, framework: Framework) -> LoadOutcome {
     let has_errors = diags.has_errors();
     let search = SearchIndex::build(search_docs(&courses));
     LoadOutcome {
-        catalog: Catalog::new(courses, search),
+        catalog: Catalog::new(courses, search).with_skills(framework),
         diagnostics: diags.into_sorted(),
         has_errors,
     }
@@ -470,7 +520,11 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
         let quiz = match read_text(&quiz_path, false, &mut diags) {
             Some(text) => {
                 hasher.update(text.as_bytes());
-                parse_quiz(&quiz_path, &text, &mut diags)
+                let quiz = parse_quiz(&quiz_path, &text, &mut diags);
+                if let Some(quiz) = &quiz {
+                    check_balance(&quiz_path, quiz, &mut diags);
+                }
+                quiz
             }
             None => None,
         };
@@ -494,6 +548,22 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
     let final_text = read_text(&final_path, false, &mut diags);
     let final_version = hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
     let final_quiz = final_text.and_then(|text| parse_quiz(&final_path, &text, &mut diags));
+    if let Some(quiz) = &final_quiz {
+        check_balance(&final_path, quiz, &mut diags);
+    }
+    // Across the course: short quizzes each look fine while all of them
+    // together always answer "Sai".
+    let every_question = chapters
+        .iter()
+        .filter_map(|c: &Chapter| c.quiz.as_ref())
+        .chain(final_quiz.as_ref())
+        .flat_map(|q| q.questions.iter());
+    for warning in balance::warnings_for(every_question) {
+        diags.warning(
+            Position::file(&dir.join("course.toml")),
+            format!("across this course's quizzes: {warning}"),
+        );
+    }
     let course = Course {
         slug,
         title: meta.title,

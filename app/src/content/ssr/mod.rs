@@ -6,6 +6,7 @@ pub mod front_matter;
 pub mod loader;
 pub mod markdown;
 pub mod media;
+pub mod skills;
 pub mod store;
 
 use std::sync::Arc;

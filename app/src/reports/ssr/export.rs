@@ -52,6 +52,9 @@ pub struct ExportQuery {
     course: String,
     #[serde(default)]
     status: String,
+    /// A skills-framework group: only courses teaching it.
+    #[serde(default)]
+    group: String,
 }
 
 pub async fn export_csv(
@@ -65,10 +68,9 @@ pub async fn export_csv(
         .await?
         .ok_or(AppError::NotFound)?;
     let gathered = Gathered::load(&state.db, &view, Names::All).await?;
-    let mut entries = gathered.entries(&Filters::new(
-        &query.course,
-        Status::parse(query.status.trim()),
-    ));
+    let filters = Filters::new(&query.course, Status::parse(query.status.trim()))
+        .in_group(&query.group, &catalog);
+    let mut entries = gathered.entries(&filters);
     // Units in tree order, people by name within a unit.
     let order: std::collections::HashMap<&str, usize> = view
         .tree

@@ -100,6 +100,8 @@ impl View {
 pub struct Filters {
     pub course: Option<String>,
     pub status: Option<Status>,
+    /// Only courses that teach a skill of this framework group.
+    pub courses_in_group: Option<std::collections::HashSet<String>>,
 }
 
 impl Filters {
@@ -107,7 +109,23 @@ impl Filters {
         Filters {
             course: Some(course.trim().to_string()).filter(|c| !c.is_empty()),
             status,
+            courses_in_group: None,
         }
+    }
+
+    /// Narrows to courses teaching skill group `group` (empty: no narrowing).
+    pub fn in_group(mut self, group: &str, catalog: &Catalog) -> Filters {
+        let group = group.trim();
+        if !group.is_empty() {
+            let courses = catalog
+                .courses
+                .iter()
+                .filter(|c| catalog.groups_of_course(&c.slug).contains(group))
+                .map(|c| c.slug.clone())
+                .collect();
+            self.courses_in_group = Some(courses);
+        }
+        self
     }
 }
 
@@ -157,6 +175,11 @@ impl Gathered {
                 if filters.course.as_ref().is_some_and(|c| *c != duty.course) {
                     continue;
                 }
+                if (filters.courses_in_group.as_ref())
+                    .is_some_and(|set| !set.contains(&duty.course))
+                {
+                    continue;
+                }
                 let (status, completed_at) = self.population.status(person, duty, &self.today);
                 if filters.status.is_some_and(|s| s != status) {
                     continue;
@@ -177,6 +200,7 @@ pub async fn report(
     unit: &str,
     course: &str,
     status: Option<Status>,
+    group: &str,
 ) -> Result<Option<Report>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = Db::from_context()?;
@@ -186,7 +210,7 @@ pub async fn report(
             return Ok(None);
         };
         let gathered = Gathered::load(&db, &view, Names::Here).await?;
-        let filters = Filters::new(course, status);
+        let filters = Filters::new(course, status).in_group(group, &catalog);
         let entries = gathered.entries(&filters);
 
         let children: Vec<&Unit> = match &view.unit {
@@ -256,6 +280,7 @@ pub async fn report(
             rows,
             people,
             courses: courses.into_iter().collect(),
+            groups: catalog.skills.groups.clone(),
         }))
     };
     Ok(built.await.context("building a report")?)
@@ -284,10 +309,7 @@ pub fn overdue_lines<'g>(
     gathered: &'g Gathered,
     catalog: &Catalog,
 ) -> Vec<(OverdueLine, String, &'g Assignment)> {
-    let filters = Filters {
-        course: None,
-        status: Some(Status::Overdue),
-    };
+    let filters = Filters::new("", Some(Status::Overdue));
     let mut lines: Vec<(OverdueLine, String, &Assignment)> = gathered
         .entries(&filters)
         .into_iter()

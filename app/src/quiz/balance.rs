@@ -1,0 +1,166 @@
+//! Warnings about quizzes that can be passed without understanding: the
+//! right answer is systematically the longest option, or true/false
+//! statements are nearly always the same answer. `content check` reports
+//! them to trainers as warnings (they never block a publish).
+
+use super::model::{Question, QuestionKind, Quiz};
+
+/// Fewer questions of a kind than this say nothing about a habit.
+const ENOUGH: usize = 4;
+/// Share of single-choice questions whose answer is the longest option
+/// above which a learner can guess (with 3-4 options, chance is 25-33%).
+const LONGEST_SHARE: f64 = 0.6;
+/// Share of true/false answers that are the same above which "always Sai"
+/// passes the quiz.
+const SAME_SHARE: f64 = 0.8;
+
+/// Whether the single correct option is strictly longer than every other.
+fn correct_is_longest(q: &Question) -> bool {
+    let len = |text: &str| text.chars().count();
+    let Some(right) = q.options.iter().find(|c| c.correct) else {
+        return false;
+    };
+    q.options
+        .iter()
+        .filter(|c| !c.correct)
+        .all(|c| len(&c.text_md) < len(&right.text_md))
+}
+
+/// Plain-language warnings for `quiz` (empty when it is balanced).
+pub fn warnings(quiz: &Quiz) -> Vec<String> {
+    warnings_for(&quiz.questions)
+}
+
+/// The same for any set of questions: one quiz, or every quiz of a course
+/// (a habit spread thinly over short quizzes shows only there).
+pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Vec<String> {
+    let questions: Vec<&Question> = questions.into_iter().collect();
+    let mut out = Vec::new();
+    let single: Vec<&Question> = questions
+        .iter()
+        .copied()
+        .filter(|q| q.kind == QuestionKind::Single && q.options.len() >= 3)
+        .collect();
+    let longest = single.iter().filter(|q| correct_is_longest(q)).count();
+    if single.len() >= ENOUGH && longest as f64 / single.len() as f64 > LONGEST_SHARE {
+        out.push(format!(
+            "the right answer is the longest option in {longest} of {} single-choice questions: \
+             learners can guess it; make the wrong options as long and as plausible as the right one",
+            single.len()
+        ));
+    }
+    let true_false: Vec<&Question> = questions
+        .iter()
+        .copied()
+        .filter(|q| q.kind == QuestionKind::TrueFalse)
+        .collect();
+    let first_true = true_false
+        .iter()
+        .filter(|q| q.options.first().is_some_and(|c| c.correct))
+        .count();
+    let most = first_true.max(true_false.len() - first_true);
+    if true_false.len() >= ENOUGH && most as f64 / true_false.len() as f64 >= SAME_SHARE {
+        let (word, count) = if first_true >= true_false.len() - first_true {
+            ("Đúng", first_true)
+        } else {
+            ("Sai", true_false.len() - first_true)
+        };
+        out.push(format!(
+            "{count} of {} true/false answers are \"{word}\": answering \"{word}\" to all passes; \
+             balance true and false statements",
+            true_false.len()
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quiz::model::{choice_id, Choice, QuizSettings};
+
+    fn question(kind: QuestionKind, options: &[(&str, bool)]) -> Question {
+        Question {
+            id: "q".into(),
+            kind,
+            prompt_md: "?".into(),
+            options: options
+                .iter()
+                .enumerate()
+                .map(|(i, (text, correct))| Choice {
+                    id: choice_id(i),
+                    text_md: text.to_string(),
+                    correct: *correct,
+                    explanation_md: None,
+                })
+                .collect(),
+            accepted: Vec::new(),
+            ignore_diacritics: false,
+            explanation_md: None,
+            line: 1,
+        }
+    }
+
+    fn quiz(questions: Vec<Question>) -> Quiz {
+        Quiz {
+            settings: QuizSettings::default(),
+            questions,
+        }
+    }
+
+    #[test]
+    fn the_longest_answer_habit_is_reported() {
+        let long_right = || {
+            question(
+                QuestionKind::Single,
+                &[
+                    ("Không", false),
+                    ("Gọi lại số tổng đài in trên thẻ", true),
+                    ("Có", false),
+                ],
+            )
+        };
+        let short_right = || {
+            question(
+                QuestionKind::Single,
+                &[
+                    ("Không bao giờ", true),
+                    ("Khi ngân hàng gọi điện hỏi", false),
+                    ("Luôn luôn", false),
+                ],
+            )
+        };
+        let habit = quiz(vec![
+            long_right(),
+            long_right(),
+            long_right(),
+            short_right(),
+        ]);
+        assert_eq!(warnings(&habit).len(), 1, "3 of 4");
+        let mixed = quiz(vec![
+            long_right(),
+            long_right(),
+            short_right(),
+            short_right(),
+        ]);
+        assert!(warnings(&mixed).is_empty(), "2 of 4 is fine");
+        let few = quiz(vec![long_right(), long_right(), long_right()]);
+        assert!(warnings(&few).is_empty(), "too few to tell");
+    }
+
+    #[test]
+    fn one_sided_true_false_is_reported() {
+        let tf = |right_is_true: bool| {
+            question(
+                QuestionKind::TrueFalse,
+                &[("Đúng", right_is_true), ("Sai", !right_is_true)],
+            )
+        };
+        let all_false = quiz(vec![tf(false), tf(false), tf(false), tf(false), tf(true)]);
+        let found = warnings(&all_false);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].contains("\"Sai\""), "{found:?}");
+        let balanced = quiz(vec![tf(false), tf(true), tf(false), tf(true)]);
+        assert!(warnings(&balanced).is_empty());
+    }
+}
