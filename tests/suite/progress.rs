@@ -55,11 +55,21 @@ async fn done_reading_counts_once_and_shows_everywhere(app: TestApp) {
         .await;
 
     assert_eq!(first.status(), 303);
+    let back = first.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(
-        first.headers()["location"],
-        "/courses/p/bai-b",
-        "on to the next chapter"
+        back, "/courses/p/bai-a?read=1#read-done",
+        "back to where the button was"
     );
+    // Confirmed there, with the next chapter offered (bai-a has no quiz).
+    let confirmed = app.page(back.split('#').next().unwrap()).await;
+    let end = &confirmed[confirmed
+        .find(r#"id="read-done""#)
+        .expect("the chapter end")..];
+    assert!(
+        end.contains("Đã ghi nhận: bạn đã đọc xong bài này"),
+        "{end}"
+    );
+    assert!(end.contains(r#"href="/courses/p/bai-b""#) && end.contains("Bài tiếp theo"));
     assert_eq!(retry.status(), 303);
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM progress_events").await,
@@ -84,11 +94,17 @@ async fn done_reading_counts_once_and_shows_everywhere(app: TestApp) {
 
 async fn a_course_is_complete_when_every_chapter_is_read_and_every_quiz_passed(app: TestApp) {
     mark_read(&app, "bai-a").await;
-    let to_quiz = mark_read(&app, "bai-b").await;
-    assert_eq!(
-        to_quiz.headers()["location"],
-        "/courses/p/bai-b/quiz",
-        "a chapter with a quiz leads to it"
+    let read = mark_read(&app, "bai-b").await;
+    let back = read.headers()["location"].to_str().unwrap().to_string();
+    let confirmed = app.page(back.split('#').next().unwrap()).await;
+    let end = &confirmed[confirmed
+        .find(r#"id="read-done""#)
+        .expect("the chapter end")..];
+    let quiz = &end[end.find("chapter-quiz").expect("the quiz offered")..];
+    let quiz = &quiz[..quiz.find("</p>").unwrap()];
+    assert!(
+        quiz.contains(r#"href="/courses/p/bai-b/quiz""#) && quiz.contains(r#"class="button""#),
+        "a chapter with a quiz offers it as the next step: {quiz}"
     );
     let me = app.page("/me").await;
     assert!(

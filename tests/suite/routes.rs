@@ -433,8 +433,27 @@ mod in_a_browser {
             .click()
             .await
             .unwrap();
-        browser.wait_for_path(|p| p == QUIZ).await;
+        // Confirmed on the chapter, with the quiz as the next step.
+        browser.wait_for_path(|p| p == "/courses/j/bai-a").await;
         assert_eq!(app.scalar("SELECT COUNT(*) FROM progress_events").await, 1);
+        let recorded = browser
+            .client
+            .find(Locator::Css(".read-recorded"))
+            .await
+            .expect("the read is confirmed");
+        assert!(recorded.is_displayed().await.unwrap());
+        browser
+            .screenshot(&shots.join("journey-2b-read-recorded.png"))
+            .await;
+        browser
+            .client
+            .find(Locator::Css(".chapter-quiz a.button"))
+            .await
+            .expect("the quiz offered")
+            .click()
+            .await
+            .unwrap();
+        browser.wait_for_path(|p| p == QUIZ).await;
 
         browser
             .client
@@ -469,6 +488,26 @@ mod in_a_browser {
             .await
             .unwrap();
         assert!(score.text().await.unwrap().contains("1/1"));
+        // The way on sits in the first screen; no "try again" after a pass.
+        let next = browser
+            .client
+            .find(Locator::Css(".next-step a.button"))
+            .await
+            .expect("a next step");
+        let (_, top, _, height) = next.rectangle().await.unwrap();
+        assert!(
+            top + height <= 740.0,
+            "next step at {top}px, below the first screen"
+        );
+        let actions = browser
+            .client
+            .find(Locator::Css(".next-step"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!actions.contains("Làm lại"), "{actions}");
         browser
             .screenshot(&shots.join("journey-4-result.png"))
             .await;

@@ -11,7 +11,10 @@ use super::{
 };
 use crate::{
     accounts::{pages::RoleGate, Role},
-    ui::officials_texts::{ot, OfficialsTexts},
+    ui::{
+        day_month_year,
+        officials_texts::{ot, OfficialsTexts},
+    },
 };
 
 const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
@@ -123,7 +126,7 @@ fn AssignmentsView(data: AssignmentsData, kept: (String, String, String, String)
                             <p><strong>{a.course_title}</strong></p>
                             <p class="meta">{a.unit_name}" ("{a.unit_code}")"
                                 {(!a.positions.is_empty()).then(|| format!(" · {}", a.positions.join(", ")))}</p>
-                            <p class="meta">{ot.due_on}": "{a.due_on}" · "{(ot.done_of)(a.completed, a.assigned)}</p>
+                            <p class="meta">{ot.due_on}": "{day_month_year(&a.due_on)}" · "{(ot.done_of)(a.completed, a.assigned)}</p>
                             <form method="post" action="/assignments/delete" class="inline-form">
                                 <input type="hidden" name="id" value=a.id/>
                                 <button type="submit" class="secondary">{ot.delete}</button>
@@ -154,7 +157,7 @@ pub fn RequiredSection() -> impl IntoView {
                                     <span class="badge required-badge">{ot.required_badge}</span>" "
                                     <a href=links::course(&c.slug)>{c.title}</a>
                                     <p class="meta">
-                                        {ot.due_on}": "{c.due_on}" · "
+                                        <span>{ot.due_on}": "{day_month_year(&c.due_on)}</span>" "
                                         <span class=format!("status status-{}", c.status.code())>{status_name(ot, c.status)}</span>
                                     </p>
                                 </li>

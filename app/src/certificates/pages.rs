@@ -7,7 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{my_certificates, printable_certificate, verify_certificate, Printable, Verification};
-use crate::{accounts::pages::respond, ui::officials_texts::ot};
+use crate::{
+    accounts::pages::respond,
+    ui::{day_month_year, officials_texts::ot},
+};
 
 fn code_param() -> String {
     use_params_map()
@@ -53,17 +56,9 @@ fn VerifyView(v: Verification) -> impl IntoView {
         <dl class="facts">
             <dt>{ot.holder}</dt><dd>{v.holder}</dd>
             <dt>{ot.course}</dt><dd>{v.course_title}</dd>
-            <dt>{ot.completed_on}</dt><dd>{v.completed_on}</dd>
+            <dt>{ot.completed_on}</dt><dd>{day_month_year(&v.completed_on)}</dd>
             <dt>{ot.certificate_code}</dt><dd><code>{v.code}</code></dd>
         </dl>
-    }
-}
-
-/// `2026-11-26` as Vietnamese documents write dates: `26/11/2026`.
-fn day_month_year(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}/{m}/{y}"),
-        _ => iso.to_string(),
     }
 }
 
@@ -157,7 +152,7 @@ pub fn MyCertificates() -> impl IntoView {
                             {list.into_iter().map(|c| view! {
                                 <li>
                                     <a href=links::certificate(&c.code)>{c.course_title}</a>
-                                    " "<span class="meta">{c.completed_on}</span>
+                                    " "<span class="meta">{day_month_year(&c.completed_on)}</span>
                                     {c.revoked.then(|| view! { " "<span class="status status-overdue">{ot.verify_revoked}</span> })}
                                 </li>
                             }).collect_view()}

@@ -231,6 +231,8 @@ const TOC_MIN_ENTRIES: usize = 4;
 #[component]
 fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
     let tx = t();
+    // Back from "Đã đọc xong": confirm it and offer the next step there.
+    let just_read = use_query_map().get_untracked().get("read").as_deref() == Some("1");
     let course_href = links::course(&chapter.course_slug);
     let link = |c: &ChapterLink| links::chapter(&chapter.course_slug, &c.id);
     let prev = chapter.prev.as_ref().map(|c| (link(c), c.title.clone()));
@@ -259,7 +261,9 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
             " › "
             <a href=course_href.clone()>{chapter.course_title.clone()}</a>
         </nav>
-        <article class="chapter">
+        // Handbook text is Vietnamese whatever the interface language, so a
+        // screen reader in English mode reads it with a Vietnamese voice.
+        <article class="chapter" lang="vi">
             <header>
                 <p class="meta">
                     <span>{(tx.chapter_position)(chapter.position, chapter.total)}</span>
@@ -270,9 +274,16 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
             {toc}
             <div class="prose" inner_html=chapter.html/>
         </article>
-        <div class="chapter-end">
-            {if mark.read {
-                Either::Left(view! { <p class="done">{tx.already_read}</p> })
+        <div class="chapter-end" id="read-done">
+            {if mark.read && just_read {
+                Either::Left(view! {
+                    <div class="notice read-recorded" role="status">
+                        <p class="done">{tx.read_recorded}</p>
+                        <p>{tx.read_next_step}</p>
+                    </div>
+                }.into_any())
+            } else if mark.read {
+                Either::Left(view! { <p class="done">{tx.already_read}</p> }.into_any())
             } else {
                 Either::Right(view! {
                     <form method="post" action=links::mark_read(&chapter.course_slug, &chapter.id)>
@@ -282,10 +293,21 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
                 })
             }}
             {mark.quiz_passed.then(|| view! { <p class="done">{tx.quiz_passed_mark}</p> })}
-            {chapter.has_quiz.then(|| view! {
-                <p class="chapter-quiz">
-                    <a class="button secondary" href=links::quiz(&chapter.course_slug, &chapter.id)>{tx.chapter_take_quiz}</a>
-                </p>
+            {chapter.has_quiz.then(|| {
+                // Just read and not yet passed: the quiz is the next step.
+                let class = if just_read && !mark.quiz_passed { "button" } else { "button secondary" };
+                view! {
+                    <p class="chapter-quiz">
+                        <a class=class href=links::quiz(&chapter.course_slug, &chapter.id)>{tx.chapter_take_quiz}</a>
+                    </p>
+                }
+            })}
+            {(just_read && (!chapter.has_quiz || mark.quiz_passed)).then(|| {
+                let (href, label) = match &next {
+                    Some((href, title)) => (href.clone(), (tx.quiz_next_chapter)(title)),
+                    None => (course_href.clone(), tx.quiz_back_to_course.to_string()),
+                };
+                view! { <p><a class="button" href=href>{label}</a></p> }
             })}
         </div>
         <nav class="pager">

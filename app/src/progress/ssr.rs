@@ -196,12 +196,11 @@ pub async fn mark_read(
     }
     let catalog = state.content.catalog();
     let found = catalog.course(&course).ok_or(AppError::NotFound)?;
-    let index = found
+    let this = found
         .chapters
         .iter()
-        .position(|c| c.id == chapter)
+        .find(|c| c.id == chapter)
         .ok_or(AppError::NotFound)?;
-    let this = &found.chapters[index];
     let (learner_id, cookie) =
         session::ensure_learner(&state.db, &state.sessions, &identity).await?;
     let turn = state.db.write_turn().await;
@@ -219,15 +218,10 @@ pub async fn mark_read(
     .await?;
     drop(turn);
     refresh_course(&state.db, &learner_id, found).await?;
-    // On to the chapter's quiz, or the next chapter, or back to the course.
-    let next = if this.quiz.is_some() {
-        links::quiz(&course, &chapter)
-    } else if let Some(next) = found.chapters.get(index + 1) {
-        links::chapter(&course, &next.id)
-    } else {
-        links::course(&course)
-    };
-    Ok(with_cookie(see_other(&next), cookie))
+    // Back to where the button was, saying it was recorded and offering
+    // the quiz and the next chapter as two clear choices.
+    let back = format!("{}?read=1#read-done", links::chapter(&course, &chapter));
+    Ok(with_cookie(see_other(&back), cookie))
 }
 
 /// Brings `course_status` up to date after `learner_id`'s step in `course`

@@ -115,11 +115,25 @@ pub struct QuizResult {
     pub retry_href: Option<String>,
     /// Where to go on: the next chapter, or the course page.
     pub continue_href: String,
+    /// The next chapter's title (`None`: the way on is the course page).
+    pub next_title: Option<String>,
+    /// A passed final test of a certificate course: the certificate, or
+    /// (for a guest) the sign-up that brings it.
+    pub certificate: Option<CertificateLink>,
     pub questions: Vec<QuestionOutcome>,
 }
 
-/// The quiz form for the current learner's next attempt. Creates a guest
-/// learner if needed, so the attempt's question order is fixed by the server.
+/// Where a passed certificate course leads from its result page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateLink {
+    /// `/certificates/<code>`.
+    Issued(String),
+    /// A guest: sign up to receive it (progress is kept).
+    SignUp,
+}
+
+/// The quiz form for the current learner's next attempt. Writes nothing: a
+/// visitor with no session gets a signed guest pass that fixes the order.
 #[server]
 pub async fn load_quiz_form(
     course: String,

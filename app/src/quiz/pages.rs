@@ -1,14 +1,14 @@
 //! Quiz pages: the form, and the result of an attempt. Both complete
 //! without JavaScript.
 
-use crate::web::links;
+use crate::web::links::{self, with_query};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    island::QuizSubmit, load_quiz_form, load_quiz_result, AnswerKind, QuestionForm, QuizForm,
-    QuizPageData, QuizResult, FINAL_TEST,
+    island::QuizSubmit, load_quiz_form, load_quiz_result, AnswerKind, CertificateLink,
+    QuestionForm, QuizForm, QuizPageData, QuizResult, FINAL_TEST,
 };
 use crate::ui::{i18n::t, not_found::NotFound};
 
@@ -237,7 +237,25 @@ fn ResultView(result: QuizResult) -> impl IntoView {
             <p>{(tx.quiz_score)(result.correct, result.total, result.percent)}</p>
             {(!result.passed).then(|| view! { <p>{(tx.quiz_pass_mark)(result.pass_percent)}</p> })}
         </div>
-        <ol class="outcomes">
+        // The way on sits in the first screen; the feedback follows.
+        <p class="actions next-step">
+            {match result.certificate {
+                Some(CertificateLink::Issued(href)) => Some(view! { <a class="button" href=href>{tx.quiz_see_certificate}</a> }.into_any()),
+                Some(CertificateLink::SignUp) => Some(view! {
+                    <a class="button" href=with_query("/signup", &[("next", &links::course(&result.course_slug))])>{tx.quiz_sign_up_for_certificate}</a>
+                }.into_any()),
+                None => None,
+            }}
+            {result.retry_href.map(|href| view! { <a class="button" href=href>{tx.quiz_retry}</a> })}
+            <a class=if result.passed { "button" } else { "button secondary" } href=result.continue_href>
+                {match &result.next_title {
+                    Some(title) => (tx.quiz_next_chapter)(title),
+                    None => tx.quiz_back_to_course.to_string(),
+                }}
+            </a>
+        </p>
+        <h2 class="review-title">{tx.quiz_review}</h2>
+        <ol class="outcomes" lang="vi">
             {result
                 .questions
                 .into_iter()
@@ -263,9 +281,6 @@ fn ResultView(result: QuizResult) -> impl IntoView {
                 })
                 .collect_view()}
         </ol>
-        <p class="actions">
-            {result.retry_href.map(|href| view! { <a class="button secondary" href=href>{tx.quiz_retry}</a> })}
-            <a class="button" href=result.continue_href>{tx.quiz_continue}</a>
-        </p>
+
     }
 }

@@ -11,7 +11,7 @@ use crate::{
         Role,
     },
     assignments::{pages::status_name, Status},
-    ui::officials_texts::ot,
+    ui::{day_month_year, officials_texts::ot},
     web::links::with_query,
 };
 
@@ -192,8 +192,8 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
                                         <td>{p.name}<br/><small class="meta">{p.position}</small></td>
                                         <td>{p.course_title}</td>
                                         <td><span class=format!("status status-{}", p.status.code())>{status_name(ot, p.status)}</span>
-                                            {(!p.completed_on.is_empty()).then(|| view! { <br/><small class="meta">{p.completed_on}</small> })}</td>
-                                        <td>{p.due_on}</td>
+                                            {(!p.completed_on.is_empty()).then(|| view! { <br/><small class="meta">{day_month_year(&p.completed_on)}</small> })}</td>
+                                        <td>{day_month_year(&p.due_on)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -313,7 +313,7 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                         <tr data-login=p.login.clone()>
                             <td>{p.name}<br/><small class="meta">{p.position}" · "{p.unit_name}</small></td>
                             <td>{(!p.phone.is_empty()).then(|| view! { <a href=format!("tel:{}", p.phone)>{p.phone_shown.clone()}</a> })}</td>
-                            <td>{p.course_title}<br/><small class="meta">{ot.due_on}": "{p.due_on}</small></td>
+                            <td>{p.course_title}<br/><small class="meta">{ot.due_on}": "{day_month_year(&p.due_on)}</small></td>
                             <td>{p.days_late}</td>
                         </tr>
                     }).collect_view()}

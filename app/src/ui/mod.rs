@@ -12,6 +12,15 @@ mod shell;
 #[cfg(feature = "ssr")]
 pub use shell::{shell, AssetPaths, ReaderPrefs};
 
+/// `YYYY-MM-DD` as people in Vietnam write it: `dd/mm/yyyy`. Anything else
+/// is shown as it is.
+pub fn day_month_year(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] if y.len() == 4 => format!("{d}/{m}/{y}"),
+        _ => iso.to_string(),
+    }
+}
+
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{

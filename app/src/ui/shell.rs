@@ -20,6 +20,18 @@ pub struct ReaderPrefs {
 }
 
 impl ReaderPrefs {
+    /// The cookies, then `?lang=` of the address (a shared link in English).
+    pub fn of(parts: &Parts) -> Self {
+        let mut prefs = ReaderPrefs::from_headers(&parts.headers);
+        let asked = parts.uri.query().into_iter().flat_map(|q| q.split('&'));
+        for pair in asked {
+            if let Some(lang) = pair.strip_prefix("lang=").and_then(Lang::parse) {
+                prefs.lang = lang;
+            }
+        }
+        prefs
+    }
+
     /// Reads `lang` and `textsize` cookies; bad values fall back to defaults.
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let mut prefs = ReaderPrefs::default();
@@ -43,7 +55,7 @@ impl ReaderPrefs {
 /// The document shell: `<html lang>` follows the reader's language.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = use_context::<Parts>()
-        .map(|parts| ReaderPrefs::from_headers(&parts.headers))
+        .map(|parts| ReaderPrefs::of(&parts))
         .unwrap_or_default();
     provide_context(prefs.lang);
     provide_context(prefs);

@@ -2,7 +2,9 @@
 
 use crate::{
     content::ssr::{current_catalog, markdown::render_fragment},
-    quiz::{model::QuestionKind, ssr::form, ssr::store, QuestionOutcome, QuizResult},
+    quiz::{
+        model::QuestionKind, ssr::form, ssr::store, CertificateLink, QuestionOutcome, QuizResult,
+    },
     web::{
         current_identity,
         links::{self, FINAL_TEST},
@@ -21,7 +23,8 @@ pub async fn load_result(
         return Ok(None);
     };
     // Only the learner's own attempts: no learner, no result.
-    let Some(learner_id) = current_identity().learner_id else {
+    let identity = current_identity();
+    let Some(learner_id) = identity.learner_id.clone() else {
         return Ok(None);
     };
     let (db, _) = form::context()?;
@@ -97,18 +100,38 @@ pub async fn load_result(
     let used = store::attempts_used(&db, &learner_id, course, key).await?;
     let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
     let course_ref = &found.course;
-    let continue_href = if key == FINAL_TEST {
-        links::course(course)
+    let passed = attempt.passed != 0;
+    let next = if key == FINAL_TEST {
+        None
     } else {
         let index = course_ref
             .chapters
             .iter()
             .position(|c| c.id == key)
             .unwrap_or(0);
-        match course_ref.chapters.get(index + 1) {
-            Some(next) => links::chapter(course, &next.id),
-            None => links::course(course),
+        course_ref.chapters.get(index + 1)
+    };
+    let continue_href = match next {
+        Some(next) => links::chapter(course, &next.id),
+        None => links::course(course),
+    };
+    let certificate = if passed && key == FINAL_TEST && course_ref.certificate {
+        match &identity.user {
+            Some(user) => {
+                let code: Option<String> = sqlx::query_scalar(
+                    "SELECT code FROM certificates WHERE user_id = $1 AND course = $2 \
+                     AND revoked_at IS NULL",
+                )
+                .bind(&user.id)
+                .bind(course)
+                .fetch_optional(db.pool())
+                .await?;
+                code.map(|c| CertificateLink::Issued(links::certificate(&c)))
+            }
+            None => Some(CertificateLink::SignUp),
         }
+    } else {
+        None
     };
     Ok(Some(QuizResult {
         course_slug: course.to_string(),
@@ -118,10 +141,13 @@ pub async fn load_result(
         correct: attempt.correct,
         total: attempt.total,
         percent: attempt.percent,
-        passed: attempt.passed != 0,
+        passed,
         pass_percent: settings.pass_percent,
-        retry_href: can_retry.then(|| links::quiz(course, key)),
+        // After a pass the way is on, not back.
+        retry_href: (can_retry && !passed).then(|| links::quiz(course, key)),
         continue_href,
+        next_title: next.map(|c| c.title.clone()),
+        certificate,
         questions,
     }))
 }
