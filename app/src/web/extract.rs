@@ -92,6 +92,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
     }
 }
 
+/// The value of cookie `name` among a request's `Cookie` headers.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .flatten()
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
 /// For server functions: the identity of the request being served.
 pub fn current_identity() -> Identity {
     leptos::prelude::use_context::<Parts>()

@@ -24,7 +24,9 @@ pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub use error::AppError;
 #[cfg(feature = "ssr")]
-pub use extract::{current_identity, identity_of, user_with_role, Form, Policy, RequireRole};
+pub use extract::{
+    cookie_value, current_identity, identity_of, user_with_role, Form, Policy, RequireRole,
+};
 #[cfg(feature = "ssr")]
 pub use links::with_query;
 #[cfg(feature = "ssr")]

@@ -42,14 +42,7 @@ fn set_cookie(pass: &str, max_age: i64, secure: bool) -> Option<http::HeaderValu
 
 /// The guest pass a request's cookie carries, if any.
 pub fn from_cookie(headers: &http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .flatten()
-        .find(|c| c.name() == COOKIE)
-        .map(|c| c.value().to_string())
+    crate::web::cookie_value(headers, COOKIE)
 }
 
 /// The installation's signing key for guest passes.

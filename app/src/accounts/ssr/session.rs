@@ -12,7 +12,7 @@ use anyhow::Context;
 use axum::{
     body::Body,
     extract::State,
-    http::{header, HeaderMap, HeaderValue, Request},
+    http::{HeaderMap, HeaderValue, Request},
     middleware::Next,
     response::Response,
 };
@@ -86,14 +86,7 @@ fn new_token() -> String {
 }
 
 fn token_from(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .flatten()
-        .find(|c| c.name() == COOKIE)
-        .map(|c| c.value().to_string())
+    crate::web::cookie_value(headers, COOKIE)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
