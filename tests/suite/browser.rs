@@ -161,3 +161,82 @@ async fn assert_fits_the_screen(browser: &Browser, path: &str) {
         assert!(x + w <= 361.0, "{path}: a table sticks out ({x} + {w})");
     }
 }
+
+/// At 360 px the header takes at most a fifth of the first screen for every
+/// role and text size, and "Chữ lớn" works as a plain form.
+#[tokio::test]
+async fn the_header_leaves_the_first_screen_to_the_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = hocvu_tests::sign_in_as(&app, "quantri", "admin").await;
+    let admin = admin.trim_start_matches("hocvu_session=").to_string();
+
+    // Without JavaScript: the switch is a form that sets the cookie.
+    let switched = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/text-size"))
+        .header("origin", app.origin())
+        .form(&[("level", "2"), ("back", "/courses")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(switched.status(), 303);
+    assert_eq!(switched.headers()["location"], "/courses");
+    let cookie = switched.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(cookie.starts_with("textsize=2;"), "{cookie}");
+    let large = reqwest::Client::new()
+        .get(app.url("/courses"))
+        .header("cookie", "textsize=2")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(large.contains(r#"data-text-size="2""#));
+    assert!(
+        large.contains(r#"aria-pressed="true""#),
+        "the switch shows it is on"
+    );
+
+    let browser = Browser::phone(true).await;
+    let mut worst = Vec::new();
+    for (who, session) in [("guest", None), ("admin", Some(admin.as_str()))] {
+        for size in ["0", "2"] {
+            browser.client.goto(&app.url("/")).await.unwrap();
+            browser.set_cookie(&app.origin(), "textsize", size).await;
+            if let Some(token) = session {
+                browser
+                    .set_cookie(&app.origin(), "hocvu_session", token)
+                    .await;
+            }
+            browser
+                .client
+                .goto(&app.url("/courses/thanh-toan-khong-tien-mat/ma-otp"))
+                .await
+                .unwrap();
+            let header = browser
+                .client
+                .find(Locator::Css(".site-header"))
+                .await
+                .unwrap();
+            let (_, top, _, height) = header.rectangle().await.unwrap();
+            worst.push((who, size, top + height));
+            browser
+                .screenshot(&artefact_dir().join(format!("chapter-360-{who}-text{size}.png")))
+                .await;
+            browser.client.delete_all_cookies().await.unwrap();
+        }
+    }
+    browser.close().await;
+    for (who, size, bottom) in &worst {
+        assert!(
+            *bottom <= 148.0,
+            "{who}, text size {size}: header ends at {bottom}px"
+        );
+    }
+}

@@ -293,9 +293,11 @@ fn UserAdmin(me: String) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let q = query.get("q").unwrap_or_default();
     let problem = query.get("error").and_then(|c| Problem::parse(&c));
-    let done = query
-        .get("done")
-        .is_some_and(|d| d == "role" || d == "unit");
+    let done = match query.get("done").as_deref() {
+        Some("role") => Some(tx.admin_role_changed),
+        Some("unit") => Some(tx.admin_unit_saved),
+        _ => None,
+    };
     let bad_unit = query
         .get("error")
         .is_some_and(|e| e == "unit" || e == "position");
@@ -320,7 +322,7 @@ fn UserAdmin(me: String) -> impl IntoView {
             </section>
         })}
         <ProblemNote problem=problem wait=None/>
-        {done.then(|| view! { <p class="notice" role="status">{tx.admin_role_changed}</p> })}
+        {done.map(|done| view! { <p class="notice" role="status">{done}</p> })}
         {bad_unit.then(|| view! { <p class="error form-error" role="alert">{crate::ui::officials_texts::ot().err_unit}</p> })}
         <form method="get" action="/admin/users" role="search" class="search-form">
             <label for="q">{tx.admin_search_label}</label>

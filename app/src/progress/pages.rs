@@ -1,6 +1,6 @@
 //! `/me` ("my learning") and the progress pieces other pages show.
 
-use crate::web::links;
+use crate::web::links::{self, with_query};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,6 +11,7 @@ use crate::ui::i18n::t;
 #[component]
 pub fn MePage() -> impl IntoView {
     let tx = t();
+    let signed_in = crate::accounts::signed_in_user().is_some();
     let learning = Resource::new(|| (), |_| load_my_learning());
     view! {
         <Title text=tx.me_title/>
@@ -20,10 +21,17 @@ pub fn MePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match learning.await {
                     Ok(me) if me.in_progress.is_empty() && me.completed.is_empty() => view! {
-                        <p>{tx.me_nothing_yet}</p>
+                        <p>{if signed_in { tx.me_nothing_yet_signed_in } else { tx.me_nothing_yet }}</p>
                         <p><a class="button" href="/courses">{tx.home_all_courses}</a></p>
                     }.into_any(),
                     Ok(me) => view! {
+                        // A guest's progress lives on this phone only: say so, once.
+                        {(!signed_in).then(|| view! {
+                            <div class="notice keep-progress">
+                                <p>{tx.me_keep_progress}</p>
+                                <p><a class="button secondary" href=with_query("/signup", &[("next", "/me")])>{tx.me_sign_up}</a></p>
+                            </div>
+                        })}
                         {me.continue_at.map(|(href, title)| view! { <ContinueLink href title/> })}
                         {(!me.in_progress.is_empty()).then(|| view! {
                             <h2>{tx.me_in_progress}</h2>

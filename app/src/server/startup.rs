@@ -213,6 +213,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
     let pages = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/lang", post(preferences::set_language))
+        .route("/text-size", post(preferences::set_text_size))
         .route(headers::CSP_REPORT_PATH, post(headers::csp_report))
         .route("/media/{course}/{*path}", get(serve_media))
         .merge(crate::accounts::ssr::routes())

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_location;
 
 use super::{
     i18n::{t, use_lang, Lang},
-    text_size::TextSize,
+    text_size::{CurrentTextLevel, TextSize},
 };
 use crate::accounts::pages::AccountNav;
 
@@ -15,17 +15,23 @@ pub fn Layout(children: Children) -> impl IntoView {
     let tx = t();
     view! {
         <a class="skip-link" href="#main">{tx.skip_to_content}</a>
+        // One compact bar on a phone: the name, "Chữ lớn" and a menu that
+        // opens without JavaScript (<details>), so the page starts near the top.
         <header class="site-header">
             <a class="brand" href="/">
                 <span class="brand-name">{tx.site_name}</span>
                 <span class="brand-tagline">{tx.site_tagline}</span>
             </a>
-            <nav aria-label=tx.nav_label class="site-nav">
-                <a href="/">{tx.nav_home}</a>
-                <a href="/courses">{tx.nav_courses}</a>
-                <a href="/search">{tx.nav_search}</a>
-                <AccountNav/>
-            </nav>
+            <BigTextSwitch/>
+            <details class="menu">
+                <summary>{tx.menu}</summary>
+                <nav aria-label=tx.nav_label class="site-nav">
+                    <a href="/">{tx.nav_home}</a>
+                    <a href="/courses">{tx.nav_courses}</a>
+                    <a href="/search">{tx.nav_search}</a>
+                    <AccountNav/>
+                </nav>
+            </details>
         </header>
         <main id="main" class="page">{children()}</main>
         <footer class="site-footer">
@@ -37,6 +43,25 @@ pub fn Layout(children: Children) -> impl IntoView {
         </footer>
     }
 }
+
+/// "Chữ lớn": one labelled switch near the top, a plain form (no
+/// JavaScript needed) that keeps the choice in the text-size cookie.
+#[component]
+fn BigTextSwitch() -> impl IntoView {
+    let level = use_context::<CurrentTextLevel>().unwrap_or_default().0;
+    let on = level >= BIG_TEXT_LEVEL;
+    let back = use_location().pathname.get_untracked();
+    view! {
+        <form method="post" action="/text-size" class="big-text">
+            <input type="hidden" name="level" value=if on { "0" } else { "2" }/>
+            <input type="hidden" name="back" value=back/>
+            <button type="submit" aria-pressed=on.to_string()>{t().big_text}</button>
+        </form>
+    }
+}
+
+/// The text-size level "Chữ lớn" switches to (20 px body text).
+pub const BIG_TEXT_LEVEL: u8 = 2;
 
 /// A plain form per language: works without JavaScript, POSTs to `/lang`.
 #[component]

@@ -59,6 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
         .unwrap_or_default();
     provide_context(prefs.lang);
     provide_context(prefs);
+    provide_context(super::text_size::CurrentTextLevel(prefs.text_size));
     let css = use_context::<AssetPaths>()
         .map(|a| a.css)
         .unwrap_or_else(|| "/pkg/hocvu.css".to_string());

@@ -8,6 +8,10 @@ use leptos::prelude::*;
 
 use super::i18n::Lang;
 
+/// The text-size level of the page being rendered (from the cookie).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CurrentTextLevel(pub u8);
+
 /// The cookie name and level parsing, shared with the server.
 pub struct TextLevel;
 
