@@ -188,15 +188,12 @@ async fn the_header_leaves_the_first_screen_to_the_page() {
         .unwrap()
         .to_string();
     assert!(cookie.starts_with("textsize=2;"), "{cookie}");
-    let large = reqwest::Client::new()
-        .get(app.url("/courses"))
-        .header("cookie", "textsize=2")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let large = hocvu_tests::text_of(
+        reqwest::Client::new()
+            .get(app.url("/courses"))
+            .header("cookie", "textsize=2"),
+    )
+    .await;
     assert!(large.contains(r#"data-text-size="2""#));
     assert!(
         large.contains(r#"aria-pressed="true""#),

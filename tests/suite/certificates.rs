@@ -398,17 +398,14 @@ async fn a_forged_host_never_reaches_a_printed_link(app: TestApp) {
     let holder = add_user(&app, "chu.so.huu", "Nguyễn Thị Hương", "learner").await;
     complete(&holder).await;
     let code = code_of(&app, "chu.so.huu").await;
-    let page = holder
-        .client
-        .get(holder.url(&format!("/certificates/{code}")))
-        .header("host", "evil.example")
-        .header("cookie", holder.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = hocvu_tests::text_of(
+        holder
+            .client
+            .get(holder.url(&format!("/certificates/{code}")))
+            .header("host", "evil.example")
+            .header("cookie", holder.cookie.clone().unwrap()),
+    )
+    .await;
     assert!(page.contains("Nguyễn Thị Hương"));
     assert!(!page.contains("evil.example"), "no link to the forged host");
     assert!(!page.contains("<svg"), "no QR code without an address");

@@ -77,28 +77,12 @@ pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quiz::model::{choice_id, Choice, QuizSettings};
+    use crate::quiz::model::{test_question, QuizSettings};
 
     fn question(kind: QuestionKind, options: &[(&str, bool)]) -> Question {
-        Question {
-            id: "q".into(),
-            kind,
-            prompt_md: "?".into(),
-            options: options
-                .iter()
-                .enumerate()
-                .map(|(i, (text, correct))| Choice {
-                    id: choice_id(i),
-                    text_md: text.to_string(),
-                    correct: *correct,
-                    explanation_md: None,
-                })
-                .collect(),
-            accepted: Vec::new(),
-            ignore_diacritics: false,
-            explanation_md: None,
-            line: 1,
-        }
+        let options: Vec<(String, bool)> =
+            options.iter().map(|(t, c)| (t.to_string(), *c)).collect();
+        test_question("q", kind, &options)
     }
 
     fn quiz(questions: Vec<Question>) -> Quiz {

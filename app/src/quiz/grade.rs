@@ -124,28 +124,15 @@ pub fn text_matches(q: &Question, typed: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quiz::model::{choice_id, Choice};
+    use crate::quiz::model::{choice_id, test_question};
 
     fn choice_q(id: &str, kind: QuestionKind, correct: &[bool]) -> Question {
-        Question {
-            id: id.to_string(),
-            kind,
-            prompt_md: "?".into(),
-            options: correct
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| Choice {
-                    id: choice_id(i),
-                    text_md: format!("option {i}"),
-                    correct: c,
-                    explanation_md: None,
-                })
-                .collect(),
-            accepted: Vec::new(),
-            ignore_diacritics: false,
-            explanation_md: None,
-            line: 1,
-        }
+        let options: Vec<(String, bool)> = correct
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (format!("option {i}"), c))
+            .collect();
+        test_question(id, kind, &options)
     }
 
     fn text_q(id: &str, accepted: &[&str], ignore_diacritics: bool) -> Question {

@@ -137,6 +137,30 @@ pub fn choice_id(index: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
+/// A choice question for unit tests: `(text, correct)` per option.
+#[cfg(test)]
+pub fn test_question(id: &str, kind: QuestionKind, options: &[(String, bool)]) -> Question {
+    Question {
+        id: id.to_string(),
+        kind,
+        prompt_md: "?".into(),
+        options: options
+            .iter()
+            .enumerate()
+            .map(|(i, (text, correct))| Choice {
+                id: choice_id(i),
+                text_md: text.clone(),
+                correct: *correct,
+                explanation_md: None,
+            })
+            .collect(),
+        accepted: Vec::new(),
+        ignore_diacritics: false,
+        explanation_md: None,
+        line: 1,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
