@@ -1,5 +1,6 @@
 //! One test binary; each module is a feature seen from outside.
 
+mod accessibility;
 mod accounts;
 mod assets;
 mod browser;

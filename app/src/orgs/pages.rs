@@ -201,7 +201,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
             <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
             <p class=class role="status">{summary}</p>
             {(!shown.is_empty()).then(|| view! {
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0" role="region" aria-labelledby="preview-title">
                     <table class="import-rows">
                         <thead><tr>
                             <th scope="col">{ot.line}</th>

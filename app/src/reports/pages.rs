@@ -143,7 +143,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
         </p>
         <ReportChart rows=rows.clone() title=chart_title/>
         <Legend/>
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=ot.unit>
             <table class="report-units">
                 <thead><tr>
                     <th scope="col">{ot.unit}</th>
@@ -178,7 +178,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
                 Either::Left(view! { <p>{ot.nobody_here}</p> })
             } else {
                 Either::Right(view! {
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label=ot.people_here>
                         <table class="report-people">
                             <thead><tr>
                                 <th scope="col">{ot.full_name}</th>
@@ -300,7 +300,7 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                 <small class="hint">{ot.queue_hint}</small>
             </form>
         })}
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0" role="region" aria-label=ot.overdue_title>
             <table class="overdue">
                 <thead><tr>
                     <th scope="col">{ot.full_name}</th>

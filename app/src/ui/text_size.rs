@@ -64,8 +64,9 @@ pub fn TextSize(lang: Lang) -> impl IntoView {
 
     view! {
         <div class="text-size" role="group" aria-label=tx.text_size_label hidden=move || !ready.get()>
-            <button type="button" aria-label=tx.text_smaller on:click=move |_| change(-1)>"A−"</button>
-            <button type="button" aria-label=tx.text_larger on:click=move |_| change(1)>"A+"</button>
+            // The spoken name starts with what is on the button (WCAG 2.5.3).
+            <button type="button" aria-label=format!("A− {}", tx.text_smaller) on:click=move |_| change(-1)>"A−"</button>
+            <button type="button" aria-label=format!("A+ {}", tx.text_larger) on:click=move |_| change(1)>"A+"</button>
         </div>
     }
 }

@@ -1,0 +1,92 @@
+//! axe-core (WCAG 2.x A and AA rules) in Chromium at 360×740, JavaScript on,
+//! on the pages a resident, an admin and a supervisor open: zero violations.
+
+use fantoccini::Locator;
+use hocvu_tests::{browser::Browser, sign_in_as, Backend, TestApp};
+
+/// The pinned axe-core that `.ci/do` installs from npm.
+fn axe_source() -> String {
+    let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.cache/hocvu-tools/node_modules/axe-core/axe.min.js")
+    });
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{path} is missing: run `./.ci/do tools`"))
+}
+
+/// Violations on the page in the browser now, one line each.
+async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+    browser
+        .client
+        .execute(axe, vec![])
+        .await
+        .expect("inject axe");
+    let found = browser
+        .client
+        .execute(
+            "return axe.run(document, { runOnly: { type: 'tag', values: \
+               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })\
+             .then(r => r.violations.map(v => v.id + ' (' + v.impact + '): ' + \
+               v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')))",
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    serde_json::from_value(found).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn pages_have_no_accessibility_violations() {
+    let axe = axe_source();
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = sign_in_as(&app, "quantri", "admin").await;
+    let admin = admin.trim_start_matches("hocvu_session=").to_string();
+    let course = "/courses/thanh-toan-khong-tien-mat";
+    let resident = [
+        "/".to_string(),
+        "/courses".into(),
+        course.into(),
+        format!("{course}/ma-otp"),
+        format!("{course}/ma-otp/quiz"),
+        "/search?q=otp".into(),
+        "/signin".into(),
+        "/signup".into(),
+        "/me".into(),
+    ];
+    let staff = [
+        "/me",
+        "/admin/users",
+        "/admin/units",
+        "/admin/officials",
+        "/assignments",
+        "/reports",
+        "/reports/overdue",
+        "/content/status",
+    ];
+    let browser = Browser::phone(true).await;
+    let mut wrong = Vec::new();
+    for size in ["0", "2"] {
+        browser.client.goto(&app.url("/")).await.unwrap();
+        browser.client.delete_all_cookies().await.unwrap();
+        browser.set_cookie(&app.origin(), "textsize", size).await;
+        for path in &resident {
+            browser.client.goto(&app.url(path)).await.unwrap();
+            browser.client.find(Locator::Css("footer")).await.unwrap();
+            for v in violations(&browser, &axe).await {
+                wrong.push(format!("text {size} {path}: {v}"));
+            }
+        }
+        browser
+            .set_cookie(&app.origin(), "hocvu_session", &admin)
+            .await;
+        for path in staff {
+            browser.client.goto(&app.url(path)).await.unwrap();
+            browser.client.find(Locator::Css("footer")).await.unwrap();
+            for v in violations(&browser, &axe).await {
+                wrong.push(format!("text {size} admin {path}: {v}"));
+            }
+        }
+    }
+    browser.close().await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
