@@ -90,3 +90,46 @@ async fn pages_have_no_accessibility_violations() {
     browser.close().await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Nothing a learner or an admin reads is under 16 px, and every form field,
+/// tab and breadcrumb link is a 48 px target, on a 360 px phone.
+#[tokio::test]
+async fn text_is_16px_and_targets_48px_on_a_phone() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = sign_in_as(&app, "quantri", "admin").await;
+    let admin = admin.trim_start_matches("hocvu_session=").to_string();
+    let browser = Browser::phone(true).await;
+    browser.client.goto(&app.url("/")).await.unwrap();
+    browser
+        .set_cookie(&app.origin(), "hocvu_session", &admin)
+        .await;
+    let check = "const small = [...document.querySelectorAll('main *, footer *')]\
+          .filter(e => e.closest('svg') === null && e.childNodes.length \
+            && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) \
+            && e.getBoundingClientRect().height > 0 \
+            && parseFloat(getComputedStyle(e).fontSize) < 16)\
+          .map(e => e.tagName + '.' + e.className + ' ' + getComputedStyle(e).fontSize);\
+        const low = [...document.querySelectorAll(\
+            'main input:not([type=hidden]):not([type=radio]):not([type=checkbox]), main select, \
+             main button, .tabs a, .breadcrumb a, .filter a, header button, header summary')]\
+          .filter(e => e.getBoundingClientRect().height > 0 && e.getBoundingClientRect().height < 48)\
+          .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().height) + 'px');\
+        return small.concat(low);";
+    let mut wrong = Vec::new();
+    for path in [
+        "/courses/thanh-toan-khong-tien-mat",
+        "/courses/thanh-toan-khong-tien-mat/ma-otp",
+        "/me",
+        "/assignments",
+        "/admin/units",
+        "/admin/officials",
+        "/reports",
+    ] {
+        browser.client.goto(&app.url(path)).await.unwrap();
+        let found = browser.client.execute(check, vec![]).await.unwrap();
+        let found: Vec<String> = serde_json::from_value(found).unwrap_or_default();
+        wrong.extend(found.into_iter().map(|f| format!("{path}: {f}")));
+    }
+    browser.close().await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
