@@ -125,7 +125,7 @@ mod ssr {
     use crate::{
         accounts::Role,
         content::ssr::current_catalog,
-        quiz::{model::Quiz, ssr::form::context, FINAL_TEST},
+        quiz::{model::Quiz, FINAL_TEST},
         server::db::Db,
         web::{current_identity, AppError},
     };
@@ -139,7 +139,7 @@ mod ssr {
         let Some(course) = catalog.course(course) else {
             return Ok(StatsPage::NotFound);
         };
-        let (db, _) = context()?;
+        let db = Db::from_context()?;
         let mut quizzes = Vec::new();
         let chapter_quizzes = course
             .chapters

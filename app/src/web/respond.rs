@@ -23,9 +23,13 @@ pub fn see_other(location: &str) -> Response {
         .into_response()
 }
 
-/// Adds `cookie` (a new guest session, say) to `response`.
-pub fn with_cookie(mut response: Response, cookie: Option<HeaderValue>) -> Response {
-    if let Some(cookie) = cookie {
+/// Adds `cookies` (a new guest session, a used-up guest pass; an `Option`
+/// or a list) to `response`.
+pub fn with_cookie(
+    mut response: Response,
+    cookies: impl IntoIterator<Item = HeaderValue>,
+) -> Response {
+    for cookie in cookies {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response

@@ -125,20 +125,13 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
     }
 }
 
-/// Request-scoped server pieces every quiz server function needs.
-pub fn context() -> Result<(Db, SessionConfig), AppError> {
-    let db = Db::from_context()?;
-    let sessions = use_context::<SessionConfig>().unwrap_or_default();
-    Ok((db, sessions))
-}
-
 /// The quiz page for the learner's next attempt.
 pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, AppError> {
     let catalog = current_catalog()?;
     let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
         return Ok(None);
     };
-    let (db, _) = context()?;
+    let db = Db::from_context()?;
     // Reading writes nothing: a visitor with no session gets the learner id
     // they will have, signed into the form, and no row.
     let (learner_id, guest_pass, used) = match current_identity().learner_id {

@@ -27,7 +27,7 @@ pub async fn load_result(
     let Some(learner_id) = identity.learner_id.clone() else {
         return Ok(None);
     };
-    let (db, _) = form::context()?;
+    let db = crate::server::db::Db::from_context()?;
     let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await?
     else {
         return Ok(None);

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap, HeaderValue},
+    http::{header, HeaderMap},
     response::{IntoResponse, Response},
 };
 
@@ -23,7 +23,7 @@ use crate::{
     server::AppState,
     web::{
         links::{self, FINAL_TEST},
-        see_other, AppError, Form,
+        see_other, with_cookie, AppError, Form,
     },
 };
 
@@ -37,8 +37,7 @@ pub async fn submit_chapter_quiz(
     Path((course, chapter)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let asked = Asked { identity, headers };
-    submit(state, asked, &course, &chapter, fields).await
+    submit(state, identity, &headers, &course, &chapter, fields).await
 }
 
 pub async fn submit_final_test(
@@ -48,19 +47,14 @@ pub async fn submit_final_test(
     Path(course): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    let asked = Asked { identity, headers };
-    submit(state, asked, &course, FINAL_TEST, fields).await
+    submit(state, identity, &headers, &course, FINAL_TEST, fields).await
 }
 
-/// Who submits: their session, or the guest pass of the page they saw.
-struct Asked {
-    identity: Identity,
-    headers: HeaderMap,
-}
-
+/// `headers` carry the guest pass cookie of a visitor without a session.
 async fn submit(
     state: AppState,
-    Asked { identity, headers }: Asked,
+    identity: Identity,
+    headers: &HeaderMap,
     course: &str,
     key: &str,
     fields: Vec<(String, String)>,
@@ -97,7 +91,7 @@ async fn submit(
             // answers were never graded).
             let promised = field("guest_pass")
                 .map(str::to_string)
-                .or_else(|| guest_pass::from_cookie(&headers))
+                .or_else(|| guest_pass::from_cookie(headers))
                 .and_then(|p| state.pass_key.verify(&p, now()));
             let secure = state.sessions.secure_cookies;
             let fresh_form = || {
@@ -123,14 +117,14 @@ async fn submit(
     if attempt_no <= used {
         // Submitted already (double click, retry, another tab): show that result.
         let result = links::quiz_result(course, key, attempt_no);
-        return Ok(with_cookies(see_other(&result), &cookies));
+        return Ok(with_cookie(see_other(&result), cookies));
     }
     if attempt_no > used + 1 {
-        return Ok(with_cookies(see_other(&page), &cookies));
+        return Ok(with_cookie(see_other(&page), cookies));
     }
     let settings = &found.quiz().settings;
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
-        return Ok(with_cookies(AppError::Forbidden.into_response(), &cookies));
+        return Ok(with_cookie(AppError::Forbidden.into_response(), cookies));
     }
 
     let questions = attempt_questions(&found, &learner_id, attempt_no);
@@ -175,7 +169,7 @@ async fn submit(
             query.append_pair("a", &format!("{id}:{value}"));
         }
         let back = format!("{page}?{}", query.finish());
-        return Ok(with_cookies(see_other(&back), &cookies));
+        return Ok(with_cookie(see_other(&back), cookies));
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
@@ -199,14 +193,5 @@ async fn submit(
         }
     }
     let result = links::quiz_result(course, key, attempt_no);
-    Ok(with_cookies(see_other(&result), &cookies))
-}
-
-fn with_cookies(mut response: Response, cookies: &[HeaderValue]) -> Response {
-    for cookie in cookies {
-        response
-            .headers_mut()
-            .append(header::SET_COOKIE, cookie.clone());
-    }
-    response
+    Ok(with_cookie(see_other(&result), cookies))
 }
