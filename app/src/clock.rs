@@ -30,13 +30,30 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-fn local(unix: i64) -> Date {
+fn local_time(unix: i64) -> OffsetDateTime {
     let hours = LOCAL_OFFSET_HOURS.load(Ordering::Relaxed);
     let offset = UtcOffset::from_hms(hours, 0, 0).unwrap_or(UtcOffset::UTC);
     OffsetDateTime::from_unix_timestamp(unix)
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
         .to_offset(offset)
-        .date()
+}
+
+fn local(unix: i64) -> Date {
+    local_time(unix).date()
+}
+
+/// Local date and time of a unix time as people in Vietnam write it:
+/// `30/11/2026 14:05`.
+pub fn when(unix: i64) -> String {
+    let t = local_time(unix);
+    format!(
+        "{:02}/{:02}/{:04} {:02}:{:02}",
+        t.day(),
+        u8::from(t.month()),
+        t.year(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 fn format_date(date: Date) -> String {

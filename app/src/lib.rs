@@ -25,6 +25,7 @@ pub mod clock;
 pub mod content;
 pub mod orgs;
 pub mod progress;
+pub mod publishing;
 pub mod quiz;
 pub mod reports;
 pub mod search;

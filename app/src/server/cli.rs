@@ -49,6 +49,8 @@ pub enum ContentCommand {
         #[arg(default_value = "content")]
         dir: PathBuf,
     },
+    #[command(flatten)]
+    Versions(crate::publishing::ssr::cli::VersionCommand),
 }
 
 #[derive(Args, Debug, Default, Clone)]
@@ -81,6 +83,9 @@ pub async fn run() -> ExitCode {
         Command::Serve(args) => serve(cli.config, args).await,
         Command::Migrate(args) => migrate(cli.config, args).await,
         Command::Content(ContentCommand::Check { dir }) => return check_content(&dir),
+        Command::Content(ContentCommand::Versions(command)) => {
+            content_versions(cli.config, command).await
+        }
         Command::User(UserCommand::Add(args)) => add_user(cli.config, args).await,
         Command::ServerFunctions => {
             let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths()
@@ -109,7 +114,7 @@ async fn serve(config: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
 
 /// Runs the same loader as the server and reports every finding.
 fn check_content(dir: &std::path::Path) -> ExitCode {
-    let outcome = crate::content::ssr::loader::load(dir, None);
+    let outcome = crate::content::ssr::loader::load_dir(dir, None);
     for finding in &outcome.diagnostics {
         println!("{finding}");
     }
@@ -131,14 +136,28 @@ fn check_content(dir: &std::path::Path) -> ExitCode {
     }
 }
 
-async fn migrate(config: Option<PathBuf>, args: DatabaseArgs) -> anyhow::Result<()> {
+/// `content publish|versions|rollback|export`, on a migrated database.
+async fn content_versions(
+    config: Option<PathBuf>,
+    command: crate::publishing::ssr::cli::VersionCommand,
+) -> anyhow::Result<()> {
+    let db = connect(config, command.database().clone()).await?;
+    crate::publishing::ssr::cli::run(&db, command).await
+}
+
+async fn connect(config: Option<PathBuf>, database: DatabaseArgs) -> anyhow::Result<db::Db> {
     let serve_args = ServeArgs {
-        database: args,
+        database,
         ..ServeArgs::default()
     };
     let settings = Settings::load(config.as_deref(), &serve_args)?;
     let db = db::Db::connect(&settings.database_url).await?;
     db.migrate().await?;
+    Ok(db)
+}
+
+async fn migrate(config: Option<PathBuf>, args: DatabaseArgs) -> anyhow::Result<()> {
+    let db = connect(config, args).await?;
     println!("migrations applied ({})", db.backend());
     Ok(())
 }
@@ -147,12 +166,6 @@ async fn add_user(
     config: Option<PathBuf>,
     args: crate::accounts::ssr::cli::AddUserArgs,
 ) -> anyhow::Result<()> {
-    let serve_args = ServeArgs {
-        database: args.database.clone(),
-        ..ServeArgs::default()
-    };
-    let settings = Settings::load(config.as_deref(), &serve_args)?;
-    let db = db::Db::connect(&settings.database_url).await?;
-    db.migrate().await?;
+    let db = connect(config, args.database.clone()).await?;
     crate::accounts::ssr::cli::add_user(&db, args).await
 }

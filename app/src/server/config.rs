@@ -40,6 +40,13 @@ pub struct Settings {
     /// Local time's offset from UTC in hours, for deadlines and dates
     /// (Vietnam: 7).
     pub utc_offset_hours: i8,
+    /// Where the served handbook comes from: `auto`, `folder` or
+    /// `database` (see `publishing`).
+    pub content_source: crate::publishing::ssr::Source,
+    /// Largest course upload or edited file accepted, in bytes.
+    pub content_upload_limit: usize,
+    /// How often each server checks for a newly published version.
+    pub content_poll_ms: u64,
 }
 
 impl Settings {
@@ -60,7 +67,10 @@ impl Settings {
             .set_default("guest_session_idle_secs", 365 * 86_400)?
             .set_default("trusted_proxies", "")?
             .set_default("public_url", "")?
-            .set_default("utc_offset_hours", 7)?;
+            .set_default("utc_offset_hours", 7)?
+            .set_default("content_source", "auto")?
+            .set_default("content_upload_limit", 25 * 1024 * 1024)?
+            .set_default("content_poll_ms", 2000)?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

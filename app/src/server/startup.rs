@@ -14,7 +14,10 @@ use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
 use tower_http::{
-    compression::{CompressionLayer, CompressionLevel},
+    compression::{
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+        CompressionLayer, CompressionLevel,
+    },
     limit::RequestBodyLimitLayer,
 };
 
@@ -90,6 +93,9 @@ impl AppState {
         provide_context(self.db.clone());
         provide_context((*self.assets).clone());
         provide_context(self.content.clone());
+        // One snapshot per request: every part of a page reads the same
+        // version of the handbook, even if a new one arrives meanwhile.
+        provide_context(self.content.catalog());
         provide_context(self.sessions);
         provide_context(self.public_url.clone());
         provide_context(self.pass_key.clone());
@@ -117,8 +123,15 @@ impl Application {
         tracing::info!(backend = %db.backend(), "database ready");
         let pass_key = PassKey::load(&db).await?;
 
-        let content = ContentStore::open(&settings.content);
-        content.watch().context("cannot watch the content folder")?;
+        let content = ContentStore::new(&settings.content);
+        crate::publishing::ssr::start(
+            &db,
+            &content,
+            settings.content_source,
+            std::time::Duration::from_millis(settings.content_poll_ms),
+        )
+        .await
+        .context("cannot load the handbook")?;
 
         let hash_file = assets::find_hash_file();
         let leptos_options = LeptosOptions::builder()
@@ -233,6 +246,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // CSV uploads get their own, larger limit.
         .merge(crate::orgs::ssr::upload_routes(settings.upload_limit))
+        .merge(crate::publishing::ssr::routes(settings.content_upload_limit))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
@@ -257,7 +271,17 @@ fn router(state: AppState, settings: &Settings) -> Router {
             headers::security_headers,
         ))
         // Quality 4 brotli: most of the size win at a fraction of the CPU of 11.
-        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)));
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(4))
+                // Recordings are already compressed and are fetched in
+                // ranges; a zip is compressed too.
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("audio/"))
+                        .and(NotForContentType::const_new("application/zip")),
+                ),
+        );
     telemetry::layers(app)
 }
 

@@ -39,6 +39,9 @@ use crate::{
     },
     orgs::pages::{OfficialsPage, UnitsPage},
     progress::pages::MePage,
+    publishing::pages::{
+        ContentDraftPage, ContentEditPage, ContentHistoryPage, ContentHomePage, ContentPreviewPage,
+    },
     quiz::{
         pages::{ChapterQuizPage, FinalTestPage, QuizResultPage},
         stats::StatsPageView,
@@ -83,6 +86,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/content/status") view=ContentStatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("/content") view=ContentHomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/content/edit") view=ContentEditPage ssr=SsrMode::Async/>
+                    <Route path=path!("/content/history") view=ContentHistoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/content/drafts/:id") view=ContentDraftPage ssr=SsrMode::Async/>
+                    <Route path=path!("/content/drafts/:id/preview/:course/:chapter") view=ContentPreviewPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

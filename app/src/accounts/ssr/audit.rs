@@ -24,6 +24,9 @@ pub enum Action {
     AssignmentDeleted,
     CertificateRevoked,
     RemindersQueued,
+    /// A new version of the handbook (upload, edit, command line, import).
+    ContentPublished,
+    ContentRolledBack,
 }
 
 impl Action {
@@ -41,6 +44,8 @@ impl Action {
             Action::AssignmentDeleted => "assignment.deleted",
             Action::CertificateRevoked => "certificate.revoked",
             Action::RemindersQueued => "reminders.queued",
+            Action::ContentPublished => "content.published",
+            Action::ContentRolledBack => "content.rolled_back",
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The immutable, fully rendered handbook that every request reads.
 
-use std::{collections::HashMap, path::PathBuf, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
-use super::skills::Framework;
+use super::{skills::Framework, tree::File};
 use crate::{
     content::{Audience, ChapterLink, ChapterView, CourseCard, CourseOutline, TocEntry},
     quiz::model::Quiz,
@@ -13,8 +13,8 @@ use crate::{
 pub struct Catalog {
     pub courses: Vec<Arc<Course>>,
     by_slug: HashMap<String, usize>,
-    /// `course/path` -> file on disk, only for files a chapter references.
-    pub media: HashMap<String, PathBuf>,
+    /// `course/path` -> file, only for files a chapter references.
+    pub media: HashMap<String, File>,
     pub search: SearchIndex,
     /// The skills framework the chapters are tagged with.
     pub skills: Framework,
@@ -103,7 +103,7 @@ pub struct Course {
     pub final_quiz: Option<Quiz>,
     /// Hash of `final.quiz.md`, recorded with attempts.
     pub final_version: String,
-    pub media: HashMap<String, PathBuf>,
+    pub media: HashMap<String, File>,
 }
 
 /// One rendered chapter.
@@ -122,7 +122,8 @@ pub struct Chapter {
     /// Hash of the chapter file (and its quiz): progress records which
     /// version a learner read or passed.
     pub version: String,
-    pub file: PathBuf,
+    /// Path of the chapter file in the handbook (`course/01-file.md`).
+    pub file: String,
 }
 
 impl Course {

@@ -8,7 +8,6 @@
 
 use std::{
     collections::{HashMap, HashSet},
-    fs,
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -22,6 +21,7 @@ use super::{
     front_matter::{self, field_position},
     markdown::{self, LinkTargets, Source},
     skills::{self, Framework},
+    tree::{self, Tree},
 };
 use crate::{
     content::Audience,
@@ -31,9 +31,6 @@ use crate::{
 
 /// Chapter ids that would clash with course pages (`/courses/<c>/test`, `/stats`).
 const RESERVED_IDS: &[&str] = &["test", "stats"];
-
-/// Largest Markdown or TOML file accepted (a chapter is a few KB).
-const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The result of one load: always a catalog to serve, plus the findings.
 pub struct LoadOutcome {
@@ -73,6 +70,9 @@ struct ChapterFront {
 
 /// A chapter after the first pass: front matter read, body not yet rendered.
 struct ChapterDraft {
+    /// Path in the tree (`course/01-file.md`).
+    rel: String,
+    /// Path findings name.
     file: PathBuf,
     text: String,
     front: ChapterFront,
@@ -82,25 +82,34 @@ struct ChapterDraft {
 /// A course after the first pass.
 struct CourseDraft {
     slug: String,
-    dir: PathBuf,
     meta: CourseFile,
     chapters: Vec<ChapterDraft>,
     diags: Diagnostics,
 }
 
-/// Loads `root`. `previous` supplies last good versions of broken courses.
-pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
-    let mut diags = Diagnostics::default();
+/// Loads the folder `root` (see `load`).
+pub fn load_dir(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
     if !root.is_dir() {
+        let mut diags = Diagnostics::default();
         diags.error(Position::file(root), "content folder not found");
         return finish(Vec::new(), diags, Framework::default());
     }
-    let framework_text = read_text(&root.join(skills::FILE), false, &mut diags);
-    let framework = Framework::load(root, framework_text, &mut diags);
-    let slugs = course_order(root, &mut diags);
+    load(&Tree::read_dir(root), previous)
+}
+
+/// Loads `tree`. `previous` supplies last good versions of broken courses.
+pub fn load(tree: &Tree, previous: Option<&Catalog>) -> LoadOutcome {
+    let mut diags = Diagnostics::default();
+    let framework_text = read_text(tree, skills::FILE, false, &mut diags);
+    let framework = Framework::load(
+        &tree.position_path(skills::FILE),
+        framework_text,
+        &mut diags,
+    );
+    let slugs = course_order(tree, &mut diags);
     let mut drafts: Vec<CourseDraft> = slugs
         .into_iter()
-        .filter_map(|slug| read_course(root, slug, &mut diags))
+        .filter_map(|slug| read_course(tree, slug, &mut diags))
         .collect();
     for draft in &mut drafts {
         check_skills(draft, &framework);
@@ -110,7 +119,7 @@ pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
     let mut link_map = HashMap::new();
     for draft in &drafts {
         for chapter in &draft.chapters {
-            let name = file_name(&chapter.file);
+            let name = file_name(&chapter.rel);
             link_map.insert((draft.slug.clone(), name), chapter.front.id.clone());
         }
     }
@@ -121,7 +130,7 @@ pub fn load(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
     let mut courses = Vec::new();
     for draft in drafts.drain(..) {
         let slug = draft.slug.clone();
-        let (course, course_diags) = build_course(draft, &targets);
+        let (course, course_diags) = build_course(tree, draft, &targets);
         let failed = course_diags.has_errors();
         diags.extend(course_diags);
         match (failed, course) {
@@ -212,44 +221,27 @@ fn search_docs(courses: &[Arc<Course>]) -> Vec<SearchDoc> {
 }
 
 /// The course folders in display order: `catalog.toml` first, then the rest.
-fn course_order(root: &Path, diags: &mut Diagnostics) -> Vec<String> {
+fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
     let mut folders = Vec::new();
-    match fs::read_dir(root) {
-        Ok(entries) => {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                if name.starts_with('.') {
-                    continue;
-                }
-                if kind.is_symlink() {
-                    diags.error(
-                        Position::file(&entry.path()),
-                        "symbolic links are not allowed in content; copy the files instead",
-                    );
-                } else if kind.is_dir() {
-                    if entry.path().join("course.toml").is_file() {
-                        folders.push(name);
-                    } else {
-                        diags.warning(
-                            Position::file(&entry.path()),
-                            "folder has no course.toml; it is not a course and is ignored",
-                        );
-                    }
-                }
-            }
+    for (rel, why) in tree.refusals() {
+        if !rel.contains('/') {
+            diags.error(Position::file(&tree.position_path(rel)), why.to_string());
         }
-        Err(err) => diags.error(
-            Position::file(root),
-            format!("cannot read content folder: {err}"),
-        ),
+    }
+    for name in tree.top_folders() {
+        if tree.get(&format!("{name}/course.toml")).is_some() {
+            folders.push(name);
+        } else {
+            diags.warning(
+                Position::file(&tree.position_path(&name)),
+                "folder has no course.toml; it is not a course and is ignored",
+            );
+        }
     }
     folders.sort();
 
-    let catalog_path = root.join("catalog.toml");
-    let Some(text) = read_text(&catalog_path, false, diags) else {
+    let catalog_path = tree.position_path("catalog.toml");
+    let Some(text) = read_text(tree, "catalog.toml", false, diags) else {
         return folders;
     };
     let Some(listed) = front_matter::parse_toml::<CatalogFile>(&catalog_path, &text, 1, diags)
@@ -288,17 +280,17 @@ fn course_order(root: &Path, diags: &mut Diagnostics) -> Vec<String> {
 }
 
 /// First pass over one course: course.toml and chapter front matter.
-fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<CourseDraft> {
-    let dir = root.join(&slug);
+fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<CourseDraft> {
     let mut diags = Diagnostics::default();
-    let course_path = dir.join("course.toml");
+    let course_rel = format!("{slug}/course.toml");
+    let course_path = tree.position_path(&course_rel);
     if !is_slug(&slug) {
         diags.error(
             Position::file(&course_path),
             format!("course folder `{slug}` must use only a-z, 0-9 and `-` (it becomes the web address)"),
         );
     }
-    let text = read_text(&course_path, true, &mut diags);
+    let text = read_text(tree, &course_rel, true, &mut diags);
     let meta = text
         .as_deref()
         .and_then(|t| front_matter::parse_toml::<CourseFile>(&course_path, t, 1, &mut diags));
@@ -322,7 +314,8 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
     }
 
     let files = chapter_files(
-        &dir,
+        tree,
+        &slug,
         &course_path,
         &text,
         meta.chapters.as_deref(),
@@ -330,8 +323,9 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
     );
     let mut chapters = Vec::new();
     let mut ids: HashMap<String, PathBuf> = HashMap::new();
-    for file in files {
-        let Some(text) = read_text(&file, true, &mut diags) else {
+    for rel in files {
+        let file = tree.position_path(&rel);
+        let Some(text) = read_text(tree, &rel, true, &mut diags) else {
             continue;
         };
         let Some(split) = front_matter::split(&file, &text, true, &mut diags) else {
@@ -379,6 +373,7 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
         check_front(&file, split.front, split.front_line, &front, &mut diags);
         let body_offset = split.body_offset;
         chapters.push(ChapterDraft {
+            rel,
             file,
             text: text.clone(),
             front,
@@ -390,34 +385,30 @@ fn read_course(root: &Path, slug: String, outer: &mut Diagnostics) -> Option<Cou
     }
     Some(CourseDraft {
         slug,
-        dir,
         meta,
         chapters,
         diags,
     })
 }
 
-/// The chapter files in order: as listed in course.toml, else by file name.
+/// The chapter files in order (paths in the tree): as listed in
+/// course.toml, else by file name.
 fn chapter_files(
-    dir: &Path,
+    tree: &Tree,
+    slug: &str,
     course_path: &Path,
     course_text: &str,
     listed: Option<&[String]>,
     diags: &mut Diagnostics,
-) -> Vec<PathBuf> {
-    let mut on_disk: Vec<String> = fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file() || t.is_symlink()))
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.ends_with(".md") && !n.ends_with(".quiz.md") && n != "README.md")
-                .collect()
-        })
-        .unwrap_or_default();
-    on_disk.sort();
+) -> Vec<String> {
+    let mut present: Vec<String> = tree
+        .names_in(slug)
+        .into_iter()
+        .filter(|n| n.ends_with(".md") && !n.ends_with(".quiz.md") && n != "README.md")
+        .collect();
+    present.sort();
     let Some(listed) = listed else {
-        return on_disk.into_iter().map(|n| dir.join(n)).collect();
+        return present.into_iter().map(|n| format!("{slug}/{n}")).collect();
     };
     let index = LineIndex::new(course_text, 1);
     let mut files = Vec::new();
@@ -435,18 +426,21 @@ fn chapter_files(
             );
         } else if !seen.insert(name.clone()) {
             diags.error(at, format!("`{name}` is listed twice"));
-        } else if !on_disk.contains(name) {
+        } else if !present.contains(name) {
             diags.error(
                 at,
-                format!("chapter file `{name}` not found in {}", dir.display()),
+                format!(
+                    "chapter file `{name}` not found in {}",
+                    tree.position_path(slug).display()
+                ),
             );
         } else {
-            files.push(dir.join(name));
+            files.push(format!("{slug}/{name}"));
         }
     }
-    for name in on_disk.iter().filter(|n| !seen.contains(*n)) {
+    for name in present.iter().filter(|n| !seen.contains(*n)) {
         diags.warning(
-            Position::file(&dir.join(name)),
+            Position::file(&tree.position_path(&format!("{slug}/{name}"))),
             "this chapter is not listed in course.toml `chapters`, so it is not published",
         );
     }
@@ -492,10 +486,13 @@ fn check_front(
 }
 
 /// Second pass: render bodies, parse quizzes, build the course.
-fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course>, Diagnostics) {
+fn build_course(
+    tree: &Tree,
+    draft: CourseDraft,
+    targets: &LinkTargets<'_>,
+) -> (Option<Course>, Diagnostics) {
     let CourseDraft {
         slug,
-        dir,
         meta,
         chapters: drafts,
         mut diags,
@@ -506,18 +503,19 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
         let src = Source {
             file: &chapter.file,
             course_slug: &slug,
-            course_dir: &dir,
+            tree,
             text: &chapter.text,
             body_offset: chapter.body_offset,
         };
         let rendered = markdown::render_chapter(&src, targets, &mut diags);
         for m in rendered.media {
-            media.insert(m.key, m.path);
+            media.insert(m.key, m.file);
         }
-        let quiz_path = chapter.file.with_extension("quiz.md");
+        let quiz_rel = quiz_file_of(&chapter.rel);
+        let quiz_path = tree.position_path(&quiz_rel);
         let mut hasher = Sha256::new();
         hasher.update(chapter.text.as_bytes());
-        let quiz = match read_text(&quiz_path, false, &mut diags) {
+        let quiz = match read_text(tree, &quiz_rel, false, &mut diags) {
             Some(text) => {
                 hasher.update(text.as_bytes());
                 let quiz = parse_quiz(&quiz_path, &text, &mut diags);
@@ -540,13 +538,14 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
             word_count: rendered.word_count,
             plain_text: rendered.plain_text,
             quiz,
-            version: hex(&hasher.finalize()[..8]),
-            file: chapter.file,
+            version: tree::hex(&hasher.finalize()[..8]),
+            file: chapter.rel,
         });
     }
-    let final_path = dir.join("final.quiz.md");
-    let final_text = read_text(&final_path, false, &mut diags);
-    let final_version = hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
+    let final_rel = format!("{slug}/final.quiz.md");
+    let final_path = tree.position_path(&final_rel);
+    let final_text = read_text(tree, &final_rel, false, &mut diags);
+    let final_version = tree::hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
     let final_quiz = final_text.and_then(|text| parse_quiz(&final_path, &text, &mut diags));
     if let Some(quiz) = &final_quiz {
         check_balance(&final_path, quiz, &mut diags);
@@ -560,7 +559,7 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
         .flat_map(|q| q.questions.iter());
     for warning in balance::warnings_for(every_question) {
         diags.warning(
-            Position::file(&dir.join("course.toml")),
+            Position::file(&tree.position_path(&format!("{slug}/course.toml"))),
             format!("across this course's quizzes: {warning}"),
         );
     }
@@ -578,45 +577,31 @@ fn build_course(draft: CourseDraft, targets: &LinkTargets<'_>) -> (Option<Course
     (Some(course), diags)
 }
 
-/// Reads a UTF-8 text file, refusing symlinks and oversized files. A missing
-/// file is an error only when `required`.
-fn read_text(path: &Path, required: bool, diags: &mut Diagnostics) -> Option<String> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
-        Err(_) => {
-            if required {
-                diags.error(Position::file(path), "file not found");
-            }
-            return None;
+/// The quiz file of a chapter file: `01-x.md` -> `01-x.quiz.md`.
+pub fn quiz_file_of(chapter_rel: &str) -> String {
+    let stem = chapter_rel.strip_suffix(".md").unwrap_or(chapter_rel);
+    format!("{stem}.quiz.md")
+}
+
+/// Reads a UTF-8 text file of the tree, reporting files that were refused
+/// (links, oversized). A missing file is an error only when `required`.
+fn read_text(tree: &Tree, rel: &str, required: bool, diags: &mut Diagnostics) -> Option<String> {
+    let path = tree.position_path(rel);
+    let Some(file) = tree.get(rel) else {
+        if let Some(why) = tree.refusal(rel) {
+            diags.error(Position::file(&path), why.to_string());
+        } else if required {
+            diags.error(Position::file(&path), "file not found");
         }
+        return None;
     };
-    if meta.file_type().is_symlink() {
-        diags.error(
-            Position::file(path),
-            "symbolic links are not allowed in content; copy the file instead",
-        );
-        return None;
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        diags.error(
-            Position::file(path),
-            format!("file is larger than {} KB", MAX_FILE_BYTES / 1024),
-        );
-        return None;
-    }
-    match fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Some(text),
-            Err(err) => {
-                let offset = err.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(&err.into_bytes()[..offset]).into_owned();
-                let at = LineIndex::new(&text, 1).at(path, &text, offset);
-                diags.error(at, "file is not valid UTF-8: save it as UTF-8");
-                None
-            }
-        },
+    match std::str::from_utf8(&file.bytes) {
+        Ok(text) => Some(text.to_string()),
         Err(err) => {
-            diags.error(Position::file(path), format!("cannot read file: {err}"));
+            let offset = err.valid_up_to();
+            let text = String::from_utf8_lossy(&file.bytes[..offset]).into_owned();
+            let at = LineIndex::new(&text, 1).at(&path, &text, offset);
+            diags.error(at, "file is not valid UTF-8: save it as UTF-8");
             None
         }
     }
@@ -629,12 +614,6 @@ fn is_slug(s: &str) -> bool {
         && !s.starts_with('-')
 }
 
-fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+fn file_name(rel: &str) -> String {
+    rel.rsplit('/').next().unwrap_or(rel).to_string()
 }

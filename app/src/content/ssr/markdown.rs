@@ -15,7 +15,10 @@ use std::{
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 
-use super::diagnostics::{Diagnostics, LineIndex};
+use super::{
+    diagnostics::{Diagnostics, LineIndex},
+    tree::{self, Tree},
+};
 use crate::content::TocEntry;
 
 /// Every Markdown feature the handbook uses, in one place.
@@ -39,7 +42,7 @@ pub struct LinkTargets<'a> {
 pub struct MediaRef {
     /// `course/relative/path`, the key in the URL.
     pub key: String,
-    pub path: PathBuf,
+    pub file: tree::File,
 }
 
 /// One chapter body turned into HTML plus what the rest of the site needs.
@@ -56,7 +59,8 @@ pub struct Rendered {
 pub struct Source<'a> {
     pub file: &'a Path,
     pub course_slug: &'a str,
-    pub course_dir: &'a Path,
+    /// The handbook the chapter belongs to (media files are looked up in it).
+    pub tree: &'a Tree,
     /// The whole file text and where the body starts in it.
     pub text: &'a str,
     pub body_offset: usize,
@@ -302,9 +306,17 @@ fn image_html<'p>(
     let Some(m) = register_media(dest, src, offset, at, media, diags) else {
         return String::new();
     };
-    let size = imagesize::size(&m.path)
-        .map(|s| format!(" width=\"{}\" height=\"{}\"", s.width, s.height))
-        .unwrap_or_default();
+    let size = match imagesize::blob_size(&m.file.bytes) {
+        Ok(s) => format!(" width=\"{}\" height=\"{}\"", s.width, s.height),
+        Err(_) if !is_picture(&m.key) => {
+            diags.error(
+                at(offset),
+                format!("`{dest}` is not a picture (use a PNG, JPEG, GIF, WebP or SVG file)"),
+            );
+            return String::new();
+        }
+        Err(_) => String::new(),
+    };
     format!(
         "<img src=\"/media/{}\" alt=\"{}\" loading=\"lazy\"{size}{title_attr}>",
         escape_attr(&m.key),
@@ -340,46 +352,58 @@ fn register_media<'p>(
             }
         }
     }
-    let mut path = src.course_dir.to_path_buf();
-    for part in clean.components() {
-        path.push(part);
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_symlink() => {
-                diags.error(
-                    at(offset),
-                    format!("`{rel}` is a symbolic link; copy the file instead"),
-                );
-                return None;
-            }
-            Ok(_) => {}
-            Err(_) => {
-                diags.error(
-                    at(offset),
-                    format!(
-                        "file not found: `{rel}` (looked in {})",
-                        src.course_dir.display()
-                    ),
-                );
-                return None;
-            }
-        }
-    }
-    if !path.is_file() {
-        diags.error(at(offset), format!("`{rel}` is not a file"));
+    let clean = clean
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let rel_in_tree = format!("{}/{clean}", src.course_slug);
+    let Some(file) = src.tree.get(&rel_in_tree) else {
+        let message = match src.tree.refusal(&rel_in_tree) {
+            Some(why) => format!("`{rel}`: {why}"),
+            None => format!(
+                "file not found: `{rel}` (looked in {})",
+                src.tree.position_path(src.course_slug).display()
+            ),
+        };
+        diags.error(at(offset), message);
+        return None;
+    };
+    if !is_valid_media(&rel_in_tree, &file.bytes) {
+        diags.error(
+            at(offset),
+            format!("`{rel}` is not what its name says (a damaged or renamed file?)"),
+        );
         return None;
     }
-    let key = format!(
-        "{}/{}",
-        src.course_slug,
-        clean
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/")
-    );
-    let m = MediaRef { key, path };
+    let m = MediaRef {
+        key: rel_in_tree,
+        file: file.clone(),
+    };
     media.push(m.clone());
     Some(m)
+}
+
+/// Whether a file name says it is a picture (`![..](file)` must be one).
+fn is_picture(rel: &str) -> bool {
+    matches!(
+        tree::extension(rel).as_deref(),
+        Some("png" | "jpg" | "jpeg" | "gif" | "webp" | "svg")
+    )
+}
+
+/// Whether the bytes are the kind of file the name says: a `.png` that is
+/// not a PNG would show as a broken image to every reader.
+pub fn is_valid_media(rel: &str, bytes: &[u8]) -> bool {
+    match tree::extension(rel).as_deref() {
+        Some("svg") => std::str::from_utf8(bytes).is_ok_and(|t| t.contains("<svg")),
+        Some("png" | "jpg" | "jpeg" | "gif" | "webp") => imagesize::blob_size(bytes).is_ok(),
+        Some("pdf") => bytes.starts_with(b"%PDF"),
+        Some("mp3") => bytes.starts_with(b"ID3") || bytes.first() == Some(&0xFF),
+        Some("ogg") => bytes.starts_with(b"OggS"),
+        Some("m4a") => bytes.get(4..8) == Some(b"ftyp"),
+        _ => false,
+    }
 }
 
 fn percent_decode(s: &str) -> String {

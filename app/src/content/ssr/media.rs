@@ -1,52 +1,109 @@
 //! `GET /media/<course>/<path>`: images and attachments referenced by chapters.
 //!
 //! Only files the loader found referenced from a chapter (inside the course
-//! folder, no `..`, no symlinks) are in the catalog's media map, so no URL can
-//! reach any other file.
+//! folder, no `..`, no links) are in the catalog's media map, so no URL can
+//! reach any other file. The bytes were read when the version was loaded,
+//! so a file swapped on disk afterwards is never what gets served.
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use axum::{
     body::Body,
     extract::{Path, State},
-    http::{header, HeaderValue, Request},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
+use http_range_header::parse_range_header;
 
-use super::ContentStore;
+use super::{tree, ContentStore};
 use crate::web::AppError;
 
-fn is_link(path: &std::path::Path) -> bool {
-    // Unreadable counts as a link: refuse rather than guess.
-    std::fs::symlink_metadata(path).map_or(true, |m| m.file_type().is_symlink())
+/// The `Content-Type` of a handbook file.
+pub fn content_type(name: &str) -> &'static str {
+    match tree::extension(name).as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("svg") => "image/svg+xml",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("ogg") => "audio/ogg",
+        Some("pdf") => "application/pdf",
+        Some("md") => "text/markdown; charset=utf-8",
+        Some("toml") => "application/toml; charset=utf-8",
+        _ => "application/octet-stream",
+    }
 }
 
 pub async fn serve_media(
     State(store): State<Arc<ContentStore>>,
     Path((course, path)): Path<(String, String)>,
-    request: Request<Body>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let key = format!("{course}/{path}");
-    let file = store.catalog().media.get(&key).cloned();
-    let file = file.ok_or(AppError::NotFound)?;
-    // The loader refused links, but a file or folder may have been swapped
-    // for one since: check again, from the file up to its course folder.
-    let levels = path.split('/').filter(|p| !p.is_empty()).count();
-    if file.ancestors().take(levels).any(is_link) {
-        tracing::warn!(%key, "media file became a symbolic link: refused");
-        return Err(AppError::NotFound);
+    let file = store
+        .catalog()
+        .media
+        .get(&key)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}\"", &file.hash[..16]);
+    let mut response = if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ranged(&file.bytes, &headers)
+    };
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&key)),
+    );
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(value) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, value);
     }
-    let mut response = ServeFile::new(file)
-        .oneshot(request)
-        .await
-        .context("reading a media file")?;
     // Content can change under the same name: cache for a day, then revalidate.
-    response.headers_mut().insert(
+    h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=86400"),
     );
-    Ok(response.into_response())
+    Ok(response)
+}
+
+/// The whole file, or the one range asked for (an `<audio>` element seeks
+/// with `Range: bytes=N-`). Several ranges at once are answered with the
+/// whole file, which the standard allows.
+fn ranged(bytes: &axum::body::Bytes, headers: &HeaderMap) -> Response {
+    let len = bytes.len() as u64;
+    let Some(range) = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Body::from(bytes.clone()).into_response();
+    };
+    match parse_range_header(range).and_then(|r| r.validate(len)) {
+        Ok(ranges) if ranges.len() == 1 => {
+            let (start, end) = (*ranges[0].start(), *ranges[0].end());
+            let part = bytes.slice(start as usize..=end as usize);
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [(
+                    header::CONTENT_RANGE,
+                    format!("bytes {start}-{end}/{len}"),
+                )],
+                Body::from(part),
+            )
+                .into_response()
+        }
+        Ok(_) => Body::from(bytes.clone()).into_response(),
+        Err(_) => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [(header::CONTENT_RANGE, format!("bytes */{len}"))],
+        )
+            .into_response(),
+    }
 }

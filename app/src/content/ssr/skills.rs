@@ -59,17 +59,17 @@ pub struct Framework {
 }
 
 impl Framework {
-    /// Reads `root/skills.toml` if there is one, reporting every problem.
-    pub fn load(root: &Path, text: Option<String>, diags: &mut Diagnostics) -> Framework {
-        let path = root.join(FILE);
+    /// Reads `skills.toml` (its text, if there is one, and the path findings
+    /// name), reporting every problem.
+    pub fn load(path: &Path, text: Option<String>, diags: &mut Diagnostics) -> Framework {
         let Some(text) = text else {
             return Framework::default();
         };
-        let Some(file) = front_matter::parse_toml::<FrameworkFile>(&path, &text, 1, diags) else {
+        let Some(file) = front_matter::parse_toml::<FrameworkFile>(path, &text, 1, diags) else {
             return Framework::default();
         };
         let index = LineIndex::new(&text, 1);
-        let at = |needle: &str| index.at(&path, &text, text.find(needle).unwrap_or(0));
+        let at = |needle: &str| index.at(path, &text, text.find(needle).unwrap_or(0));
         let mut groups = Vec::new();
         let mut seen = HashSet::new();
         for g in file.group {

@@ -1,0 +1,306 @@
+//! Drafts: a trainer's changed files, checked and previewed before they are
+//! published. A draft keeps, for each file, the hash it had when the trainer
+//! started; publishing refuses a file someone else changed since.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::Row;
+
+use super::versions::{self, Author, Kind, Stale};
+use crate::{
+    content::ssr::{
+        loader::{self, LoadOutcome},
+        tree::{File, Tree},
+        ContentStore,
+    },
+    publishing::Conflict,
+    server::db::Db,
+};
+
+/// One changed file: its new bytes (`None`: removed) and what it was.
+#[derive(Clone, Debug)]
+pub struct DraftFile {
+    pub path: String,
+    pub file: Option<File>,
+    pub base_hash: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub id: String,
+    pub author_id: String,
+    pub author_name: String,
+    pub title: String,
+    pub created_at: i64,
+    pub published_as: Option<i64>,
+    pub files: Vec<DraftFile>,
+}
+
+impl Draft {
+    /// `base` with this draft's changes.
+    pub fn apply(&self, base: &Tree) -> Tree {
+        let mut tree = base.clone().with_label("");
+        for f in &self.files {
+            match &f.file {
+                Some(file) => tree.insert(f.path.clone(), file.clone()),
+                None => {
+                    tree.remove(&f.path);
+                }
+            }
+        }
+        tree
+    }
+
+    /// Files of the draft that `base` changed since the draft began (and
+    /// not to what the draft has).
+    pub fn conflicting(&self, base: &Tree) -> Vec<(&str, Option<String>)> {
+        self.files
+            .iter()
+            .filter_map(|f| {
+                let now = base.get(&f.path).map(|x| x.hash.clone());
+                let mine = f.file.as_ref().map(|x| x.hash.clone());
+                (now != f.base_hash && now != mine).then_some((f.path.as_str(), now))
+            })
+            .collect()
+    }
+}
+
+/// Stores a draft of `files` (path, new bytes or `None` to remove),
+/// recording what each was in `base`.
+pub async fn create(
+    db: &Db,
+    author_id: &str,
+    title: &str,
+    files: Vec<(String, Option<File>)>,
+    base: &Tree,
+    now: i64,
+) -> anyhow::Result<String> {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "INSERT INTO content_drafts (id, author_id, title, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&id)
+    .bind(author_id)
+    .bind(title)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .context("creating a draft")?;
+    for (path, file) in files {
+        if let Some(file) = &file {
+            let stored: Option<String> =
+                sqlx::query_scalar("SELECT hash FROM content_blobs WHERE hash = $1")
+                    .bind(&file.hash)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .context("finding a stored file")?;
+            if stored.is_none() {
+                sqlx::query("INSERT INTO content_blobs (hash, size, bytes) VALUES ($1, $2, $3)")
+                    .bind(&file.hash)
+                    .bind(file.bytes.len() as i64)
+                    .bind(file.bytes.to_vec())
+                    .execute(&mut *tx)
+                    .await
+                    .context("storing a draft file")?;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO content_draft_files (draft_id, path, hash, base_hash) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(&path)
+        .bind(file.as_ref().map(|f| f.hash.clone()))
+        .bind(base.get(&path).map(|f| f.hash.clone()))
+        .execute(&mut *tx)
+        .await
+        .context("recording a draft file")?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The draft `id` with its files, if it exists.
+pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
+    let Some(row) = sqlx::query(
+        "SELECT d.id, d.author_id, u.display_name, d.title, d.created_at, d.published_as \
+         FROM content_drafts d JOIN users u ON u.id = d.author_id WHERE d.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await
+    .context("reading a draft")?
+    else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(
+        "SELECT f.path, f.base_hash, b.bytes FROM content_draft_files f \
+         LEFT JOIN content_blobs b ON b.hash = f.hash WHERE f.draft_id = $1 ORDER BY f.path",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await
+    .context("reading a draft's files")?;
+    let files = rows
+        .iter()
+        .map(|r| {
+            Ok(DraftFile {
+                path: r.try_get("path")?,
+                base_hash: r.try_get("base_hash")?,
+                file: r.try_get::<Option<Vec<u8>>, _>("bytes")?.map(File::new),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(Some(Draft {
+        id: row.try_get("id")?,
+        author_id: row.try_get("author_id")?,
+        author_name: row.try_get("display_name")?,
+        title: row.try_get("title")?,
+        created_at: row.try_get("created_at")?,
+        published_as: row.try_get("published_as")?,
+        files,
+    }))
+}
+
+/// Drafts not yet published, newest first.
+pub async fn open_drafts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT id, title, created_at FROM content_drafts WHERE published_as IS NULL \
+         ORDER BY created_at DESC LIMIT 50",
+    )
+    .fetch_all(db.pool())
+    .await
+    .context("listing drafts")?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?, r.try_get("created_at")?)))
+        .collect()
+}
+
+/// Removes an unpublished draft (its stored bytes stay: they may be shared).
+pub async fn discard(db: &Db, id: &str) -> anyhow::Result<()> {
+    let mut tx = db.begin_write().await?;
+    sqlx::query(
+        "DELETE FROM content_draft_files WHERE draft_id = $1 AND draft_id IN \
+         (SELECT id FROM content_drafts WHERE published_as IS NULL)",
+    )
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .context("discarding a draft")?;
+    sqlx::query("DELETE FROM content_drafts WHERE id = $1 AND published_as IS NULL")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .context("discarding a draft")?;
+    tx.commit().await
+}
+
+/// The version new changes build on, and its files: the newest published
+/// version, or the folder while the folder is served.
+pub async fn current_base(db: &Db, store: &ContentStore) -> anyhow::Result<(i64, Arc<Tree>)> {
+    let latest = versions::latest_number(db).await?;
+    let served = store.current();
+    if !store.serves_database() || served.version == latest {
+        return Ok((latest, served.tree.clone()));
+    }
+    Ok((latest, Arc::new(versions::load_tree(db, latest).await?)))
+}
+
+/// Runs the loader off the async threads (a big handbook takes a while).
+pub async fn check(tree: Tree) -> anyhow::Result<(Tree, LoadOutcome)> {
+    tokio::task::spawn_blocking(move || {
+        let outcome = loader::load(&tree, None);
+        (tree, outcome)
+    })
+    .await
+    .context("checking content")
+}
+
+/// Why a publish did not happen.
+pub enum Refused {
+    /// Someone changed these files since the draft began.
+    Conflicts(Vec<Conflict>),
+    /// The handbook with these changes has errors.
+    Errors,
+}
+
+/// Publishes `tree_of(base)` as a new version and serves it here at once
+/// (other servers follow within seconds). Retries when someone else
+/// publishes in between, rebuilding on their version.
+pub async fn publish_with(
+    db: &Db,
+    store: &ContentStore,
+    kind: Kind,
+    author: &Author<'_>,
+    now: i64,
+    tree_of: impl Fn(&Tree) -> Result<Tree, Vec<String>>,
+) -> anyhow::Result<Result<i64, Refused>> {
+    for _ in 0..5 {
+        let (base, base_tree) = current_base(db, store).await?;
+        let tree = match tree_of(&base_tree) {
+            Ok(tree) => tree,
+            Err(paths) => return Ok(Err(Refused::Conflicts(conflicts(db, &base_tree, paths).await?))),
+        };
+        let (tree, outcome) = check(tree).await?;
+        if outcome.has_errors {
+            return Ok(Err(Refused::Errors));
+        }
+        match versions::insert(db, base, &base_tree, &tree, kind, author, now).await? {
+            Ok(number) => {
+                store.serve_version(number, tree, outcome);
+                return Ok(Ok(number));
+            }
+            Err(Stale) => continue,
+        }
+    }
+    anyhow::bail!("the handbook kept changing while publishing; try again")
+}
+
+/// Publishes a draft (see `publish_with`), marking it published.
+pub async fn publish(
+    db: &Db,
+    store: &ContentStore,
+    draft: &Draft,
+    author: &Author<'_>,
+    now: i64,
+) -> anyhow::Result<Result<i64, Refused>> {
+    let result = publish_with(db, store, Kind::Publish, author, now, |base| {
+        let conflicts = draft.conflicting(base);
+        if conflicts.is_empty() {
+            Ok(draft.apply(base))
+        } else {
+            Err(conflicts.into_iter().map(|(p, _)| p.to_string()).collect())
+        }
+    })
+    .await?;
+    if let Ok(number) = result {
+        let _turn = db.write_turn().await;
+        sqlx::query("UPDATE content_drafts SET published_as = $1 WHERE id = $2")
+            .bind(number)
+            .bind(&draft.id)
+            .execute(db.pool())
+            .await
+            .context("marking a draft published")?;
+    }
+    Ok(result)
+}
+
+/// Who changed each of `paths` to what `base` holds, and when.
+pub async fn conflicts(db: &Db, base: &Tree, paths: Vec<String>) -> anyhow::Result<Vec<Conflict>> {
+    let mut out = Vec::new();
+    for path in paths {
+        let changed = match base.get(&path) {
+            Some(file) => versions::changed_by(db, &path, &file.hash).await?,
+            None => None,
+        };
+        out.push(Conflict {
+            path,
+            by: changed.as_ref().map(|v| v.author_name.clone()).unwrap_or_default(),
+            at: changed
+                .map(|v| crate::clock::when(v.created_at))
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
