@@ -62,6 +62,9 @@ async fn pages_have_no_accessibility_violations() {
         "/reports",
         "/reports/overdue",
         "/content/status",
+        "/content",
+        "/content/history",
+        "/content/edit?file=thanh-toan-khong-tien-mat/03-ma-otp.md",
     ];
     let browser = Browser::phone(true).await;
     let mut wrong = Vec::new();
@@ -130,6 +133,86 @@ async fn text_is_16px_and_targets_48px_on_a_phone() {
         let found: Vec<String> = serde_json::from_value(found).unwrap_or_default();
         wrong.extend(found.into_iter().map(|f| format!("{path}: {f}")));
     }
+    browser.close().await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The trainer's edit page, a draft's check and its preview on a phone:
+/// axe finds nothing, nothing is wider than the screen, the text box and
+/// the button fit, and the preview says it is one. Screenshots are saved.
+#[tokio::test]
+async fn publishing_pages_work_on_a_phone() {
+    let axe = axe_source();
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let trainer = hocvu_tests::add_user(&app, "giangvien", "Cô Lan", "trainer").await;
+    let file = "thanh-toan-khong-tien-mat/03-ma-otp.md";
+    let edit = format!("/content/edit?file={file}");
+    let opened = trainer.page(&edit).await;
+    let base = hocvu_tests::attribute_of(
+        &opened,
+        "<input type=\"hidden\" name=\"base_hash\"",
+        "value",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(hocvu_tests::workspace_root().join("content").join(file))
+        .unwrap()
+        .replace("minutes = ", "minutes = 1");
+    let saved = trainer
+        .post_form(
+            "/content/edit",
+            &[("file", file), ("text", &text), ("base_hash", &base)],
+        )
+        .await;
+    let draft = hocvu_tests::location_of(&saved);
+    let preview = format!("{draft}/preview/thanh-toan-khong-tien-mat/ma-otp");
+
+    let browser = Browser::phone(true).await;
+    browser.client.goto(&app.url("/")).await.unwrap();
+    let cookie = trainer.cookie.clone().unwrap();
+    browser
+        .set_cookie(
+            &app.origin(),
+            "hocvu_session",
+            cookie.trim_start_matches("hocvu_session="),
+        )
+        .await;
+    let mut wrong = Vec::new();
+    for (name, path) in [
+        ("edit", edit.as_str()),
+        ("draft", &draft),
+        ("preview", &preview),
+    ] {
+        browser.client.goto(&app.url(path)).await.unwrap();
+        browser.client.find(Locator::Css("footer")).await.unwrap();
+        browser
+            .screenshot(&hocvu_tests::artefact_dir().join(format!("content-{name}-360.png")))
+            .await;
+        for v in violations(&browser, &axe).await {
+            wrong.push(format!("{path}: {v}"));
+        }
+        let wide = browser
+            .client
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if wide.as_bool() != Some(false) {
+            wrong.push(format!("{path}: wider than the screen"));
+        }
+    }
+    browser.client.goto(&app.url(&preview)).await.unwrap();
+    let banner = browser
+        .client
+        .find(Locator::Css(".preview-banner"))
+        .await
+        .unwrap();
+    let top = banner.rectangle().await.unwrap().1;
+    assert!(
+        top < 740.0,
+        "the preview banner is on the first screen ({top} px)"
+    );
     browser.close().await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

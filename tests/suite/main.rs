@@ -12,6 +12,7 @@ mod officials_browser;
 mod orgs;
 mod pages;
 mod progress;
+mod publishing;
 mod quiz;
 mod reports;
 mod routes;

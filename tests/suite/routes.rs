@@ -94,6 +94,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/reset".into(),
         "/search?q=otp".into(),
         "/content/status".into(),
+        "/content".into(),
+        "/content/history".into(),
         format!("/courses/{COURSE}/stats"),
     ];
     let mut discovered = BTreeSet::new();
@@ -122,6 +124,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/admin/officials/import".into(),
         "/admin/officials/codes".into(),
         "/admin/users/unit".into(),
+        "/content/upload".into(),
     ];
     // Forms that only show with data behind them (an assignment, someone
     // overdue, a certificate): swept all the same.
@@ -130,6 +133,10 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/assignments/delete".into(),
         "/reports/overdue/remind".into(),
         "/certificates/revoke".into(),
+        "/content/edit".into(),
+        "/content/rollback".into(),
+        "/content/drafts/nosuchdraft/publish".into(),
+        "/content/drafts/nosuchdraft/discard".into(),
     ];
     for route in &known {
         assert!(
@@ -220,6 +227,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
 async fn every_page_for_every_role(mut app: TestApp) {
     const PUBLIC: [u16; 5] = [200; 5];
     const TRAINERS: [u16; 5] = [403, 403, 200, 403, 200];
+    // Trainers and admins; signed-out visitors are sent to sign in.
+    const WRITERS: [u16; 5] = [0, 403, 200, 403, 200];
     const ADMINS: [u16; 5] = [0, 403, 403, 403, 200];
     // Supervisors and admins (a supervisor not yet placed in a unit is told so).
     const MANAGERS: [u16; 5] = [0, 403, 403, 200, 200];
@@ -236,6 +245,13 @@ async fn every_page_for_every_role(mut app: TestApp) {
         ("/signup".into(), PUBLIC),
         ("/reset".into(), PUBLIC),
         ("/content/status".into(), TRAINERS),
+        ("/content".into(), WRITERS),
+        ("/content/history".into(), WRITERS),
+        (
+            "/content/edit?file=thanh-toan-khong-tien-mat/course.toml".into(),
+            WRITERS,
+        ),
+        ("/content/download".into(), WRITERS),
         (format!("/courses/{COURSE}/stats"), TRAINERS),
         ("/admin/users".into(), ADMINS),
         ("/admin/units".into(), ADMINS),

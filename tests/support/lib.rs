@@ -604,16 +604,28 @@ impl Agent {
         fields: &[(&str, &str)],
         file: Option<(&str, Vec<u8>)>,
     ) -> Result<reqwest::Response, reqwest::Error> {
+        let files: Vec<(&str, Vec<u8>)> = file.into_iter().collect();
+        self.post_files(path, fields, "file", files).await
+    }
+
+    /// A multipart POST with any number of files in the input `input`.
+    pub async fn post_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        input: &str,
+        files: Vec<(&str, Vec<u8>)>,
+    ) -> Result<reqwest::Response, reqwest::Error> {
         let mut form = reqwest::multipart::Form::new();
         for (name, value) in fields {
             form = form.text(name.to_string(), value.to_string());
         }
-        if let Some((name, bytes)) = file {
+        for (name, bytes) in files {
             let part = reqwest::multipart::Part::bytes(bytes)
                 .file_name(name.to_string())
-                .mime_str("text/csv")
+                .mime_str("application/octet-stream")
                 .expect("mime");
-            form = form.part("file", part);
+            form = form.part(input.to_string(), part);
         }
         self.with_session(self.client.post(self.url(path)))
             .header("Origin", &self.base)
@@ -926,6 +938,10 @@ pub async fn footprint(app: &TestApp) -> Vec<i64> {
         "course_status",
         "certificates",
         "reminder_outbox",
+        "content_versions",
+        "content_blobs",
+        "content_drafts",
+        "content_draft_files",
     ] {
         counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
     }

@@ -182,7 +182,10 @@ pub fn ContentEditPage() -> impl IntoView {
 #[component]
 fn Editor() -> impl IntoView {
     let pt = pt();
-    let file = use_query_map().get_untracked().get("file").unwrap_or_default();
+    let file = use_query_map()
+        .get_untracked()
+        .get("file")
+        .unwrap_or_default();
     if let Some(conflict) = use_context::<EditConflict>() {
         return Either::Left(view! { <ConflictView conflict/> });
     }
@@ -251,8 +254,14 @@ pub fn ContentDraftPage() -> impl IntoView {
 #[component]
 fn Draft() -> impl IntoView {
     let pt = pt();
-    let id = use_params_map().get_untracked().get("id").unwrap_or_default();
-    let error = use_query_map().get_untracked().get("error").unwrap_or_default();
+    let id = use_params_map()
+        .get_untracked()
+        .get("id")
+        .unwrap_or_default();
+    let error = use_query_map()
+        .get_untracked()
+        .get("error")
+        .unwrap_or_default();
     let draft = Resource::new(move || id.clone(), content_draft);
     view! {
         <Suspense>
@@ -365,7 +374,10 @@ fn Preview() -> impl IntoView {
     let params = use_params_map().get_untracked();
     let get = |k: &str| params.get(k).unwrap_or_default();
     let asked = (get("id"), get("course"), get("chapter"));
-    let page = Resource::new(move || asked.clone(), |(d, c, ch)| content_preview(d, c, ch));
+    let page = Resource::new(
+        move || asked.clone(),
+        |(d, c, ch)| content_preview(d, c, ch),
+    );
     view! {
         <Suspense>
             {move || Suspend::new(async move {

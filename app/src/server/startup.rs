@@ -246,7 +246,9 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(RequestBodyLimitLayer::new(settings.body_limit))
         // CSV uploads get their own, larger limit.
         .merge(crate::orgs::ssr::upload_routes(settings.upload_limit))
-        .merge(crate::publishing::ssr::routes(settings.content_upload_limit))
+        .merge(crate::publishing::ssr::routes(
+            settings.content_upload_limit,
+        ))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,

@@ -545,7 +545,8 @@ fn build_course(
     let final_rel = format!("{slug}/final.quiz.md");
     let final_path = tree.position_path(&final_rel);
     let final_text = read_text(tree, &final_rel, false, &mut diags);
-    let final_version = tree::hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
+    let final_version =
+        tree::hex(&Sha256::digest(final_text.as_deref().unwrap_or("").as_bytes())[..8]);
     let final_quiz = final_text.and_then(|text| parse_quiz(&final_path, &text, &mut diags));
     if let Some(quiz) = &final_quiz {
         check_balance(&final_path, quiz, &mut diags);

@@ -79,10 +79,7 @@ pub async fn serve_media(
 /// whole file, which the standard allows.
 fn ranged(bytes: &axum::body::Bytes, headers: &HeaderMap) -> Response {
     let len = bytes.len() as u64;
-    let Some(range) = headers
-        .get(header::RANGE)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(range) = headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
         return Body::from(bytes.clone()).into_response();
     };
     match parse_range_header(range).and_then(|r| r.validate(len)) {
@@ -91,10 +88,7 @@ fn ranged(bytes: &axum::body::Bytes, headers: &HeaderMap) -> Response {
             let part = bytes.slice(start as usize..=end as usize);
             (
                 StatusCode::PARTIAL_CONTENT,
-                [(
-                    header::CONTENT_RANGE,
-                    format!("bytes {start}-{end}/{len}"),
-                )],
+                [(header::CONTENT_RANGE, format!("bytes {start}-{end}/{len}"))],
                 Body::from(part),
             )
                 .into_response()

@@ -74,9 +74,7 @@ pub fn read_zip(bytes: &[u8]) -> Result<(Tree, Vec<String>), Vec<UploadProblem>>
         let limit = tree::size_limit(&name);
         // Read at most one byte past the limit, whatever the entry claims.
         let mut data = Vec::new();
-        let read = (&mut entry)
-            .take(limit as u64 + 1)
-            .read_to_end(&mut data);
+        let read = (&mut entry).take(limit as u64 + 1).read_to_end(&mut data);
         if read.is_err() {
             problems.push(UploadProblem::Unsupported(name));
             continue;
@@ -87,7 +85,9 @@ pub fn read_zip(bytes: &[u8]) -> Result<(Tree, Vec<String>), Vec<UploadProblem>>
         }
         unpacked += data.len();
         if unpacked > MAX_UNPACKED {
-            return Err(vec![UploadProblem::TooLargeInAll(MAX_UNPACKED / (1024 * 1024))]);
+            return Err(vec![UploadProblem::TooLargeInAll(
+                MAX_UNPACKED / (1024 * 1024),
+            )]);
         }
         tree.insert(name, File::new(data));
     }
@@ -141,7 +141,14 @@ mod tests {
     #[test]
     fn paths_that_climb_out_are_refused() {
         assert_eq!(safe_path("a/./b.md").as_deref(), Some("a/b.md"));
-        for bad in ["../x.md", "a/../../x.md", "/etc/passwd", "C:/x.md", "a\\b.md", ""] {
+        for bad in [
+            "../x.md",
+            "a/../../x.md",
+            "/etc/passwd",
+            "C:/x.md",
+            "a\\b.md",
+            "",
+        ] {
             assert_eq!(safe_path(bad), None, "{bad}");
         }
     }

@@ -9,12 +9,8 @@ use clap::Subcommand;
 
 use super::versions::{self, Author, Kind, Stale};
 use crate::{
-    clock::{now, date_of},
-    content::ssr::{
-        diagnostics::Severity,
-        loader,
-        tree::Tree,
-    },
+    clock::{date_of, now},
+    content::ssr::{diagnostics::Severity, loader, tree::Tree},
     server::{cli::DatabaseArgs, db::Db},
 };
 

@@ -173,7 +173,13 @@ pub async fn open_drafts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> 
     .await
     .context("listing drafts")?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("title")?, r.try_get("created_at")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("title")?,
+                r.try_get("created_at")?,
+            ))
+        })
         .collect()
 }
 
@@ -240,7 +246,11 @@ pub async fn publish_with(
         let (base, base_tree) = current_base(db, store).await?;
         let tree = match tree_of(&base_tree) {
             Ok(tree) => tree,
-            Err(paths) => return Ok(Err(Refused::Conflicts(conflicts(db, &base_tree, paths).await?))),
+            Err(paths) => {
+                return Ok(Err(Refused::Conflicts(
+                    conflicts(db, &base_tree, paths).await?,
+                )))
+            }
         };
         let (tree, outcome) = check(tree).await?;
         if outcome.has_errors {
@@ -296,7 +306,10 @@ pub async fn conflicts(db: &Db, base: &Tree, paths: Vec<String>) -> anyhow::Resu
         };
         out.push(Conflict {
             path,
-            by: changed.as_ref().map(|v| v.author_name.clone()).unwrap_or_default(),
+            by: changed
+                .as_ref()
+                .map(|v| v.author_name.clone())
+                .unwrap_or_default(),
             at: changed
                 .map(|v| crate::clock::when(v.created_at))
                 .unwrap_or_default(),

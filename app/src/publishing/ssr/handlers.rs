@@ -33,9 +33,13 @@ fn draft_page(id: &str) -> String {
 
 /// Shows the content page again with what was wrong with an upload.
 async fn refuse_upload(state: &AppState, parts: Parts, problems: Vec<UploadProblem>) -> Response {
-    page(state, parts, CONTENT_PAGE, StatusCode::BAD_REQUEST, move || {
-        leptos::prelude::provide_context(problems.clone())
-    })
+    page(
+        state,
+        parts,
+        CONTENT_PAGE,
+        StatusCode::BAD_REQUEST,
+        move || leptos::prelude::provide_context(problems.clone()),
+    )
     .await
 }
 
@@ -144,7 +148,10 @@ fn changes_of_upload(
             continue;
         }
         if bytes.len() > tree::size_limit(&name) {
-            problems.push(UploadProblem::TooLarge(name.clone(), tree::size_limit(&name) / 1024));
+            problems.push(UploadProblem::TooLarge(
+                name.clone(),
+                tree::size_limit(&name) / 1024,
+            ));
             continue;
         }
         let path = if tree::is_text(&name) {
@@ -184,11 +191,15 @@ fn courses_in_zip(
     // A zip of the `content/` folder itself: one folder around everything.
     let tops = zipped.top_folders();
     let loose_at_top = zipped.files().any(|(p, _)| !p.contains('/'));
-    if tops.len() == 1 && !loose_at_top && zipped.get(&format!("{}/course.toml", tops[0])).is_none() {
+    if tops.len() == 1 && !loose_at_top && zipped.get(&format!("{}/course.toml", tops[0])).is_none()
+    {
         zipped = strip_folder(&zipped, &tops[0]);
     }
     if zipped.get("course.toml").is_some() {
-        let stem = zip_name.strip_suffix(".zip").unwrap_or(zip_name).to_ascii_lowercase();
+        let stem = zip_name
+            .strip_suffix(".zip")
+            .unwrap_or(zip_name)
+            .to_ascii_lowercase();
         if !is_slug(&stem) {
             return Err(vec![UploadProblem::BadCourseName(stem)]);
         }
@@ -209,7 +220,9 @@ fn courses_in_zip(
     let mut problems = Vec::new();
     let mut kept = Tree::new("");
     for (path, file) in zipped.files() {
-        let in_course = path.split_once('/').is_some_and(|(c, _)| courses.contains(c));
+        let in_course = path
+            .split_once('/')
+            .is_some_and(|(c, _)| courses.contains(c));
         let top_file = matches!(path, "catalog.toml" | "skills.toml");
         if !(in_course || top_file) {
             continue;
@@ -285,7 +298,9 @@ pub async fn save_edit(
     Form(form): Form<EditForm>,
 ) -> Result<Response, AppError> {
     if !state.content.publishing_allowed() {
-        return Err(AppError::Conflict("publishing is off: content_source = \"folder\""));
+        return Err(AppError::Conflict(
+            "publishing is off: content_source = \"folder\"",
+        ));
     }
     let (_, base) = drafts::current_base(&state.db, &state.content).await?;
     if !editable(&base, &form.file) {
@@ -310,7 +325,10 @@ pub async fn save_edit(
                 .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
                 .unwrap_or_default(),
             theirs_hash: current_hash,
-            by: by.as_ref().map(|v| v.author_name.clone()).unwrap_or_default(),
+            by: by
+                .as_ref()
+                .map(|v| v.author_name.clone())
+                .unwrap_or_default(),
             at: by
                 .map(|v| crate::clock::when(v.created_at))
                 .unwrap_or_default(),
@@ -350,10 +368,16 @@ pub async fn publish(
         )));
     }
     if !state.content.publishing_allowed() {
-        return Err(AppError::Conflict("publishing is off: content_source = \"folder\""));
+        return Err(AppError::Conflict(
+            "publishing is off: content_source = \"folder\"",
+        ));
     }
     let note = form.note.trim();
-    let note = if note.is_empty() { draft.title.as_str() } else { note };
+    let note = if note.is_empty() {
+        draft.title.as_str()
+    } else {
+        note
+    };
     let author = Author {
         user_id: Some(&user.id),
         name: &user.display_name,
@@ -391,7 +415,9 @@ pub async fn rollback(
     Form(form): Form<RollbackForm>,
 ) -> Result<Response, AppError> {
     if !state.content.publishing_allowed() {
-        return Err(AppError::Conflict("publishing is off: content_source = \"folder\""));
+        return Err(AppError::Conflict(
+            "publishing is off: content_source = \"folder\"",
+        ));
     }
     if versions::get(&state.db, form.version).await?.is_none() {
         return Err(AppError::NotFound);
@@ -403,11 +429,15 @@ pub async fn rollback(
         name: &user.display_name,
         note: &note,
     };
-    let result =
-        drafts::publish_with(&state.db, &state.content, Kind::Rollback, &author, now(), |_| {
-            Ok(target.clone())
-        })
-        .await?;
+    let result = drafts::publish_with(
+        &state.db,
+        &state.content,
+        Kind::Rollback,
+        &author,
+        now(),
+        |_| Ok(target.clone()),
+    )
+    .await?;
     match result {
         Ok(number) => Ok(see_other(&with_query(
             "/content/history",
@@ -450,7 +480,10 @@ pub async fn download(
     let disposition = format!("attachment; filename=\"hocvu-noi-dung-{label}.zip\"");
     Ok((
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/zip")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/zip"),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 HeaderValue::from_str(&disposition).map_err(anyhow::Error::from)?,

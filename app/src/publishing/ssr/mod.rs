@@ -88,9 +88,7 @@ pub async fn start(
     let folder_first =
         source == Source::Auto && db.backend() == Backend::Sqlite && newest_is_import;
     if folder_first {
-        tracing::info!(
-            "serving the content folder (live reload) until a version is published"
-        );
+        tracing::info!("serving the content folder (live reload) until a version is published");
         store.reload_folder();
         store.watch()?;
     } else {

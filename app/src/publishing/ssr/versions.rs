@@ -171,11 +171,10 @@ pub async fn insert(
             .await
             .context("locking content versions")?;
     }
-    let latest: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) FROM content_versions")
-            .fetch_one(&mut *tx)
-            .await
-            .context("reading the latest content version")?;
+    let latest: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(number), 0) FROM content_versions")
+        .fetch_one(&mut *tx)
+        .await
+        .context("reading the latest content version")?;
     if latest != base {
         return Ok(Err(Stale));
     }
@@ -199,7 +198,12 @@ pub async fn insert(
         for hash in chunk {
             query = query.bind(*hash);
         }
-        stored.extend(query.fetch_all(&mut *tx).await.context("finding stored files")?);
+        stored.extend(
+            query
+                .fetch_all(&mut *tx)
+                .await
+                .context("finding stored files")?,
+        );
     }
     let mut written = HashSet::new();
     for (_, file) in tree.files() {

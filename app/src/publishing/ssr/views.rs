@@ -22,8 +22,8 @@ use crate::{
         ContentStore,
     },
     publishing::{
-        CourseFiles, DraftLine, DraftPage, EditPage, Finding, Home, PreviewLink, PreviewPage,
-        QuestionPreview, Serving, VersionLine, ChoicePreview,
+        ChoicePreview, CourseFiles, DraftLine, DraftPage, EditPage, Finding, Home, PreviewLink,
+        PreviewPage, QuestionPreview, Serving, VersionLine,
     },
     server::db::Db,
     web::{user_with_role, AppError},
@@ -57,7 +57,10 @@ pub async fn home() -> Result<Home, AppError> {
             let v = versions::get(&db, n).await?;
             Serving {
                 version: n,
-                author: v.as_ref().map(|v| v.author_name.clone()).unwrap_or_default(),
+                author: v
+                    .as_ref()
+                    .map(|v| v.author_name.clone())
+                    .unwrap_or_default(),
                 at: v.as_ref().map(|v| when(v.created_at)).unwrap_or_default(),
                 note: v.map(|v| v.note).unwrap_or_default(),
                 publishing_off: false,
@@ -163,8 +166,7 @@ pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
         .diagnostics
         .iter()
         .filter(|d| {
-            d.severity == Severity::Error
-                || changed.contains(&d.file.to_string_lossy().as_ref())
+            d.severity == Severity::Error || changed.contains(&d.file.to_string_lossy().as_ref())
         })
         .map(|d| finding(d, &checked.tree))
         .collect();
@@ -260,7 +262,11 @@ pub async fn preview(
         return Ok(None);
     };
     let (title, html, quiz) = if chapter == FINAL_TEST_PREVIEW {
-        (course.title.clone(), String::new(), course.final_quiz.as_ref())
+        (
+            course.title.clone(),
+            String::new(),
+            course.final_quiz.as_ref(),
+        )
     } else {
         let Some(ch) = course.chapters.iter().find(|c| c.id == chapter) else {
             return Ok(None);
