@@ -155,7 +155,7 @@ fn HomeView(home: Home) -> impl IntoView {
                         {c.files.into_iter().map(|f| {
                             let path = format!("{}/{f}", c.slug);
                             view! {
-                                <li><a href=crate::web::with_query("/content/edit", &[("file", &path)])>
+                                <li><a href=crate::web::links::with_query("/content/edit", &[("file", &path)])>
                                     {pt.edit}" "<code>{f}</code></a></li>
                             }
                         }).collect_view()}
@@ -241,7 +241,7 @@ fn ConflictView(conflict: EditConflict) -> impl IntoView {
             <label for="theirs">{pt.conflict_theirs}</label>
             <textarea id="theirs" rows="16" readonly spellcheck="false">{conflict.theirs}</textarea>
         </p>
-        <p><a href=crate::web::with_query("/content/edit", &[("file", &conflict.path)])>{pt.conflict_start_over}</a></p>
+        <p><a href=crate::web::links::with_query("/content/edit", &[("file", &conflict.path)])>{pt.conflict_start_over}</a></p>
     }
 }
 
@@ -305,7 +305,7 @@ fn DraftView(draft: DraftPage, error: String) -> impl IntoView {
                 <p>{pt.publish_conflict}</p>
                 <ul>{draft.conflicts.iter().map(|c| view! {
                     <li><code>{c.path.clone()}</code>": "{(pt.conflict_message)(&c.by, &c.at)}" "
-                        <a href=crate::web::with_query("/content/edit", &[("file", &c.path)])>{pt.conflict_see_current}</a></li>
+                        <a href=crate::web::links::with_query("/content/edit", &[("file", &c.path)])>{pt.conflict_see_current}</a></li>
                 }).collect_view()}</ul>
             </div>
         })}
