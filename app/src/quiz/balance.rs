@@ -4,6 +4,7 @@
 //! them to trainers as warnings (they never block a publish).
 
 use super::model::{Question, QuestionKind, Quiz};
+use crate::content::ssr::diagnostics::Message;
 
 /// Fewer questions of a kind than this say nothing about a habit.
 const ENOUGH: usize = 4;
@@ -26,14 +27,15 @@ fn correct_is_longest(q: &Question) -> bool {
         .all(|c| len(&c.text_md) < len(&right.text_md))
 }
 
-/// Plain-language warnings for `quiz` (empty when it is balanced).
-pub fn warnings(quiz: &Quiz) -> Vec<String> {
+/// Plain-language warnings for `quiz`, in English and Vietnamese (empty
+/// when it is balanced).
+pub fn warnings(quiz: &Quiz) -> Vec<Message> {
     warnings_for(&quiz.questions)
 }
 
 /// The same for any set of questions: one quiz, or every quiz of a course
 /// (a habit spread thinly over short quizzes shows only there).
-pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Vec<String> {
+pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Vec<Message> {
     let questions: Vec<&Question> = questions.into_iter().collect();
     let mut out = Vec::new();
     let single: Vec<&Question> = questions
@@ -43,10 +45,17 @@ pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Ve
         .collect();
     let longest = single.iter().filter(|q| correct_is_longest(q)).count();
     if single.len() >= ENOUGH && longest as f64 / single.len() as f64 > LONGEST_SHARE {
-        out.push(format!(
-            "the right answer is the longest option in {longest} of {} single-choice questions: \
-             learners can guess it; make the wrong options as long and as plausible as the right one",
-            single.len()
+        out.push(Message::new(
+            format!(
+                "the right answer is the longest option in {longest} of {} single-choice questions: \
+                 learners can guess it; make the wrong options as long and as plausible as the right one",
+                single.len()
+            ),
+            format!(
+                "ở {longest} trên {} câu hỏi chọn một đáp án, đáp án đúng là đáp án dài nhất: \
+                 người học có thể đoán ra; hãy viết các đáp án sai dài và hợp lý như đáp án đúng",
+                single.len()
+            ),
         ));
     }
     let true_false: Vec<&Question> = questions
@@ -65,10 +74,17 @@ pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Ve
         } else {
             ("Sai", true_false.len() - first_true)
         };
-        out.push(format!(
-            "{count} of {} true/false answers are \"{word}\": answering \"{word}\" to all passes; \
-             balance true and false statements",
-            true_false.len()
+        out.push(Message::new(
+            format!(
+                "{count} of {} true/false answers are \"{word}\": answering \"{word}\" to all passes; \
+                 balance true and false statements",
+                true_false.len()
+            ),
+            format!(
+                "{count} trên {} câu Đúng/Sai có đáp án là \"{word}\": cứ chọn \"{word}\" cho mọi câu \
+                 là đạt; hãy xen kẽ nhận định đúng và nhận định sai cho cân bằng",
+                true_false.len()
+            ),
         ));
     }
     out
@@ -143,7 +159,8 @@ mod tests {
         let all_false = quiz(vec![tf(false), tf(false), tf(false), tf(false), tf(true)]);
         let found = warnings(&all_false);
         assert_eq!(found.len(), 1);
-        assert!(found[0].contains("\"Sai\""), "{found:?}");
+        assert!(found[0].en.contains("\"Sai\""), "{found:?}");
+        assert!(found[0].vi.contains("\"Sai\""), "{found:?}");
         let balanced = quiz(vec![tf(false), tf(true), tf(false), tf(true)]);
         assert!(warnings(&balanced).is_empty());
     }

@@ -63,6 +63,11 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
                          (this heading is `{hashes}`); remove it, or make it a question: \
                          `## Your question? {ID_EXAMPLE}`"
                     ),
+                    format!(
+                        "bài kiểm tra chỉ dùng tiêu đề `##`, và mỗi tiêu đề là một câu hỏi \
+                         (tiêu đề này là `{hashes}`); hãy xóa nó, hoặc biến nó thành câu hỏi: \
+                         `## Câu hỏi của bạn? {ID_EXAMPLE}`"
+                    ),
                 );
             }
             // Horizontal rules between questions and HTML comments are harmless.
@@ -81,6 +86,12 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
                                  `## Your question? {ID_EXAMPLE}`; move this text into a question \
                                  or delete it"
                             ),
+                            format!(
+                                "có chữ ở trước câu hỏi đầu tiên: bài kiểm tra chỉ gồm các câu hỏi, \
+                                 mỗi câu bắt đầu bằng một tiêu đề `##` như \
+                                 `## Câu hỏi của bạn? {ID_EXAMPLE}`; hãy chuyển đoạn chữ này vào \
+                                 một câu hỏi hoặc xóa đi"
+                            ),
                         );
                     }
                 }
@@ -94,6 +105,10 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
             format!(
                 "this quiz has no questions: each question starts with a `##` heading like \
                  `## Your question? {ID_EXAMPLE}`, followed by its answers"
+            ),
+            format!(
+                "bài kiểm tra này chưa có câu hỏi nào: mỗi câu hỏi bắt đầu bằng một tiêu đề `##` \
+                 như `## Câu hỏi của bạn? {ID_EXAMPLE}`, tiếp theo là các đáp án"
             ),
         );
     }
@@ -119,6 +134,10 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
                     "`draw = {draw}` but this quiz has only {count} question{}: \
                      draw at most {count}, or add more questions",
                     if count == 1 { "" } else { "s" }
+                ),
+                format!(
+                    "`draw = {draw}` nhưng bài kiểm tra này chỉ có {count} câu hỏi: \
+                     hãy rút nhiều nhất {count} câu, hoặc thêm câu hỏi"
                 ),
             );
         }
@@ -174,6 +193,10 @@ fn parse_settings(
                         "`pass_percent` must be a whole number from 1 to 100 (the score needed \
                          to pass, in percent), not {value}"
                     ),
+                    format!(
+                        "`pass_percent` phải là số nguyên từ 1 đến 100 (điểm cần đạt, tính theo \
+                         phần trăm), không phải {value}"
+                    ),
                 ),
             },
             "max_attempts" => match value.as_integer().map(u32::try_from) {
@@ -184,6 +207,10 @@ fn parse_settings(
                         "`max_attempts` must be a whole number: how many times a learner may \
                          take the quiz, 0 for no limit (not {value})"
                     ),
+                    format!(
+                        "`max_attempts` phải là số nguyên: số lần người học được làm bài kiểm tra, \
+                         0 là không giới hạn (không phải {value})"
+                    ),
                 ),
             },
             "shuffle" => match value.as_bool() {
@@ -191,6 +218,10 @@ fn parse_settings(
                 None => diags.error(
                     at,
                     format!("`shuffle` must be `true` or `false` (without quotes), not {value}"),
+                    format!(
+                        "`shuffle` phải là `true` hoặc `false` (không có dấu ngoặc kép), \
+                         không phải {value}"
+                    ),
                 ),
             },
             "draw" => match value.as_integer() {
@@ -198,6 +229,8 @@ fn parse_settings(
                     at,
                     "`draw = 0` would ask no questions: set how many questions to draw for each \
                      attempt, or remove the line to ask every question",
+                    "`draw = 0` thì không có câu hỏi nào: hãy ghi số câu hỏi rút ra cho mỗi lần \
+                     làm bài, hoặc xóa dòng này để hỏi tất cả các câu",
                 ),
                 Some(n) => match u32::try_from(n) {
                     Ok(n) => {
@@ -210,6 +243,10 @@ fn parse_settings(
                             "`draw` must be a positive whole number (how many questions to \
                              draw for each attempt), not {value}"
                         ),
+                        format!(
+                            "`draw` phải là số nguyên dương (số câu hỏi rút ra cho mỗi lần \
+                             làm bài), không phải {value}"
+                        ),
                     ),
                 },
                 None => diags.error(
@@ -218,6 +255,10 @@ fn parse_settings(
                         "`draw` must be a positive whole number (how many questions to draw \
                          for each attempt), not {value}"
                     ),
+                    format!(
+                        "`draw` phải là số nguyên dương (số câu hỏi rút ra cho mỗi lần làm bài), \
+                         không phải {value}"
+                    ),
                 ),
             },
             _ => diags.error(
@@ -225,6 +266,10 @@ fn parse_settings(
                 format!(
                     "unknown setting `{key}`: a quiz accepts only `pass_percent`, \
                      `max_attempts`, `shuffle` and `draw`"
+                ),
+                format!(
+                    "thiết lập `{key}` không hợp lệ: bài kiểm tra chỉ nhận `pass_percent`, \
+                     `max_attempts`, `shuffle` và `draw`"
                 ),
             ),
         }
@@ -330,14 +375,14 @@ impl<'a> Ctx<'a, '_> {
         self.index.line_col(self.body, offset).0
     }
 
-    fn error(&mut self, offset: usize, message: impl Into<String>) {
+    fn error(&mut self, offset: usize, en: impl Into<String>, vi: impl Into<String>) {
         let at = self.at(offset);
-        self.diags.error(at, message);
+        self.diags.error(at, en, vi);
     }
 
-    fn warning(&mut self, offset: usize, message: impl Into<String>) {
+    fn warning(&mut self, offset: usize, en: impl Into<String>, vi: impl Into<String>) {
         let at = self.at(offset);
-        self.diags.warning(at, message);
+        self.diags.warning(at, en, vi);
     }
 }
 
@@ -376,6 +421,8 @@ impl<'a> Draft<'a> {
                         node.range.start,
                         "write the answers as a bulleted list starting with `-` \
                          (`- [x] right answer`, `- [ ] wrong answer`), not a numbered list",
+                        "viết các đáp án thành danh sách gạch đầu dòng bắt đầu bằng `-` \
+                         (`- [x] đáp án đúng`, `- [ ] đáp án sai`), không đánh số",
                     );
                 }
                 if after_answers {
@@ -384,6 +431,9 @@ impl<'a> Draft<'a> {
                         "a second list after this question's answers: each question has one \
                          list of answers, all starting with `-`. If this is a new question, \
                          give it a `## ... {#id}` heading first",
+                        "có thêm một danh sách nữa sau các đáp án của câu hỏi này: mỗi câu hỏi chỉ \
+                         có một danh sách đáp án, mỗi dòng bắt đầu bằng `-`. Nếu đây là câu hỏi \
+                         mới, hãy thêm tiêu đề `## ... {#id}` cho nó trước",
                     );
                 } else if numbered && !has_checkboxes {
                     // A numbered list before the answers is part of the scenario.
@@ -400,6 +450,8 @@ impl<'a> Draft<'a> {
                     node.range.start,
                     "unexpected text after the answers: to explain the answer, start the line \
                      with `>`; if this is a new question, give it a `## ... {#id}` heading",
+                    "có chữ lạ sau các đáp án: để giải thích đáp án, bắt đầu dòng bằng `>`; \
+                     nếu đây là câu hỏi mới, hãy thêm tiêu đề `## ... {#id}` cho nó",
                 );
             }
             _ => self.prompt.push(node.range),
@@ -419,6 +471,10 @@ impl<'a> Draft<'a> {
                     format!(
                         "the id `{id}` is already used by the question on line {first}: \
                          each question needs its own id"
+                    ),
+                    format!(
+                        "mã `{id}` đã được dùng cho câu hỏi ở dòng {first}: \
+                         mỗi câu hỏi cần một mã riêng"
                     ),
                 );
                 ok = false;
@@ -531,6 +587,7 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
         ctx.error(
             range.start,
             "the question text is empty: write the question after `##`, before the `{#id}`",
+            "câu hỏi chưa có nội dung: viết câu hỏi sau `##`, trước `{#id}`",
         );
     }
 
@@ -548,7 +605,13 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                 "this question has no id: end the heading with an id in braces, for example \
                  `## {} {ID_EXAMPLE}`; the id keeps results attached to the question, so never \
                  change it once the quiz is published",
-                short(text)
+                short(text, "Your question?")
+            ),
+            format!(
+                "câu hỏi này chưa có mã: cuối tiêu đề hãy ghi mã trong ngoặc nhọn, ví dụ \
+                 `## {} {ID_EXAMPLE}`; mã giúp giữ kết quả gắn với câu hỏi, nên đừng bao giờ \
+                 đổi mã sau khi bài kiểm tra đã đăng",
+                short(text, "Câu hỏi của bạn?")
             ),
         );
         return head;
@@ -564,6 +627,7 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                 ctx.error(
                     offset,
                     "a question has only one id; remove the extra `#...`",
+                    "mỗi câu hỏi chỉ có một mã; hãy xóa `#...` thừa",
                 );
                 continue;
             }
@@ -573,16 +637,23 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
             if !valid_id(id) {
                 head.ok = false;
                 let suggestion = suggest_id(id);
-                let hint = if suggestion.is_empty() {
-                    String::new()
+                let (hint, hint_vi) = if suggestion.is_empty() {
+                    (String::new(), String::new())
                 } else {
-                    format!(", for example `#{suggestion}`")
+                    (
+                        format!(", for example `#{suggestion}`"),
+                        format!(", ví dụ `#{suggestion}`"),
+                    )
                 };
                 ctx.error(
                     offset,
                     format!(
                         "the id `{id}` may only use lowercase letters a-z without accents, \
                          digits 0-9, `-` and `_`{hint}"
+                    ),
+                    format!(
+                        "mã `{id}` chỉ được dùng chữ thường không dấu a-z, số 0-9, `-` và \
+                         `_`{hint_vi}"
                     ),
                 );
             }
@@ -599,6 +670,10 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                                 format!(
                                     "a question has only one type, but this one has both \
                                      `.{previous}` and `.{class}`"
+                                ),
+                                format!(
+                                    "mỗi câu hỏi chỉ có một loại, nhưng câu này có cả \
+                                     `.{previous}` và `.{class}`"
                                 ),
                             );
                         }
@@ -625,6 +700,12 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                              answers), `.true-false`, `.text` (typed answer, optionally with \
                              `.no-diacritics`), or nothing for a single-choice question"
                         ),
+                        format!(
+                            "không có loại câu hỏi `.{class}`: hãy dùng `.multiple` (nhiều đáp án \
+                             đúng), `.true-false` (đúng/sai), `.text` (người học gõ câu trả lời, \
+                             có thể thêm `.no-diacritics`), hoặc không ghi gì cho câu hỏi chọn \
+                             một đáp án"
+                        ),
                     );
                 }
             }
@@ -634,6 +715,7 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
             ctx.error(
                 offset,
                 format!("write the question type with a dot before it: `.{token}`"),
+                format!("ghi loại câu hỏi với dấu chấm ở trước: `.{token}`"),
             );
             if kind_class.is_none() {
                 kind_class = Some(token);
@@ -641,7 +723,11 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
             }
         } else if token == "no-diacritics" {
             head.ok = false;
-            ctx.error(offset, "write `.no-diacritics` with a dot before it");
+            ctx.error(
+                offset,
+                "write `.no-diacritics` with a dot before it",
+                "ghi `.no-diacritics` với dấu chấm ở trước",
+            );
             head.ignore_diacritics = true;
         } else if let Some(id) = head.id.as_deref().filter(|_| kind_class.is_none()) {
             // `{#Câu 1}`: an id with a space in it.
@@ -653,6 +739,10 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                     "an id cannot contain spaces: join the words with `-`, for example \
                      `#{suggestion}`"
                 ),
+                format!(
+                    "mã không được có dấu cách: nối các từ bằng `-`, ví dụ \
+                     `#{suggestion}`"
+                ),
             );
         } else {
             head.ok = false;
@@ -661,6 +751,10 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                 format!(
                     "`{token}` is not understood here: inside `{{...}}` write the id as `#id` \
                      and the question type as `.multiple`, `.true-false` or `.text`"
+                ),
+                format!(
+                    "không hiểu `{token}` ở đây: trong `{{...}}` hãy ghi mã dạng `#id` \
+                     và loại câu hỏi dạng `.multiple`, `.true-false` hoặc `.text`"
                 ),
             );
         }
@@ -674,6 +768,10 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                 "this question has no id: put one inside the braces, for example \
                  `{ID_EXAMPLE}`; the id keeps results attached to the question"
             ),
+            format!(
+                "câu hỏi này chưa có mã: ghi mã trong ngoặc nhọn, ví dụ \
+                 `{ID_EXAMPLE}`; mã giúp giữ kết quả gắn với câu hỏi"
+            ),
         );
     }
     if let Some(at) = no_diacritics_at {
@@ -682,6 +780,8 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                 at,
                 "`.no-diacritics` only matters for typed-answer questions (`.text`); \
                  it has no effect here",
+                "`.no-diacritics` chỉ có tác dụng với câu hỏi gõ câu trả lời (`.text`); \
+                 ở đây nó không có tác dụng gì",
             );
         }
     }
@@ -720,14 +820,14 @@ fn suggest_id(id: &str) -> String {
     out.trim_end_matches('-').to_string()
 }
 
-/// The first words of a question, for messages.
-fn short(text: &str) -> String {
+/// The first words of a question, for messages (`empty` when it has none).
+fn short(text: &str, empty: &str) -> String {
     let mut s: String = text.chars().take(40).collect();
     if text.chars().count() > 40 {
         s.push('…');
     }
     if s.is_empty() {
-        s.push_str("Your question?");
+        s.push_str(empty);
     }
     s
 }
@@ -786,6 +886,8 @@ fn read_item(node: &Node<'_>, ctx: &mut Ctx<'_, '_>) -> Item {
                     child.range.start,
                     "unexpected text under this answer's explanation: an answer is one line of \
                      text, optionally followed by a `>` explanation indented below it",
+                    "có chữ lạ dưới lời giải thích của đáp án này: mỗi đáp án là một dòng chữ, \
+                     có thể kèm một dòng giải thích `>` thụt vào ngay bên dưới",
                 );
             }
             continue;
@@ -824,6 +926,8 @@ fn read_item(node: &Node<'_>, ctx: &mut Ctx<'_, '_>) -> Item {
                     child.range.start,
                     "this line is indented under the answer above, so it becomes a list inside \
                      that answer: start every answer at the beginning of the line with `-`",
+                    "dòng này bị thụt vào dưới đáp án bên trên nên thành một danh sách nằm trong \
+                     đáp án đó: hãy bắt đầu mọi đáp án bằng `-` ở đầu dòng",
                 );
             }
             _ => {
@@ -833,6 +937,8 @@ fn read_item(node: &Node<'_>, ctx: &mut Ctx<'_, '_>) -> Item {
                     child.range.start,
                     "only a line of text and an optional `>` explanation can go under an \
                      answer; this block is not allowed here",
+                    "mỗi đáp án chỉ gồm một dòng chữ và có thể kèm một dòng giải thích `>`; \
+                     không được đặt khối nội dung này ở đây",
                 );
             }
         }
@@ -860,14 +966,23 @@ fn check_choices(
     ctx: &mut Ctx<'_, '_>,
 ) -> Option<(Vec<Choice>, Vec<String>)> {
     let Some(list_start) = list_start else {
-        let how = if kind == QuestionKind::TrueFalse {
-            "`- [x] Đúng` and `- [ ] Sai` (tick the right one with `[x]`)"
+        let (how, how_vi) = if kind == QuestionKind::TrueFalse {
+            (
+                "`- [x] Đúng` and `- [ ] Sai` (tick the right one with `[x]`)",
+                "`- [x] Đúng` và `- [ ] Sai` (đánh dấu `[x]` vào đáp án đúng)",
+            )
         } else {
-            "`- [x] right answer` and `- [ ] wrong answer`"
+            (
+                "`- [x] right answer` and `- [ ] wrong answer`",
+                "`- [x] đáp án đúng` và `- [ ] đáp án sai`",
+            )
         };
         ctx.error(
             heading.range.start,
             format!("this question has no answers: below the question, list the answers as {how}"),
+            format!(
+                "câu hỏi này chưa có đáp án: bên dưới câu hỏi, liệt kê các đáp án dạng {how_vi}"
+            ),
         );
         return None;
     };
@@ -884,12 +999,17 @@ fn check_choices(
                     "`- = ...` lines are only for typed-answer questions (add `.text` to the \
                      heading's `{...}`); for a choice, write `- [ ] answer` (wrong) or \
                      `- [x] answer` (correct)",
+                    "dòng `- = ...` chỉ dùng cho câu hỏi gõ câu trả lời (thêm `.text` vào `{...}` \
+                     của tiêu đề); với câu hỏi chọn đáp án, hãy viết `- [ ] đáp án` (sai) hoặc \
+                     `- [x] đáp án` (đúng)",
                 );
             } else {
                 ctx.error(
                     item.start,
                     "this answer has no checkbox: write `- [ ] answer` for a wrong answer or \
                      `- [x] answer` for a correct one",
+                    "đáp án này chưa có ô đánh dấu: viết `- [ ] đáp án` cho đáp án sai hoặc \
+                     `- [x] đáp án` cho đáp án đúng",
                 );
             }
             continue;
@@ -899,6 +1019,7 @@ fn check_choices(
             ctx.error(
                 item.start,
                 "this answer is empty: write its text after the `[ ]`",
+                "đáp án này đang để trống: viết nội dung đáp án sau `[ ]`",
             );
             continue;
         }
@@ -907,6 +1028,7 @@ fn check_choices(
             ctx.warning(
                 item.start,
                 format!("this answer is the same as the one on line {line}"),
+                format!("đáp án này giống hệt đáp án ở dòng {line}"),
             );
         } else {
             first_seen.insert(key, ctx.line(item.start));
@@ -933,17 +1055,28 @@ fn check_choices(
                 ctx.error(
                     list_start,
                     "a choice question needs at least two answers to choose from",
+                    "câu hỏi chọn đáp án cần ít nhất hai đáp án để chọn",
                 );
             }
             if correct.is_empty() {
                 if all_items_ok {
                     ok = false;
-                    let what = if kind == QuestionKind::Multiple {
-                        "tick every correct answer with `- [x]`"
+                    let (what, what_vi) = if kind == QuestionKind::Multiple {
+                        (
+                            "tick every correct answer with `- [x]`",
+                            "đánh dấu `- [x]` vào mọi đáp án đúng",
+                        )
                     } else {
-                        "tick the right one with `- [x]`"
+                        (
+                            "tick the right one with `- [x]`",
+                            "đánh dấu `- [x]` vào đáp án đúng",
+                        )
                     };
-                    ctx.error(list_start, format!("no answer is marked correct: {what}"));
+                    ctx.error(
+                        list_start,
+                        format!("no answer is marked correct: {what}"),
+                        format!("chưa có đáp án nào được đánh dấu là đúng: {what_vi}"),
+                    );
                 }
             } else if kind == QuestionKind::Single && correct.len() > 1 {
                 ok = false;
@@ -953,6 +1086,12 @@ fn check_choices(
                         "{} answers are ticked `[x]`, but this question accepts exactly one. \
                          Tick only the right one, or add `.multiple` to the heading's `{{...}}` \
                          if learners must pick several",
+                        correct.len()
+                    ),
+                    format!(
+                        "có {} đáp án được đánh dấu `[x]`, nhưng câu hỏi này chỉ được có một đáp án \
+                         đúng. Chỉ đánh dấu đáp án đúng, hoặc thêm `.multiple` vào `{{...}}` của \
+                         tiêu đề nếu người học phải chọn nhiều đáp án",
                         correct.len()
                     ),
                 );
@@ -968,6 +1107,8 @@ fn check_choices(
                     list_start,
                     "a true/false question has exactly two answers, `Đúng` and `Sai` \
                      (or `True` and `False`): `- [ ] Đúng` and `- [x] Sai`, say",
+                    "câu hỏi đúng/sai chỉ có hai đáp án, `Đúng` và `Sai` \
+                     (hoặc `True` và `False`), ví dụ: `- [ ] Đúng` và `- [x] Sai`",
                 );
             } else if correct.len() > 1 || (all_items_ok && correct.is_empty()) {
                 ok = false;
@@ -975,6 +1116,7 @@ fn check_choices(
                 ctx.error(
                     at,
                     "tick exactly one of the two answers with `[x]`: the right one",
+                    "đánh dấu `[x]` vào đúng một trong hai đáp án: đáp án đúng",
                 );
             }
         }
@@ -1010,6 +1152,8 @@ fn check_text(
                 item.start,
                 "a typed-answer question (`.text`) lists the accepted answers as `- = answer`; \
                  checkboxes `- [ ]` / `- [x]` are for choice questions",
+                "câu hỏi gõ câu trả lời (`.text`) liệt kê các câu trả lời được chấp nhận dạng \
+                 `- = câu trả lời`; ô đánh dấu `- [ ]` / `- [x]` chỉ dùng cho câu hỏi chọn đáp án",
             );
             continue;
         }
@@ -1019,6 +1163,8 @@ fn check_text(
                 item.start,
                 "write each accepted answer as `- = answer` (a dash, a space, an equals sign, \
                  then the answer)",
+                "viết mỗi câu trả lời được chấp nhận dạng `- = câu trả lời` (dấu gạch ngang, \
+                 dấu cách, dấu bằng, rồi đến câu trả lời)",
             );
             continue;
         };
@@ -1028,6 +1174,7 @@ fn check_text(
             ctx.error(
                 item.start,
                 "this accepted answer is empty: write it after `- =`",
+                "câu trả lời được chấp nhận này đang để trống: viết nó sau `- =`",
             );
             continue;
         }
@@ -1036,6 +1183,8 @@ fn check_text(
                 item.start,
                 "an explanation under an accepted answer is never shown: put it after the list, \
                  on a line starting with `>`",
+                "lời giải thích dưới một câu trả lời được chấp nhận sẽ không bao giờ hiện ra: \
+                 hãy đặt nó sau danh sách, trên một dòng bắt đầu bằng `>`",
             );
         }
         let key = normalize(answer);
@@ -1045,6 +1194,10 @@ fn check_text(
                 format!(
                     "this accepted answer is the same as the one on line {line} (capitals and \
                      extra spaces are ignored when comparing)"
+                ),
+                format!(
+                    "câu trả lời được chấp nhận này giống câu ở dòng {line} (khi so sánh, \
+                     chữ hoa và dấu cách thừa được bỏ qua)"
                 ),
             );
         } else {
@@ -1058,6 +1211,8 @@ fn check_text(
             list_start.unwrap_or(heading.range.start),
             "this typed-answer question has no accepted answers: below the question, list \
              each accepted answer on its own line as `- = answer`",
+            "câu hỏi gõ câu trả lời này chưa có câu trả lời nào được chấp nhận: bên dưới câu hỏi, \
+             ghi mỗi câu trả lời được chấp nhận trên một dòng riêng dạng `- = câu trả lời`",
         );
     }
     ok.then_some((Vec::new(), accepted))

@@ -36,6 +36,7 @@ pub fn split<'a>(
             diags.error(
                 Position::file(file),
                 "missing front matter: the file must start with a line `+++`, then the TOML fields, then `+++`",
+                "thiếu phần thông tin ở đầu tệp: tệp phải bắt đầu bằng một dòng `+++`, tiếp theo là các trường TOML, rồi đến một dòng `+++`",
             );
             return None;
         }
@@ -67,6 +68,7 @@ pub fn split<'a>(
     diags.error(
         Position::file(file),
         "front matter is not closed: add a line `+++` after the fields",
+        "phần thông tin ở đầu tệp chưa được đóng lại: thêm một dòng `+++` sau các trường",
     );
     None
 }
@@ -83,10 +85,55 @@ pub fn parse_toml<T: DeserializeOwned>(
         Err(err) => {
             let index = LineIndex::new(toml_text, first_line);
             let offset = err.span().map_or(0, |s| s.start);
-            diags.error(index.at(file, toml_text, offset), err.message().to_string());
+            diags.error(
+                index.at(file, toml_text, offset),
+                err.message(),
+                toml_message_vi(err.message()),
+            );
             None
         }
     }
+}
+
+/// A TOML error (in English, from the `toml` crate) in Vietnamese: the
+/// usual mistakes (a missing or misspelt field, a value not in the list)
+/// translated, anything else after a Vietnamese lead-in.
+fn toml_message_vi(message: &str) -> String {
+    // serde lists what it expected as "`a`", "`a` or `b`" or "one of `a`, `b`, `c`".
+    let allowed = |list: &str| {
+        list.strip_prefix("one of ")
+            .unwrap_or(list)
+            .replace("` or `", "` hoặc `")
+    };
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return format!("thiếu trường {field}");
+    }
+    if let Some((field, list)) = message
+        .strip_prefix("unknown field ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!(
+            "không có trường {field}; chỉ dùng được các trường: {}",
+            allowed(list)
+        );
+    }
+    if let Some((value, list)) = message
+        .strip_prefix("unknown variant ")
+        .and_then(|rest| rest.split_once(", expected "))
+    {
+        return format!(
+            "{value} không phải là giá trị hợp lệ; hãy dùng một trong các giá trị: {}",
+            allowed(list)
+        );
+    }
+    if message.starts_with("string values must be quoted") {
+        return "giá trị chữ phải đặt trong dấu ngoặc kép, ví dụ `title = \"Tên bài\"`".to_string();
+    }
+    if message.starts_with("duplicate key") {
+        let key = message.strip_prefix("duplicate key").unwrap_or_default();
+        return format!("một trường được ghi hai lần{key}");
+    }
+    format!("lỗi cú pháp TOML: {message}")
 }
 
 /// 1-based line and column of the first `key = ` line in a TOML block, so

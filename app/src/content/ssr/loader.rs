@@ -91,7 +91,11 @@ struct CourseDraft {
 pub fn load_dir(root: &Path, previous: Option<&Catalog>) -> LoadOutcome {
     if !root.is_dir() {
         let mut diags = Diagnostics::default();
-        diags.error(Position::file(root), "content folder not found");
+        diags.error(
+            Position::file(root),
+            "content folder not found",
+            "không tìm thấy thư mục nội dung",
+        );
         return finish(Vec::new(), diags, Framework::default());
     }
     load(&Tree::read_dir(root), previous)
@@ -170,6 +174,10 @@ fn check_skills(draft: &mut CourseDraft, framework: &Framework) {
                     "no `skills`: name the codes from {} this chapter teaches",
                     skills::FILE
                 ),
+                format!(
+                    "chưa có `skills`: ghi các mã kỹ năng (trong {}) mà bài này dạy",
+                    skills::FILE
+                ),
             );
         }
         for code in &chapter.front.skills {
@@ -177,6 +185,7 @@ fn check_skills(draft: &mut CourseDraft, framework: &Framework) {
                 diags.error(
                     at,
                     format!("unknown skill code `{code}`: it is not in {}", skills::FILE),
+                    format!("mã kỹ năng `{code}` không có trong {}", skills::FILE),
                 );
             }
         }
@@ -186,7 +195,7 @@ fn check_skills(draft: &mut CourseDraft, framework: &Framework) {
 /// Warnings for a quiz that can be passed without understanding it.
 fn check_balance(file: &Path, quiz: &Quiz, diags: &mut Diagnostics) {
     for warning in balance::warnings(quiz) {
-        diags.warning(Position::file(file), warning);
+        diags.warning(Position::file(file), warning.en, warning.vi);
     }
 }
 
@@ -225,7 +234,11 @@ fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
     let mut folders = Vec::new();
     for (rel, why) in tree.refusals() {
         if !rel.contains('/') {
-            diags.error(Position::file(&tree.position_path(rel)), why.to_string());
+            diags.error(
+                Position::file(&tree.position_path(rel)),
+                why.to_string(),
+                why.vi(),
+            );
         }
     }
     for name in tree.top_folders() {
@@ -235,6 +248,7 @@ fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
             diags.warning(
                 Position::file(&tree.position_path(&name)),
                 "folder has no course.toml; it is not a course and is ignored",
+                "thư mục này không có course.toml nên không được coi là khóa học và bị bỏ qua",
             );
         }
     }
@@ -257,6 +271,7 @@ fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
             diags.error(
                 index.at(&catalog_path, &text, offset),
                 format!("course `{slug}` is listed twice"),
+                format!("khóa học `{slug}` được ghi hai lần"),
             );
         } else if folders.contains(&slug) {
             order.push(slug);
@@ -264,6 +279,9 @@ fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
             diags.error(
                 index.at(&catalog_path, &text, offset),
                 format!("unknown course `{slug}`: there is no folder {slug}/ with a course.toml"),
+                format!(
+                    "không tìm thấy khóa học `{slug}`: không có thư mục {slug}/ chứa course.toml"
+                ),
             );
         }
     }
@@ -272,6 +290,7 @@ fn course_order(tree: &Tree, diags: &mut Diagnostics) -> Vec<String> {
             diags.warning(
                 Position::file(&catalog_path),
                 format!("course `{slug}` is not listed in catalog.toml; it is shown last"),
+                format!("khóa học `{slug}` chưa có trong danh sách ở catalog.toml nên được xếp cuối cùng"),
             );
             order.push(slug);
         }
@@ -288,6 +307,7 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
         diags.error(
             Position::file(&course_path),
             format!("course folder `{slug}` must use only a-z, 0-9 and `-` (it becomes the web address)"),
+            format!("tên thư mục khóa học `{slug}` chỉ được dùng chữ thường không dấu a-z, số 0-9 và dấu `-` (tên này trở thành địa chỉ trang web)"),
         );
     }
     let text = read_text(tree, &course_rel, true, &mut diags);
@@ -309,6 +329,7 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
                     col,
                 },
                 format!("`{field}` is empty"),
+                format!("`{field}` đang để trống"),
             );
         }
     }
@@ -349,6 +370,10 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
             diags.error(
                 id_at,
                 format!("chapter id `{}` must use only a-z, 0-9 and `-`", front.id),
+                format!(
+                    "mã bài `{}` chỉ được dùng chữ thường không dấu a-z, số 0-9 và dấu `-`",
+                    front.id
+                ),
             );
         } else if RESERVED_IDS.contains(&front.id.as_str()) {
             diags.error(
@@ -357,12 +382,21 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
                     "chapter id `{}` is reserved for a page of the course; choose another",
                     front.id
                 ),
+                format!(
+                    "mã bài `{}` đã được dành cho một trang của khóa học; hãy chọn mã khác",
+                    front.id
+                ),
             );
         } else if let Some(first) = ids.get(&front.id) {
             diags.error(
                 id_at,
                 format!(
                     "duplicate chapter id `{}`: already used by {}",
+                    front.id,
+                    first.display()
+                ),
+                format!(
+                    "mã bài `{}` bị trùng: tệp {} đã dùng mã này",
                     front.id,
                     first.display()
                 ),
@@ -381,7 +415,11 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
         });
     }
     if chapters.is_empty() && !diags.has_errors() {
-        diags.error(Position::file(&course_path), "the course has no chapters");
+        diags.error(
+            Position::file(&course_path),
+            "the course has no chapters",
+            "khóa học chưa có bài học nào",
+        );
     }
     Some(CourseDraft {
         slug,
@@ -423,14 +461,25 @@ fn chapter_files(
             diags.error(
                 at,
                 format!("`{name}`: chapters must be files directly in the course folder"),
+                format!(
+                    "`{name}`: tệp bài học phải nằm ngay trong thư mục khóa học, không nằm trong thư mục con"
+                ),
             );
         } else if !seen.insert(name.clone()) {
-            diags.error(at, format!("`{name}` is listed twice"));
+            diags.error(
+                at,
+                format!("`{name}` is listed twice"),
+                format!("`{name}` được ghi hai lần"),
+            );
         } else if !present.contains(name) {
             diags.error(
                 at,
                 format!(
                     "chapter file `{name}` not found in {}",
+                    tree.position_path(slug).display()
+                ),
+                format!(
+                    "không tìm thấy tệp bài học `{name}` trong {}",
                     tree.position_path(slug).display()
                 ),
             );
@@ -442,6 +491,7 @@ fn chapter_files(
         diags.warning(
             Position::file(&tree.position_path(&format!("{slug}/{name}"))),
             "this chapter is not listed in course.toml `chapters`, so it is not published",
+            "bài này chưa có trong danh sách `chapters` của course.toml nên chưa được đăng",
         );
     }
     files
@@ -459,13 +509,21 @@ fn check_front(
         Position { file, line, col }
     };
     if front.title.trim().is_empty() {
-        diags.error(at("title"), "`title` is empty");
+        diags.error(at("title"), "`title` is empty", "`title` đang để trống");
     }
     if front.summary.trim().is_empty() {
-        diags.error(at("summary"), "`summary` is empty");
+        diags.error(
+            at("summary"),
+            "`summary` is empty",
+            "`summary` đang để trống",
+        );
     }
     if front.minutes == 0 || front.minutes > 240 {
-        diags.error(at("minutes"), "`minutes` must be between 1 and 240");
+        diags.error(
+            at("minutes"),
+            "`minutes` must be between 1 and 240",
+            "`minutes` phải từ 1 đến 240",
+        );
     }
     if let Some(date) = front.review_by.as_ref().and_then(|d| d.date) {
         if format!("{:04}-{:02}-{:02}", date.year, date.month, date.day) < crate::clock::today() {
@@ -475,12 +533,17 @@ fn check_front(
                     "review_by {:04}-{:02}-{:02} has passed: check this chapter against the current rules, then move the date",
                     date.year, date.month, date.day
                 ),
+                format!(
+                    "đã qua ngày cần xem lại (review_by {:04}-{:02}-{:02}): hãy đối chiếu bài này với quy định hiện hành, rồi dời ngày",
+                    date.year, date.month, date.day
+                ),
             );
         }
     } else if front.review_by.is_some() {
         diags.error(
             at("review_by"),
             "`review_by` must be a date like 2027-06-30",
+            "`review_by` phải là một ngày, ví dụ 2027-06-30",
         );
     }
 }
@@ -561,7 +624,8 @@ fn build_course(
     for warning in balance::warnings_for(every_question) {
         diags.warning(
             Position::file(&tree.position_path(&format!("{slug}/course.toml"))),
-            format!("across this course's quizzes: {warning}"),
+            format!("across this course's quizzes: {}", warning.en),
+            format!("xét chung các bài kiểm tra của khóa học: {}", warning.vi),
         );
     }
     let course = Course {
@@ -590,9 +654,13 @@ fn read_text(tree: &Tree, rel: &str, required: bool, diags: &mut Diagnostics) ->
     let path = tree.position_path(rel);
     let Some(file) = tree.get(rel) else {
         if let Some(why) = tree.refusal(rel) {
-            diags.error(Position::file(&path), why.to_string());
+            diags.error(Position::file(&path), why.to_string(), why.vi());
         } else if required {
-            diags.error(Position::file(&path), "file not found");
+            diags.error(
+                Position::file(&path),
+                "file not found",
+                "không tìm thấy tệp",
+            );
         }
         return None;
     };
@@ -602,7 +670,11 @@ fn read_text(tree: &Tree, rel: &str, required: bool, diags: &mut Diagnostics) ->
             let offset = err.valid_up_to();
             let text = String::from_utf8_lossy(&file.bytes[..offset]).into_owned();
             let at = LineIndex::new(&text, 1).at(&path, &text, offset);
-            diags.error(at, "file is not valid UTF-8: save it as UTF-8");
+            diags.error(
+                at,
+                "file is not valid UTF-8: save it as UTF-8",
+                "tệp không được lưu ở dạng UTF-8: hãy lưu lại tệp với kiểu mã hóa (encoding) UTF-8",
+            );
             None
         }
     }

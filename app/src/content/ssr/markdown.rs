@@ -95,6 +95,7 @@ pub fn render_chapter(
                         diags.warning(
                             at(offset),
                             "image without alt text: describe it in the brackets, ![like this](image.png)",
+                            "ảnh chưa có mô tả: viết mô tả trong ngoặc vuông, ![như thế này](anh.png)",
                         );
                     }
                     let html =
@@ -254,6 +255,9 @@ fn link_open_html<'p>(
                 diags.error(
                     at(offset),
                     format!("broken link: `{path_part}` is not a chapter listed in a course"),
+                    format!(
+                        "liên kết hỏng: `{path_part}` không phải là bài học có trong danh sách của một khóa học"
+                    ),
                 );
                 "<a>".to_string()
             }
@@ -300,6 +304,7 @@ fn image_html<'p>(
         diags.error(
             at(offset),
             "images must be files beside the chapter (no other sites: readers pay for every byte)",
+            "ảnh phải là tệp đặt cạnh bài học (không dùng ảnh từ trang web khác: mỗi chút dữ liệu tải về đều tốn tiền của người đọc)",
         );
         return String::new();
     }
@@ -312,6 +317,7 @@ fn image_html<'p>(
             diags.error(
                 at(offset),
                 format!("`{dest}` is not a picture (use a PNG, JPEG, GIF, WebP or SVG file)"),
+                format!("`{dest}` không phải là ảnh (hãy dùng tệp PNG, JPEG, GIF, WebP hoặc SVG)"),
             );
             return String::new();
         }
@@ -347,6 +353,7 @@ fn register_media<'p>(
                     format!(
                         "`{rel}` points outside the course folder; keep files beside the chapter"
                     ),
+                    format!("`{rel}` trỏ ra ngoài thư mục khóa học; hãy đặt tệp cạnh bài học"),
                 );
                 return None;
             }
@@ -359,20 +366,27 @@ fn register_media<'p>(
         .join("/");
     let rel_in_tree = format!("{}/{clean}", src.course_slug);
     let Some(file) = src.tree.get(&rel_in_tree) else {
-        let message = match src.tree.refusal(&rel_in_tree) {
-            Some(why) => format!("`{rel}`: {why}"),
-            None => format!(
-                "file not found: `{rel}` (looked in {})",
-                src.tree.position_path(src.course_slug).display()
+        let folder = src.tree.position_path(src.course_slug);
+        let (en, vi) = match src.tree.refusal(&rel_in_tree) {
+            Some(why) => (format!("`{rel}`: {why}"), format!("`{rel}`: {}", why.vi())),
+            None => (
+                format!("file not found: `{rel}` (looked in {})", folder.display()),
+                format!(
+                    "không tìm thấy tệp: `{rel}` (đã tìm trong {})",
+                    folder.display()
+                ),
             ),
         };
-        diags.error(at(offset), message);
+        diags.error(at(offset), en, vi);
         return None;
     };
     if !is_valid_media(&rel_in_tree, &file.bytes) {
         diags.error(
             at(offset),
             format!("`{rel}` is not what its name says (a damaged or renamed file?)"),
+            format!(
+                "nội dung tệp `{rel}` không đúng với đuôi tên tệp (tệp bị hỏng hoặc bị đổi tên?)"
+            ),
         );
         return None;
     }

@@ -77,6 +77,7 @@ impl Framework {
                 diags.error(
                     at(&format!("code = \"{}\"", g.code)),
                     format!("group `{}` is defined twice", g.code),
+                    format!("nhóm `{}` được khai báo hai lần", g.code),
                 );
                 continue;
             }
@@ -90,13 +91,21 @@ impl Framework {
         for s in file.skill {
             let place = at(&format!("code = \"{}\"", s.code));
             if !codes.insert(s.code.clone()) {
-                diags.error(place, format!("skill `{}` is defined twice", s.code));
+                diags.error(
+                    place,
+                    format!("skill `{}` is defined twice", s.code),
+                    format!("kỹ năng `{}` được khai báo hai lần", s.code),
+                );
                 continue;
             }
             if !groups.iter().any(|g| g.code == s.group) {
                 diags.error(
                     place,
                     format!("skill `{}` names unknown group `{}`", s.code, s.group),
+                    format!(
+                        "kỹ năng `{}` thuộc nhóm `{}`, nhưng không có nhóm nào mang mã này",
+                        s.code, s.group
+                    ),
                 );
                 continue;
             }

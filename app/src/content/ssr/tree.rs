@@ -84,6 +84,20 @@ impl fmt::Display for Refusal {
     }
 }
 
+impl Refusal {
+    /// The reason in Vietnamese (`Display` gives it in English).
+    pub fn vi(&self) -> String {
+        match self {
+            Refusal::Symlink => {
+                "không được dùng liên kết tượng trưng (symlink) trong nội dung; hãy chép tệp thật vào"
+                    .to_string()
+            }
+            Refusal::TooLarge(limit) => format!("tệp lớn hơn {} KB", limit / 1024),
+            Refusal::Unreadable(err) => format!("không đọc được tệp: {err}"),
+        }
+    }
+}
+
 /// Files by path relative to the handbook's root, always with `/`.
 #[derive(Clone, Debug, Default)]
 pub struct Tree {
@@ -266,6 +280,22 @@ mod tests {
         assert_eq!(a.fingerprint(), b.fingerprint());
         b.insert("x/01.md", File::new("one, edited"));
         assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn refusals_say_why_in_both_languages() {
+        for why in [
+            Refusal::Symlink,
+            Refusal::TooLarge(MAX_TEXT_BYTES),
+            Refusal::Unreadable("permission denied".into()),
+        ] {
+            let (en, vi) = (why.to_string(), why.vi());
+            assert!(!vi.is_empty() && vi != en, "{en} / {vi}");
+        }
+        assert_eq!(
+            Refusal::TooLarge(MAX_TEXT_BYTES).vi(),
+            "tệp lớn hơn 1024 KB"
+        );
     }
 
     #[test]
