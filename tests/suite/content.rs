@@ -409,10 +409,15 @@ async fn trainers_see_content_errors_and_visitors_do_not() {
     hocvu_tests::sign_in_as(&app, "giang-vien", "trainer").await;
     let html = app.page("/content/status").await;
     assert!(
-        html.contains("01-a.md:8:1: error: file not found"),
-        "{html}"
+        html.contains("01-a.md:8:1: lỗi: không tìm thấy tệp"),
+        "in Vietnamese: {html}"
     );
-    assert!(html.contains("alt text"), "warnings too");
+    assert!(html.contains("chưa có mô tả"), "warnings too");
+    let english = app.page("/content/status?lang=en").await;
+    assert!(
+        english.contains("01-a.md:8:1: error: file not found"),
+        "{english}"
+    );
 }
 
 /// The loader's own reads are not changes: without edits the content is

@@ -47,7 +47,7 @@ pub async fn content_status() -> Result<StatusPage, ServerFnError> {
         .iter()
         .map(|d| Finding {
             error: d.severity == Severity::Error,
-            text: d.to_string(),
+            text: d.text_in(crate::ui::i18n::use_lang()),
         })
         .collect();
     let uncovered = catalog

@@ -31,6 +31,33 @@ pub struct Diagnostic {
     pub message_vi: String,
 }
 
+impl Diagnostic {
+    /// The message in `lang` (trainers read Vietnamese by default).
+    pub fn message_in(&self, lang: crate::ui::i18n::Lang) -> &str {
+        match lang {
+            crate::ui::i18n::Lang::Vi => &self.message_vi,
+            crate::ui::i18n::Lang::En => &self.message,
+        }
+    }
+
+    /// `file:line:col: error: message`, in `lang`.
+    pub fn text_in(&self, lang: crate::ui::i18n::Lang) -> String {
+        let kind = match (self.severity, lang) {
+            (Severity::Error, crate::ui::i18n::Lang::Vi) => "lỗi",
+            (Severity::Warning, crate::ui::i18n::Lang::Vi) => "cảnh báo",
+            (Severity::Error, crate::ui::i18n::Lang::En) => "error",
+            (Severity::Warning, crate::ui::i18n::Lang::En) => "warning",
+        };
+        format!(
+            "{}:{}:{}: {kind}: {}",
+            self.file.display(),
+            self.line,
+            self.col,
+            self.message_in(lang)
+        )
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.severity {

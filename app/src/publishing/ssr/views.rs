@@ -210,7 +210,7 @@ fn finding(d: &Diagnostic, tree: &Tree) -> Finding {
     Finding {
         error: d.severity == Severity::Error,
         place: format!("{path}:{}:{}", d.line, d.col),
-        message: d.message.clone(),
+        message: d.message_in(crate::ui::i18n::use_lang()).to_string(),
         line,
     }
 }
