@@ -6,6 +6,7 @@ mod assets;
 mod browser;
 mod certificates;
 mod content;
+mod fast_path;
 mod hardening;
 mod health;
 mod officials_browser;

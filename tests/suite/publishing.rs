@@ -272,7 +272,7 @@ async fn bad_uploads_change_nothing(app: TestApp) {
     ]);
     let response = upload(&trainer, "", vec![("khoa-moi.zip", zip)]).await;
     let draft = trainer.page(&location_of(&response)).await;
-    assert!(draft.contains("khoa-moi/01-a.md:3:12"), "{draft}");
+    assert!(draft.contains("khoa-moi/01-a.md:3:13"), "{draft}");
     assert!(draft.contains("UTF-8"));
 
     // Not a trainer, signed out, or from another site: refused.

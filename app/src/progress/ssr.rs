@@ -204,11 +204,13 @@ pub async fn mark_read(
     let (learner_id, cookie) =
         session::ensure_learner(&state.db, &state.sessions, &identity).await?;
     let turn = state.db.write_turn().await;
+    // The page's event id is shared by everyone reading that version (it
+    // may come from a cached page): the row is this learner's reading of it.
     sqlx::query(
         "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
          VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(&event)
+    .bind(format!("{learner_id}/{course}/{chapter}/{event}"))
     .bind(&learner_id)
     .bind(&course)
     .bind(&chapter)

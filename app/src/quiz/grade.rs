@@ -145,6 +145,7 @@ mod tests {
             ignore_diacritics,
             explanation_md: None,
             line: 1,
+            html: Default::default(),
         }
     }
 

@@ -4,6 +4,8 @@
 //! `Serialize`: nothing here may reach a page before the learner submits.
 //! Pages get a separate, answer-free view built from these types.
 
+use std::sync::OnceLock;
+
 /// Settings from a quiz file's optional front matter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuizSettings {
@@ -92,9 +94,49 @@ pub struct Question {
     pub explanation_md: Option<String>,
     /// 1-based line of the question's heading in its file.
     pub line: usize,
+    /// The question's Markdown as safe HTML, rendered once (the loader
+    /// renders it when the content is loaded; see [`Question::html`]).
+    pub html: OnceLock<QuestionHtml>,
+}
+
+/// A question's prompt, choices and explanations as sanitised HTML.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuestionHtml {
+    pub prompt: String,
+    pub explanation: Option<String>,
+    /// By choice, in file order: its text and its explanation.
+    pub choices: Vec<(String, Option<String>)>,
+    /// The first accepted typed answer (text questions).
+    pub accepted: Option<String>,
 }
 
 impl Question {
+    /// The HTML of this question, rendered on first use and kept.
+    pub fn html(&self) -> &QuestionHtml {
+        use crate::content::ssr::markdown::render_fragment;
+        self.html.get_or_init(|| QuestionHtml {
+            prompt: render_fragment(&self.prompt_md),
+            explanation: self.explanation_md.as_deref().map(render_fragment),
+            choices: self
+                .options
+                .iter()
+                .map(|c| {
+                    (
+                        render_fragment(&c.text_md),
+                        c.explanation_md.as_deref().map(render_fragment),
+                    )
+                })
+                .collect(),
+            accepted: self.accepted.first().map(|a| render_fragment(a)),
+        })
+    }
+
+    /// The HTML of choice `id`: (text, explanation).
+    pub fn choice_html(&self, id: &str) -> Option<&(String, Option<String>)> {
+        let index = self.options.iter().position(|c| c.id == id)?;
+        self.html().choices.get(index)
+    }
+
     /// Ids of the correct choices, in file order.
     pub fn correct_ids(&self) -> impl Iterator<Item = &str> {
         self.options
@@ -158,6 +200,7 @@ pub fn test_question(id: &str, kind: QuestionKind, options: &[(String, bool)]) -
         ignore_diacritics: false,
         explanation_md: None,
         line: 1,
+        html: OnceLock::new(),
     }
 }
 

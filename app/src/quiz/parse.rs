@@ -526,6 +526,7 @@ impl<'a> Draft<'a> {
             ignore_diacritics: head.ignore_diacritics,
             explanation_md,
             line: heading_line,
+            html: Default::default(),
         })
     }
 }

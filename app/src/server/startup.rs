@@ -28,6 +28,7 @@ use crate::{
     ui::{shell, App, AssetPaths},
     web::{
         headers::{self, CspNonce},
+        page_cache::{self, PageCache},
         server_fns,
     },
 };
@@ -283,7 +284,13 @@ fn router(state: AppState, settings: &Settings) -> Router {
                         .and(NotForContentType::const_new("audio/"))
                         .and(NotForContentType::const_new("application/zip")),
                 ),
-        );
+        )
+        // Outermost: an anonymous page it holds costs no rendering,
+        // compression or header work at all.
+        .layer(middleware::from_fn_with_state(
+            (PageCache::default(), state.content.clone()),
+            page_cache::serve,
+        ));
     telemetry::layers(app)
 }
 

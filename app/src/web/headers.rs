@@ -25,8 +25,18 @@ pub struct CspNonce(pub Arc<str>);
 pub const CSP_REPORT_PATH: &str = "/csp-report";
 
 fn policy(nonce: &str) -> String {
+    policy_for(&format!("'nonce-{nonce}'"))
+}
+
+/// The policy for a page shared by many visitors (the anonymous page
+/// cache): its inline scripts allowed by their hashes, not a nonce.
+pub fn policy_with_hashes(hashes: &[String]) -> String {
+    policy_for(&hashes.join(" "))
+}
+
+fn policy_for(inline_scripts: &str) -> String {
     format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'self' {inline_scripts} 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; \
          report-uri {CSP_REPORT_PATH}"
@@ -45,6 +55,8 @@ pub async fn security_headers(
     let personal = session::has_session_cookie(request.headers());
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
+    // The page cache swaps this nonce for script hashes.
+    response.extensions_mut().insert(CspNonce(nonce.clone()));
     let headers = response.headers_mut();
     if is_html(headers) {
         if let Ok(value) = HeaderValue::from_str(&policy(&nonce)) {

@@ -7,6 +7,8 @@
 //! - extractors (ssr): [`Identity`](crate::accounts::ssr::Identity),
 //!   `RequireRole<Policy>`, a `Form` that answers 400 when unreadable.
 //! - `respond` (ssr): redirects, cookies, pages rendered for a POST.
+//! - `headers` and `page_cache` (ssr): security headers and caching, and
+//!   the anonymous page cache in front of everything.
 
 pub mod links;
 
@@ -16,6 +18,8 @@ mod error;
 mod extract;
 #[cfg(feature = "ssr")]
 pub mod headers;
+#[cfg(feature = "ssr")]
+pub mod page_cache;
 #[cfg(feature = "ssr")]
 pub mod respond;
 #[cfg(feature = "ssr")]

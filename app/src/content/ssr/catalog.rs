@@ -163,12 +163,26 @@ impl Course {
             has_quiz: chapter.quiz.is_some(),
             position: index + 1,
             total: self.chapters.len(),
-            read_event: uuid::Uuid::new_v4().to_string(),
+            read_event: chapter.read_event(&self.slug),
         })
     }
 }
 
 impl Chapter {
+    /// The id of "done reading this version of this chapter": the same on
+    /// every render (so an anonymous page can be cached and shared), while
+    /// progress rows are keyed by learner and event, so a retried or
+    /// repeated "Đã đọc xong" counts once per learner.
+    pub fn read_event(&self, course: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{course}/{}/{}", self.id, self.version));
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
+    }
+
     pub fn link(&self) -> ChapterLink {
         ChapterLink {
             id: self.id.clone(),

@@ -193,9 +193,14 @@ fn check_skills(draft: &mut CourseDraft, framework: &Framework) {
 }
 
 /// Warnings for a quiz that can be passed without understanding it.
+/// Also renders every question's Markdown now, once per load, instead of
+/// on every quiz page and result.
 fn check_balance(file: &Path, quiz: &Quiz, diags: &mut Diagnostics) {
     for warning in balance::warnings(quiz) {
         diags.warning(Position::file(file), warning.en, warning.vi);
+    }
+    for question in &quiz.questions {
+        question.html();
     }
 }
 

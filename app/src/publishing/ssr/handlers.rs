@@ -14,7 +14,7 @@ use super::{
     archive,
     drafts::{self, Refused},
     versions::{self, Author, Kind},
-    Trainers, CONTENT_PAGE,
+    Trainers, TrainersDownload, CONTENT_PAGE,
 };
 use crate::{
     clock::now,
@@ -455,7 +455,7 @@ pub struct DownloadQuery {
 /// `GET /content/download[?version=N]`: the handbook as a `.zip`.
 pub async fn download(
     State(state): State<AppState>,
-    RequireRole { .. }: RequireRole<Trainers>,
+    RequireRole { .. }: RequireRole<TrainersDownload>,
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, AppError> {
     let (label, tree) = match query.version {

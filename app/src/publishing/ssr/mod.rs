@@ -33,6 +33,10 @@ crate::policy!(
     /// Trainers write the handbook; admins may too.
     Trainers: [Trainer, Admin] back CONTENT_PAGE
 );
+crate::policy!(
+    /// The same people; after signing in, the download starts.
+    TrainersDownload: [Trainer, Admin] back "/content/download"
+);
 
 /// Where the served handbook comes from (setting `content_source`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -17,7 +17,6 @@ use crate::{
     content::ssr::{
         catalog::Catalog,
         diagnostics::{Diagnostic, Severity},
-        markdown::render_fragment,
         tree::Tree,
         ContentStore,
     },
@@ -277,19 +276,23 @@ pub async fn preview(
         .map(|q| {
             q.questions
                 .iter()
-                .map(|q| QuestionPreview {
-                    prompt_html: render_fragment(&q.prompt_md),
-                    choices: q
-                        .options
-                        .iter()
-                        .map(|c| ChoicePreview {
-                            html: render_fragment(&c.text_md),
-                            correct: c.correct,
-                            explanation_html: c.explanation_md.as_deref().map(render_fragment),
-                        })
-                        .collect(),
-                    accepted: q.accepted.clone(),
-                    explanation_html: q.explanation_md.as_deref().map(render_fragment),
+                .map(|q| {
+                    let html = q.html();
+                    QuestionPreview {
+                        prompt_html: html.prompt.clone(),
+                        choices: q
+                            .options
+                            .iter()
+                            .zip(&html.choices)
+                            .map(|(c, (text, explanation))| ChoicePreview {
+                                html: text.clone(),
+                                correct: c.correct,
+                                explanation_html: explanation.clone(),
+                            })
+                            .collect(),
+                        accepted: q.accepted.clone(),
+                        explanation_html: html.explanation.clone(),
+                    }
                 })
                 .collect()
         })

@@ -17,7 +17,7 @@ use crate::{
         guest_pass::{self, PassKey},
         SessionConfig,
     },
-    content::ssr::{catalog::Course, current_catalog, markdown::render_fragment},
+    content::ssr::{catalog::Course, current_catalog},
     quiz::{
         model::{Choice, Question, QuestionKind, Quiz},
         AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData,
@@ -176,12 +176,15 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         .map(|(q, choices)| QuestionForm {
             id: q.id.clone(),
             kind: answer_kind(q.kind),
-            prompt_html: render_fragment(&q.prompt_md),
+            prompt_html: q.html().prompt.clone(),
             choices: choices
                 .into_iter()
                 .map(|(id, c)| ChoiceForm {
+                    text_html: q
+                        .choice_html(&c.id)
+                        .map(|(text, _)| text.clone())
+                        .unwrap_or_default(),
                     id,
-                    text_html: render_fragment(&c.text_md),
                 })
                 .collect(),
         })

@@ -1,7 +1,7 @@
 //! The result of one of the current learner's attempts.
 
 use crate::{
-    content::ssr::{current_catalog, markdown::render_fragment},
+    content::ssr::current_catalog,
     quiz::{
         model::QuestionKind, ssr::form, ssr::store, CertificateLink, QuestionOutcome, QuizResult,
     },
@@ -57,11 +57,7 @@ pub async fn load_result(
             let (given, expected_html, notes_html) = if q.kind == QuestionKind::Text {
                 (
                     given_raw.clone(),
-                    q.accepted
-                        .first()
-                        .map(|a| render_fragment(a))
-                        .into_iter()
-                        .collect(),
+                    q.html().accepted.clone().into_iter().collect(),
                     Vec::new(),
                 )
             } else {
@@ -74,23 +70,23 @@ pub async fn load_result(
                     .options
                     .iter()
                     .filter(|c| c.correct)
-                    .map(|c| render_fragment(&c.text_md))
+                    .filter_map(|c| q.choice_html(&c.id).map(|(text, _)| text.clone()))
                     .collect();
                 let notes = given_raw
                     .iter()
-                    .filter_map(|id| q.options.iter().find(|c| &c.id == id))
-                    .filter_map(|c| c.explanation_md.as_deref().map(render_fragment))
+                    .filter_map(|id| q.choice_html(id))
+                    .filter_map(|(_, explanation)| explanation.clone())
                     .collect();
                 (given, expected, notes)
             };
             QuestionOutcome {
                 id: q.id.clone(),
-                prompt_html: render_fragment(&q.prompt_md),
+                prompt_html: q.html().prompt.clone(),
                 correct: correct_by_id.get(&q.id).copied().unwrap_or(false),
                 answered: !given_raw.is_empty(),
                 given,
                 expected_html,
-                explanation_html: q.explanation_md.as_deref().map(render_fragment),
+                explanation_html: q.html().explanation.clone(),
                 notes_html,
             }
         })

@@ -1,0 +1,160 @@
+//! The anonymous page cache and conditional requests (issue 14): cached
+//! pages are exactly what a fresh render gives, never carry anyone's
+//! personal state, revalidate with a strong ETag, and follow new versions.
+
+use std::io::Read;
+
+use hocvu_tests::{add_user, on_both_databases, Agent, TestApp};
+
+const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
+
+/// A client that sends what a phone browser sends, and keeps no cookies.
+fn browser_like() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = browser_like().get(app.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// The page with every `nonce="…"` attribute taken out.
+fn without_nonces(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(" nonce=\"") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 8..];
+        rest = &after[after.find('"').map_or(after.len(), |e| e + 1)..];
+    }
+    out.push_str(rest);
+    out
+}
+
+async fn anonymous_pages_are_cached_exactly(app: TestApp) {
+    let first = get(&app, CHAPTER, &[]).await;
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_string();
+    assert!(etag.starts_with('"'), "a strong ETag: {etag}");
+    let csp = first.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("'sha256-") && !csp.contains("'nonce-"),
+        "{csp}"
+    );
+    let cached = first.text().await.unwrap();
+    assert!(
+        !cached.contains(" nonce=\""),
+        "no shared nonce in a shared page"
+    );
+
+    // The same bytes a fresh render gives a visitor without a session (a
+    // stale session cookie is not served from the cache, and identifies
+    // nobody), apart from that render's own nonce.
+    let fresh = get(
+        &app,
+        CHAPTER,
+        &[("Cookie", "hocvu_session=khong-con-hieu-luc")],
+    )
+    .await;
+    assert!(
+        fresh.headers().get("etag").is_none(),
+        "rendered, not cached"
+    );
+    assert_eq!(without_nonces(&fresh.text().await.unwrap()), cached);
+
+    // Asked again with the ETag: 304, no body.
+    let again = get(&app, CHAPTER, &[("If-None-Match", &etag)]).await;
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+
+    // Brotli and gzip, compressed once, decode to the same page.
+    let br = get(&app, CHAPTER, &[("Accept-Encoding", "gzip, deflate, br")]).await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    let mut decoded = Vec::new();
+    brotli_decompressor::Decompressor::new(&br.bytes().await.unwrap()[..], 4096)
+        .read_to_end(&mut decoded)
+        .unwrap();
+    assert_eq!(String::from_utf8(decoded).unwrap(), cached);
+    let gz = get(&app, CHAPTER, &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut decoded = String::new();
+    flate2::read::GzDecoder::new(&gz.bytes().await.unwrap()[..])
+        .read_to_string(&mut decoded)
+        .unwrap();
+    assert_eq!(decoded, cached);
+
+    // Language and text size are part of the key.
+    let english = get(&app, CHAPTER, &[("Cookie", "lang=en")]).await;
+    assert_ne!(english.headers()["etag"].to_str().unwrap(), etag);
+    assert!(english.text().await.unwrap().contains("lang=\"en\""));
+    let large = get(&app, CHAPTER, &[("Cookie", "textsize=2")]).await;
+    assert!(large.text().await.unwrap().contains("data-text-size=\"2\""));
+
+    // Reading pages never write: the cache changes nothing either.
+    let before = hocvu_tests::footprint(&app).await;
+    for _ in 0..3 {
+        get(&app, CHAPTER, &[]).await;
+    }
+    assert_eq!(hocvu_tests::footprint(&app).await, before);
+}
+
+/// Nothing personal reaches the cache: a signed-in learner's name and a
+/// guest's "done" mark stay theirs.
+async fn personal_state_never_leaks_into_cached_pages(app: TestApp) {
+    let learner = add_user(&app, "bac-ba", "Bác Ba Tên Riêng", "learner").await;
+    let mine = learner.page(CHAPTER).await;
+    assert!(
+        mine.contains("Bác Ba Tên Riêng"),
+        "the learner sees their name"
+    );
+
+    let guest = Agent::anonymous(&app);
+    let page = guest.page(CHAPTER).await;
+    let event =
+        hocvu_tests::attribute_of(&page, "<input type=\"hidden\" name=\"event\"", "value").unwrap();
+    let marked = guest
+        .post_form(&format!("{CHAPTER}/read"), &[("event", &event)])
+        .await;
+    let guest = Agent::with_cookie(&app, hocvu_tests::session_cookie_of(&marked));
+    let guest_page = guest.page(&format!("{CHAPTER}?read=1")).await;
+    assert!(
+        guest_page.contains("Đã ghi nhận"),
+        "the guest sees their mark"
+    );
+
+    let anonymous = get(&app, CHAPTER, &[]).await.text().await.unwrap();
+    assert!(!anonymous.contains("Bác Ba Tên Riêng"));
+    assert!(!anonymous.contains("Đã ghi nhận"));
+    let anonymous = get(&app, &format!("{CHAPTER}?read=1"), &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!anonymous.contains("Bác Ba Tên Riêng"));
+    // Every reader of the page posts the same event id: each counts for
+    // its own learner.
+    let other = Agent::anonymous(&app);
+    other
+        .post_form(&format!("{CHAPTER}/read"), &[("event", &event)])
+        .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(DISTINCT learner_id) FROM progress_events")
+            .await,
+        2
+    );
+}
+
+on_both_databases!(
+    anonymous_pages_are_cached_exactly,
+    personal_state_never_leaks_into_cached_pages,
+);
