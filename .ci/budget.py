@@ -163,13 +163,78 @@ def wrk_figures(out):
     return rps, lat.get("50"), lat.get("99"), int(errors.group(1)) if errors else 0
 
 
-def load(url):
+def load(url, cookie=None):
+    headers = ["-H", "Accept-Encoding: br, gzip"]
+    if cookie:
+        headers += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run(
-        ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency",
-         "-H", "Accept-Encoding: br, gzip", url],
+        ["wrk", "-t2", "-c" + CONNECTIONS, "-d" + DURATION + "s", "--latency", *headers, url],
         capture_output=True, text=True, check=True,
     ).stdout
     return wrk_figures(out)
+
+
+def nginx_static(tmp, base, path):
+    """nginx serving the very bytes Hocvu sends for `path` (brotli) as a
+    static file: the ceiling this machine sets for those bytes."""
+    www = os.path.join(tmp, "www")
+    os.makedirs(www, exist_ok=True)
+    body, _ = fetch(base + path)
+    open(os.path.join(www, "chapter.html"), "wb").write(body)
+    port = 18000 + os.getpid() % 1000
+    conf = os.path.join(tmp, "nginx.conf")
+    open(conf, "w").write(f"""
+daemon off; worker_processes auto; pid {tmp}/nginx.pid; error_log {tmp}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  server {{
+    listen 127.0.0.1:{port};
+    root {www};
+    location = /chapter.html {{ default_type text/html; add_header Content-Encoding br; }}
+  }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", conf, "-p", tmp], stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(50):
+            try:
+                fetch(f"http://127.0.0.1:{port}/chapter.html")
+                break
+            except OSError:
+                time.sleep(0.1)
+        return load(f"http://127.0.0.1:{port}/chapter.html") + (len(body),)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def signed_in_cookie(base, tmp):
+    """A learner's session on the budget server's database."""
+    password = "mat-khau-rat-dai-2026"
+    subprocess.run([BIN, "user", "add", "--username", "hocvien", "--display-name", "Học viên",
+                    "--database-url", f"sqlite:{os.path.join(tmp, 'budget.db')}"],
+                   input=password + "\n", text=True, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, headers, _ = post(base, "/signin", {"login": "hocvien", "password": password})
+    return [c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("hocvu_session=")][0]
+
+
+def ratios(base, tmp, chapter):
+    """Each figure against nginx serving the same bytes and against Hocvu's
+    own home page, measured in this one run (the machine is shared)."""
+    home, _, _, _ = load(base + "/")
+    anon, _, anon_p99, _ = load(base + chapter)
+    cookie = signed_in_cookie(base, tmp)
+    signed, _, signed_p99, _ = load(base + chapter, cookie)
+    static, _, static_p99, _, size = nginx_static(tmp, base, chapter)
+    print(f"\n== ratios (one run): the chapter's {size:,} brotli bytes")
+    print(f"  nginx static file       {static:>9,.0f} req/s  p99 {static_p99}")
+    print(f"  Hocvu home              {home:>9,.0f} req/s")
+    print(f"  anonymous chapter       {anon:>9,.0f} req/s  p99 {anon_p99}  = {anon / static:.0%} of nginx "
+          f"[budget >= 25%: {verdict(0.25, anon / static)}], {anon / home:.2f}x home  [p99 budget 20 ms]")
+    print(f"  signed-in chapter       {signed:>9,.0f} req/s  p99 {signed_p99}  = {signed / static:.0%} of nginx, "
+          f"{signed / anon:.2f}x anonymous")
 
 
 UUID_LUA = """
@@ -408,6 +473,7 @@ def main():
                 print(f"  requests {requests}  third-party hosts {third}")
                 rps, p50, p99, errors = load(base + path)
                 print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  ({CONNECTIONS} connections, {DURATION} s, non-2xx {errors})")
+            ratios(base, tmp, "/courses/thanh-toan-khong-tien-mat/ma-otp")
             rps, p50, p99, errors = load(base + "/healthz")
             print(f"\n== /healthz (database round trip)\n  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  (non-2xx {errors})")
             writes(base, tmp)

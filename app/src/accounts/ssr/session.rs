@@ -212,37 +212,37 @@ pub async fn ensure_learner(
 }
 
 /// A session for the guest a guest pass promised, creating the learner the
-/// first time. The same pass used twice (a double click, a second tab)
-/// finds its guest and gets a session for it too; `None` when the id
-/// belongs to someone with an account (a pass never names one).
-pub async fn start_guest_as(
-    db: &Db,
+/// first time, inside the caller's transaction (a first quiz submission
+/// stores the learner, the session and the attempt with one commit). The
+/// same pass used twice (a double click, a second tab) finds its guest and
+/// gets a session for it too; `None` when the id belongs to someone with an
+/// account (a pass never names one).
+pub async fn start_guest_in(
+    tx: &mut WriteTx,
     config: &SessionConfig,
     learner_id: &str,
 ) -> anyhow::Result<Option<HeaderValue>> {
     let now = crate::clock::now();
-    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(learner_id)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if inserted == 0 {
         let user: Option<Option<String>> =
             sqlx::query_scalar("SELECT user_id FROM learners WHERE id = $1")
                 .bind(learner_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if !matches!(user, Some(None)) {
             return Ok(None);
         }
     }
-    let (cookie, _) = insert_session(&mut tx, config, learner_id, None, now).await?;
-    tx.commit().await?;
+    let (cookie, _) = insert_session(tx, config, learner_id, None, now).await?;
     Ok(Some(cookie))
 }
 

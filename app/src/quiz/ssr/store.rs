@@ -4,7 +4,14 @@ use std::collections::HashMap;
 
 use anyhow::Context;
 
-use crate::{clock::now, quiz::grade::Grade, server::db::Db};
+use axum::http::HeaderValue;
+
+use crate::{
+    accounts::ssr::{session, SessionConfig},
+    clock::now,
+    quiz::grade::Grade,
+    server::db::Db,
+};
 
 /// How many attempts a learner has made at a quiz.
 pub async fn attempts_used(
@@ -30,6 +37,8 @@ pub async fn attempts_used(
 pub enum Recorded {
     New,
     AlreadyThere,
+    /// The guest pass named a learner who has an account: nothing stored.
+    NotAGuest,
 }
 
 /// What one submitted attempt stores.
@@ -46,10 +55,24 @@ pub struct NewAttempt<'a> {
 
 /// Stores an attempt and its per-question rows in one transaction. The
 /// unique (learner, course, quiz, attempt_no) key makes a double submission
-/// (double click, retry, two tabs) store one attempt.
-pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorded> {
+/// (double click, retry, two tabs) store one attempt. With `new_guest`, the
+/// learner is the one a guest pass promised: the learner and its session
+/// are created in the same transaction (one commit for a first submission),
+/// and the session's cookie is returned.
+pub async fn record(
+    db: &Db,
+    attempt: &NewAttempt<'_>,
+    new_guest: Option<&SessionConfig>,
+) -> anyhow::Result<(Recorded, Option<HeaderValue>)> {
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = db.begin_write().await?;
+    let cookie = match new_guest {
+        Some(config) => match session::start_guest_in(&mut tx, config, attempt.learner_id).await? {
+            Some(cookie) => Some(cookie),
+            None => return Ok((Recorded::NotAGuest, None)),
+        },
+        None => None,
+    };
     let inserted = sqlx::query(
         "INSERT INTO quiz_attempts (id, learner_id, course, quiz, quiz_version, attempt_no, answers, correct, total, percent, passed, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -72,7 +95,8 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
     .context("storing attempt")?
     .rows_affected();
     if inserted == 0 {
-        return Ok(Recorded::AlreadyThere);
+        tx.commit().await?;
+        return Ok((Recorded::AlreadyThere, cookie));
     }
     // One statement for all answers: fewer round trips inside the write lock.
     let rows = &attempt.grade.per_question;
@@ -120,7 +144,7 @@ pub async fn record(db: &Db, attempt: &NewAttempt<'_>) -> anyhow::Result<Recorde
     .await
     .context("marking the course started")?;
     tx.commit().await?;
-    Ok(Recorded::New)
+    Ok((Recorded::New, cookie))
 }
 
 /// A stored attempt, as its result page needs it.

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use axum::{
     extract::{Path, State},
-    http::{header, HeaderMap},
+    http::{header, HeaderMap, HeaderValue},
     response::{IntoResponse, Response},
 };
 
@@ -83,40 +83,46 @@ async fn submit(
         return Ok(see_other(&format!("{page}?updated=1")));
     }
 
-    let (learner_id, cookies) = match &identity.learner_id {
-        Some(id) => (id.clone(), Vec::new()),
+    // A guest's first submission: the learner the page's pass promised,
+    // created (with its session) in the attempt's own transaction below.
+    let secure = state.sessions.secure_cookies;
+    let fresh_form = || {
+        let mut response = see_other(&format!("{page}?updated=1"));
+        let forget = guest_pass::clear_cookie(secure);
+        response.headers_mut().append(header::SET_COOKIE, forget);
+        response
+    };
+    let (learner_id, new_guest) = match &identity.learner_id {
+        Some(id) => (id.clone(), false),
         None => {
-            // The learner the page promised; a missing, forged, expired or
-            // reused pass gets a fresh form instead (nothing is lost: the
-            // answers were never graded).
+            // A missing, forged, expired or reused pass gets a fresh form
+            // instead (nothing is lost: the answers were never graded).
             let promised = field("guest_pass")
                 .map(str::to_string)
                 .or_else(|| guest_pass::from_cookie(headers))
                 .and_then(|p| state.pass_key.verify(&p, now()));
-            let secure = state.sessions.secure_cookies;
-            let fresh_form = || {
-                let mut response = see_other(&format!("{page}?updated=1"));
-                let forget = guest_pass::clear_cookie(secure);
-                response.headers_mut().append(header::SET_COOKIE, forget);
-                Ok(response)
-            };
-            let Some(id) = promised else {
-                return fresh_form();
-            };
-            match session::start_guest_as(&state.db, &state.sessions, &id).await? {
-                Some(cookie) => {
-                    // The pass is used up; the session carries on.
-                    let forget = guest_pass::clear_cookie(secure);
-                    (id, vec![cookie, forget])
-                }
-                None => return fresh_form(),
+            match promised {
+                Some(id) => (id, true),
+                None => return Ok(fresh_form()),
             }
         }
     };
+    let mut cookies: Vec<HeaderValue> = Vec::new();
     let used = store::attempts_used(&state.db, &learner_id, course, key).await?;
     if attempt_no <= used {
-        // Submitted already (double click, retry, another tab): show that result.
+        // Submitted already (double click, retry, another tab): show that
+        // result, to a guest whose first click got the session too.
         let result = links::quiz_result(course, key, attempt_no);
+        if new_guest {
+            let mut tx = state.db.begin_write().await?;
+            let Some(cookie) =
+                session::start_guest_in(&mut tx, &state.sessions, &learner_id).await?
+            else {
+                return Ok(fresh_form());
+            };
+            tx.commit().await?;
+            cookies.extend([cookie, guest_pass::clear_cookie(secure)]);
+        }
         return Ok(with_cookie(see_other(&result), cookies));
     }
     if attempt_no > used + 1 {
@@ -185,9 +191,17 @@ async fn submit(
         grade: &graded,
         passed,
     };
+    let (recorded, session) =
+        store::record(&state.db, &attempt, new_guest.then_some(&state.sessions)).await?;
+    if let Some(session) = session {
+        // The pass is used up; the session carries on.
+        cookies.extend([session, guest_pass::clear_cookie(secure)]);
+    }
+    if recorded == store::Recorded::NotAGuest {
+        return Ok(fresh_form());
+    }
     // A new pass may complete the course (and earn its certificate).
-    let new = store::record(&state.db, &attempt).await? == store::Recorded::New;
-    if new && passed {
+    if recorded == store::Recorded::New && passed {
         if let Some(c) = catalog.course(course) {
             crate::progress::ssr::refresh_course(&state.db, &learner_id, c).await?;
         }
