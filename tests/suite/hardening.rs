@@ -84,30 +84,50 @@ async fn personal_answers_stay_private_and_every_page_has_security_headers(app: 
         "{cache}"
     );
     assert!(header(&response, "vary").to_lowercase().contains("cookie"));
+    // Shared by every anonymous visitor (the page cache): no nonce, every
+    // inline script allowed by its own hash.
     let csp = header(&response, "content-security-policy");
     let html = response.text().await.unwrap();
     let script_src = csp
         .split(';')
         .find(|d| d.trim().starts_with("script-src"))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_string();
     assert!(!script_src.contains("unsafe-inline"), "{csp}");
+    assert!(
+        !script_src.contains("'nonce-"),
+        "a shared page shares no nonce: {csp}"
+    );
     assert!(script_src.contains("'wasm-unsafe-eval'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
-    let nonce = script_src
+    for (tag, text) in inline_scripts(&html) {
+        use base64::Engine;
+        use sha2::Digest;
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(text));
+        assert!(
+            script_src.contains(&format!("'sha256-{hash}'")),
+            "inline script not allowed by hash: {tag}"
+        );
+    }
+
+    // Rendered for one person: a nonce of its own, on every inline script.
+    let learner = hocvu_tests::add_user(&app, "hoc-vien", "Học viên", "learner").await;
+    let personal = learner.get(&format!("/courses/{COURSE}")).await;
+    let csp = header(&personal, "content-security-policy");
+    let html = personal.text().await.unwrap();
+    let nonce = csp
         .split("'nonce-")
         .nth(1)
         .and_then(|n| n.split('\'').next())
-        .expect("a nonce in script-src");
-    for script in html.split("<script").skip(1) {
-        let tag = script.split('>').next().unwrap_or_default();
-        if !tag.contains(" src=") {
-            assert!(
-                tag.contains(&format!("nonce=\"{nonce}\"")),
-                "inline script without the nonce: {tag}"
-            );
-        }
+        .expect("a nonce in script-src")
+        .to_string();
+    for (tag, _) in inline_scripts(&html) {
+        assert!(
+            tag.contains(&format!("nonce=\"{nonce}\"")),
+            "inline script without the nonce: {tag}"
+        );
     }
-    let again = app.get(&format!("/courses/{COURSE}")).await;
+    let again = learner.get(&format!("/courses/{COURSE}")).await;
     assert_ne!(
         header(&again, "content-security-policy"),
         csp,
@@ -453,4 +473,17 @@ async fn files_the_loader_does_not_read_do_not_reload_the_handbook() {
         })
         .await
     );
+}
+
+/// Every inline `<script>` of a page: its opening tag and its text.
+fn inline_scripts(html: &str) -> Vec<(String, String)> {
+    html.split("<script")
+        .skip(1)
+        .filter_map(|rest| {
+            let (tag, after) = rest.split_once('>')?;
+            let text = after.split("</script>").next()?;
+            (!tag.contains(" src=") && !text.is_empty())
+                .then(|| (tag.to_string(), text.to_string()))
+        })
+        .collect()
 }

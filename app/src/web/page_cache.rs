@@ -153,8 +153,12 @@ impl PageCache {
 /// compressed both ways. `None` when the page cannot be made nonce-free.
 fn prepare(mut headers: HeaderMap, body: &[u8], nonce: Option<&CspNonce>) -> Option<Cached> {
     let html = std::str::from_utf8(body).ok()?;
+    // leptos also writes the nonce as the preload links' `crossorigin`
+    // value; a page rendered without a nonce has neither.
     let html = match nonce {
-        Some(CspNonce(nonce)) => html.replace(&format!(" nonce=\"{nonce}\""), ""),
+        Some(CspNonce(nonce)) => html
+            .replace(&format!(" nonce=\"{nonce}\""), "")
+            .replace(&format!(" crossorigin=\"{nonce}\""), ""),
         None => html.to_string(),
     };
     let hashes = inline_script_hashes(&html);
