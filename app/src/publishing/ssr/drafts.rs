@@ -90,21 +90,7 @@ pub async fn create(
     .context("creating a draft")?;
     for (path, file) in files {
         if let Some(file) = &file {
-            let stored: Option<String> =
-                sqlx::query_scalar("SELECT hash FROM content_blobs WHERE hash = $1")
-                    .bind(&file.hash)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .context("finding a stored file")?;
-            if stored.is_none() {
-                sqlx::query("INSERT INTO content_blobs (hash, size, bytes) VALUES ($1, $2, $3)")
-                    .bind(&file.hash)
-                    .bind(file.bytes.len() as i64)
-                    .bind(file.bytes.to_vec())
-                    .execute(&mut *tx)
-                    .await
-                    .context("storing a draft file")?;
-            }
+            versions::store_blob(&mut tx, file).await?;
         }
         sqlx::query(
             "INSERT INTO content_draft_files (draft_id, path, hash, base_hash) VALUES ($1, $2, $3, $4)",

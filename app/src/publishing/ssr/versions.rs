@@ -10,7 +10,7 @@ use crate::{
     accounts::ssr::audit::{self, Action},
     content::ssr::tree::{File, Tree},
     publishing::{Change, FileChange},
-    server::db::{insert_many, placeholders, Backend, Db, Value},
+    server::db::{insert_many, placeholders, Backend, Db, Value, WriteTx},
 };
 
 crate::coded_enum!(
@@ -210,13 +210,7 @@ pub async fn insert(
         if stored.contains(&file.hash) || !written.insert(file.hash.clone()) {
             continue;
         }
-        sqlx::query("INSERT INTO content_blobs (hash, size, bytes) VALUES ($1, $2, $3)")
-            .bind(&file.hash)
-            .bind(file.bytes.len() as i64)
-            .bind(file.bytes.to_vec())
-            .execute(&mut *tx)
-            .await
-            .context("storing a content file")?;
+        store_blob(&mut tx, file).await?;
     }
 
     sqlx::query(
@@ -257,6 +251,21 @@ pub async fn insert(
     audit::record(&mut tx, author.user_id, action, &target, &detail, now).await?;
     tx.commit().await?;
     Ok(Ok(number))
+}
+
+/// Stores a file's bytes under its hash (once: a second copy is no-op).
+pub async fn store_blob(tx: &mut WriteTx, file: &File) -> anyhow::Result<()> {
+    sqlx::query(
+        "INSERT INTO content_blobs (hash, size, bytes) VALUES ($1, $2, $3) \
+         ON CONFLICT (hash) DO NOTHING",
+    )
+    .bind(&file.hash)
+    .bind(file.bytes.len() as i64)
+    .bind(file.bytes.to_vec())
+    .execute(&mut **tx)
+    .await
+    .context("storing a content file")?;
+    Ok(())
 }
 
 /// Files added, changed and removed.
