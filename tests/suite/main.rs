@@ -8,6 +8,7 @@ mod certificates;
 mod content;
 mod hardening;
 mod health;
+mod keyboard;
 mod officials_browser;
 mod orgs;
 mod pages;
