@@ -156,7 +156,55 @@ Phan Văn Khải,0912000005,P-TTR,Thanh tra viên\n",
     browser
         .screenshot(&artefact_dir().join("reports-360.png"))
         .await;
+    assert_chart_labels_read(&browser, "normal text").await;
+
+    // With "Chữ lớn" the labels grow with the page's text.
+    browser.set_cookie(&app.origin(), "textsize", "2").await;
+    browser.client.refresh().await.unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("html[data-text-size='2'] svg.report-chart"))
+        .await
+        .expect("the report in large text");
+    assert_chart_labels_read(&browser, "large text").await;
+    browser
+        .screenshot(&artefact_dir().join("reports-360-large.png"))
+        .await;
     browser.close().await;
+}
+
+/// Every text of the report chart, as drawn on the screen: its font size
+/// times the SVG's scale (`getScreenCTM`), its box, and whether it stays
+/// inside the chart.
+async fn assert_chart_labels_read(browser: &Browser, what: &str) {
+    let texts = browser
+        .client
+        .execute(
+            "const svg = document.querySelector('svg.report-chart');\
+             const box = svg.getBoundingClientRect();\
+             const scale = svg.getScreenCTM().a;\
+             return [...svg.querySelectorAll('text')].map(t => {\
+               const r = t.getBoundingClientRect();\
+               return { text: t.textContent,\
+                 size: parseFloat(getComputedStyle(t).fontSize) * scale,\
+                 height: r.height, left: r.left - box.left, right: box.right - r.right };\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let texts = texts.as_array().unwrap();
+    assert_eq!(texts.len(), 8, "{what}: a name and a percentage per unit");
+    for t in texts {
+        let size = t["size"].as_f64().unwrap();
+        assert!(size >= 16.0, "{what}: {t} drawn at {size} px");
+        assert!(t["height"].as_f64().unwrap() >= 16.0, "{what}: {t}");
+        assert!(
+            t["left"].as_f64().unwrap() >= 0.0 && t["right"].as_f64().unwrap() >= 0.0,
+            "{what}: {t} cut off"
+        );
+    }
 }
 
 /// Number of pages in a PDF: `/Type /Page` not followed by `s`.
