@@ -352,3 +352,113 @@ async fn a_certificate_prints_on_one_a4_page() {
         ),
     }
 }
+
+/// The officials CSV check on a phone: each row is a stacked card with its
+/// problem first, so the problem's text lies within the 360 px screen; the
+/// region around the table stays reachable by keyboard.
+#[tokio::test]
+async fn the_csv_check_shows_each_problem_on_a_phone() {
+    let dir = officials_content();
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+    let admin = add_user(&app, "quantri", "Quản Trị Viên", "admin").await;
+    import_units(
+        &admin,
+        "code,name,parent_code\nSO-XD,Sở Xây dựng tỉnh Thừa Thiên Huế,\n",
+    )
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let csv = scratch.path().join("can-bo.csv");
+    std::fs::write(
+        &csv,
+        "full_name,login,unit_code,position\n\
+Tôn Nữ Minh Nguyệt Thảo Nguyên,0912000002,PHONG-QUAN-LY-DO-THI-VA-HA-TANG,Chuyên viên chính phụ trách hạ tầng kỹ thuật\n\
+Hoàng Trọng Nghĩa,0912000003,SO-XD,Kỹ sư\n\
+Lê Thị Bích Ngọc,091200,SO-XD,Kế toán viên\n",
+    )
+    .unwrap();
+
+    let browser = Browser::phone(true).await;
+    open_signed_in(
+        &browser,
+        &app,
+        admin.cookie.as_deref().unwrap(),
+        "/admin/officials",
+    )
+    .await;
+    let file = browser
+        .client
+        .wait()
+        .for_element(Locator::Css("input#file"))
+        .await
+        .unwrap();
+    file.send_keys(&csv.display().to_string()).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("button[value=dry_run]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("table.import-rows"))
+        .await
+        .expect("the check's table");
+    let found = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('table.import-rows tr[data-row]')].map(tr => {\
+               const problem = tr.querySelector('td.problem, td.ok').getBoundingClientRect();\
+               const name = tr.querySelector('td:nth-child(3)').getBoundingClientRect();\
+               return { row: tr.dataset.row, status: tr.dataset.status,\
+                 left: problem.left, right: problem.right, top: problem.top, name_top: name.top,\
+                 text: tr.querySelector('td.problem, td.ok').innerText };\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = found.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{found}");
+    let errors: Vec<_> = rows.iter().filter(|r| r["status"] == "error").collect();
+    assert_eq!(errors.len(), 2, "{found}");
+    for row in rows {
+        let (left, right) = (
+            row["left"].as_f64().unwrap(),
+            row["right"].as_f64().unwrap(),
+        );
+        assert!(
+            left >= 0.0 && right <= PHONE.0 as f64,
+            "row {}: the verdict lies at {left}..{right}, off the 360 px screen: {row}",
+            row["row"]
+        );
+        assert!(
+            row["top"].as_f64().unwrap() < row["name_top"].as_f64().unwrap(),
+            "the verdict comes before the person: {row}"
+        );
+    }
+    let region = browser
+        .client
+        .execute(
+            "const r = document.querySelector('.import-preview .table-scroll');\
+             return [r.tabIndex, r.scrollWidth - r.clientWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(region[0], 0, "the region is focusable");
+    assert!(
+        region[1].as_f64().unwrap() <= 0.0,
+        "nothing scrolls sideways in it: {region}"
+    );
+    assert!(region[2].as_f64().unwrap() <= PHONE.0 as f64, "{region}");
+    browser
+        .screenshot(&artefact_dir().join("officials-check-360.png"))
+        .await;
+    browser.close().await;
+}

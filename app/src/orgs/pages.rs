@@ -201,12 +201,15 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
             <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
             <p class=class role="status">{summary}</p>
             {(!shown.is_empty()).then(|| view! {
+                // The verdict (the problem, if any) comes right after the line
+                // number, and on a narrow screen each row is a stacked card
+                // labelled by `data-label`: nothing that matters is off-screen.
                 <div class="table-scroll" tabindex="0" role="region" aria-labelledby="preview-title">
-                    <table class="import-rows">
+                    <table class="import-rows stack">
                         <thead><tr>
                             <th scope="col">{ot.line}</th>
-                            {headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
                             <th scope="col">{ot.verdict}</th>
+                            {headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
                         </tr></thead>
                         <tbody>
                             {shown.into_iter().map(|row| {
@@ -218,9 +221,9 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                                 };
                                 view! {
                                     <tr data-row=row.line.to_string() data-status=status>
-                                        <td>{row.line}</td>
-                                        {row.cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
-                                        <td class=if row.problem.is_some() { "problem" } else { "ok" }>{verdict}</td>
+                                        <td class="line" data-label=ot.line>{row.line}</td>
+                                        <td class=if row.problem.is_some() { "problem" } else { "ok" } data-label=ot.verdict>{verdict}</td>
+                                        {row.cells.into_iter().zip(headers.iter()).map(|(c, h)| view! { <td data-label=*h>{c}</td> }).collect_view()}
                                     </tr>
                                 }
                             }).collect_view()}
