@@ -9,6 +9,7 @@ mod content;
 mod fast_path;
 mod hardening;
 mod health;
+mod keyboard;
 mod officials_browser;
 mod orgs;
 mod pages;

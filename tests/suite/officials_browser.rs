@@ -156,7 +156,55 @@ Phan Văn Khải,0912000005,P-TTR,Thanh tra viên\n",
     browser
         .screenshot(&artefact_dir().join("reports-360.png"))
         .await;
+    assert_chart_labels_read(&browser, "normal text").await;
+
+    // With "Chữ lớn" the labels grow with the page's text.
+    browser.set_cookie(&app.origin(), "textsize", "2").await;
+    browser.client.refresh().await.unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("html[data-text-size='2'] svg.report-chart"))
+        .await
+        .expect("the report in large text");
+    assert_chart_labels_read(&browser, "large text").await;
+    browser
+        .screenshot(&artefact_dir().join("reports-360-large.png"))
+        .await;
     browser.close().await;
+}
+
+/// Every text of the report chart, as drawn on the screen: its font size
+/// times the SVG's scale (`getScreenCTM`), its box, and whether it stays
+/// inside the chart.
+async fn assert_chart_labels_read(browser: &Browser, what: &str) {
+    let texts = browser
+        .client
+        .execute(
+            "const svg = document.querySelector('svg.report-chart');\
+             const box = svg.getBoundingClientRect();\
+             const scale = svg.getScreenCTM().a;\
+             return [...svg.querySelectorAll('text')].map(t => {\
+               const r = t.getBoundingClientRect();\
+               return { text: t.textContent,\
+                 size: parseFloat(getComputedStyle(t).fontSize) * scale,\
+                 height: r.height, left: r.left - box.left, right: box.right - r.right };\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let texts = texts.as_array().unwrap();
+    assert_eq!(texts.len(), 8, "{what}: a name and a percentage per unit");
+    for t in texts {
+        let size = t["size"].as_f64().unwrap();
+        assert!(size >= 16.0, "{what}: {t} drawn at {size} px");
+        assert!(t["height"].as_f64().unwrap() >= 16.0, "{what}: {t}");
+        assert!(
+            t["left"].as_f64().unwrap() >= 0.0 && t["right"].as_f64().unwrap() >= 0.0,
+            "{what}: {t} cut off"
+        );
+    }
 }
 
 /// Number of pages in a PDF: `/Type /Page` not followed by `s`.
@@ -303,4 +351,114 @@ async fn a_certificate_prints_on_one_a4_page() {
             pdf_path.display()
         ),
     }
+}
+
+/// The officials CSV check on a phone: each row is a stacked card with its
+/// problem first, so the problem's text lies within the 360 px screen; the
+/// region around the table stays reachable by keyboard.
+#[tokio::test]
+async fn the_csv_check_shows_each_problem_on_a_phone() {
+    let dir = officials_content();
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+    let admin = add_user(&app, "quantri", "Quản Trị Viên", "admin").await;
+    import_units(
+        &admin,
+        "code,name,parent_code\nSO-XD,Sở Xây dựng tỉnh Thừa Thiên Huế,\n",
+    )
+    .await;
+    let scratch = tempfile::tempdir().unwrap();
+    let csv = scratch.path().join("can-bo.csv");
+    std::fs::write(
+        &csv,
+        "full_name,login,unit_code,position\n\
+Tôn Nữ Minh Nguyệt Thảo Nguyên,0912000002,PHONG-QUAN-LY-DO-THI-VA-HA-TANG,Chuyên viên chính phụ trách hạ tầng kỹ thuật\n\
+Hoàng Trọng Nghĩa,0912000003,SO-XD,Kỹ sư\n\
+Lê Thị Bích Ngọc,091200,SO-XD,Kế toán viên\n",
+    )
+    .unwrap();
+
+    let browser = Browser::phone(true).await;
+    open_signed_in(
+        &browser,
+        &app,
+        admin.cookie.as_deref().unwrap(),
+        "/admin/officials",
+    )
+    .await;
+    let file = browser
+        .client
+        .wait()
+        .for_element(Locator::Css("input#file"))
+        .await
+        .unwrap();
+    file.send_keys(&csv.display().to_string()).await.unwrap();
+    browser
+        .client
+        .find(Locator::Css("button[value=dry_run]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css("table.import-rows"))
+        .await
+        .expect("the check's table");
+    let found = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('table.import-rows tr[data-row]')].map(tr => {\
+               const problem = tr.querySelector('td.problem, td.ok').getBoundingClientRect();\
+               const name = tr.querySelector('td:nth-child(3)').getBoundingClientRect();\
+               return { row: tr.dataset.row, status: tr.dataset.status,\
+                 left: problem.left, right: problem.right, top: problem.top, name_top: name.top,\
+                 text: tr.querySelector('td.problem, td.ok').innerText };\
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let rows = found.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{found}");
+    let errors: Vec<_> = rows.iter().filter(|r| r["status"] == "error").collect();
+    assert_eq!(errors.len(), 2, "{found}");
+    for row in rows {
+        let (left, right) = (
+            row["left"].as_f64().unwrap(),
+            row["right"].as_f64().unwrap(),
+        );
+        assert!(
+            left >= 0.0 && right <= PHONE.0 as f64,
+            "row {}: the verdict lies at {left}..{right}, off the 360 px screen: {row}",
+            row["row"]
+        );
+        assert!(
+            row["top"].as_f64().unwrap() < row["name_top"].as_f64().unwrap(),
+            "the verdict comes before the person: {row}"
+        );
+    }
+    let region = browser
+        .client
+        .execute(
+            "const r = document.querySelector('.import-preview .table-scroll');\
+             return [r.tabIndex, r.scrollWidth - r.clientWidth, document.documentElement.scrollWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(region[0], 0, "the region is focusable");
+    assert!(
+        region[1].as_f64().unwrap() <= 0.0,
+        "nothing scrolls sideways in it: {region}"
+    );
+    assert!(region[2].as_f64().unwrap() <= PHONE.0 as f64, "{region}");
+    browser
+        .screenshot(&artefact_dir().join("officials-check-360.png"))
+        .await;
+    browser.close().await;
 }

@@ -619,7 +619,95 @@ async fn an_oversized_upload_is_refused(app: TestApp) {
     assert_eq!(admin.get("/admin/units").await.status(), 200);
 }
 
+/// The printed sheet says where to go: the site's address and a QR code of
+/// its set-password page on every unit's page, and phone logins grouped as
+/// people write them. Without a known address (`public_url` unset and a
+/// request to another host) it prints no address and says so.
+async fn code_sheets_print_the_address_a_qr_code_and_phones_as_written(app: TestApp) {
+    let admin = admin_of(&app).await;
+    import_units(&admin, UNITS).await;
+    let csv = excel_csv(&[
+        "Nguyễn Thị Hương;0987 111 222;SO-TC;Chuyên viên",
+        "Ông Văn Ba;ong.ba;XA-A;Công chức",
+    ]);
+    let response = upload_officials(&admin, &csv, "commit").await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.unwrap();
+    let reset = format!("{}/reset", app.origin());
+    for unit in ["SO-TC", "XA-A"] {
+        let sheet = format!("section.code-sheet[data-unit=\"{unit}\"]");
+        assert_eq!(
+            html::text(&page, &format!("{sheet} .reset-url")).as_deref(),
+            Some(reset.as_str()),
+            "{unit}"
+        );
+        let instructions = html::text(&page, &format!("{sheet} .sheet-instructions")).unwrap();
+        assert!(
+            instructions.starts_with(&format!("Mở trang {reset} ")),
+            "{instructions}"
+        );
+        assert_eq!(html::count(&page, &format!("{sheet} .qr svg")), 1, "{unit}");
+    }
+    assert!(!page.contains("public_url"), "the address is known");
+    let logins = html::keyed_texts(&page, "tr[data-login]", "data-login", "td.login");
+    assert_eq!(
+        logins,
+        [
+            ("+84987111222".to_string(), "0987 111 222".to_string()),
+            ("ong.ba".to_string(), "ong.ba".to_string()),
+        ]
+    );
+
+    // A forged Host: no link to it, no QR code, and the page asks for
+    // public_url as certificates do. The codes are still there.
+    let forged = admin
+        .client
+        .post(admin.url("/admin/officials/codes"))
+        .header("host", "evil.example")
+        .header("cookie", admin.cookie.clone().unwrap())
+        .form(&[("unit_code", "TINH")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 200);
+    let page = forged.text().await.unwrap();
+    assert_eq!(code_sheets(&page).len(), 2);
+    assert!(!page.contains("evil.example"), "no link to the forged host");
+    assert!(!page.contains("<svg"), "no QR code without an address");
+    assert!(page.contains("public_url"));
+    assert_eq!(html::count(&page, ".reset-url"), 0);
+}
+
+/// With `public_url` set, the sheets print it (not the request's host).
+#[tokio::test]
+async fn code_sheets_print_the_configured_public_address() {
+    let options = hocvu_tests::AppOptions {
+        env: vec![(
+            "HOCVU_PUBLIC_URL".into(),
+            "https://hocvu.tinh.gov.vn/".into(),
+        )],
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(hocvu_tests::Backend::Sqlite, options)
+        .await
+        .unwrap();
+    let admin = admin_of(&app).await;
+    import_units(&admin, UNITS).await;
+    let csv = excel_csv(&["Nguyễn Thị Hương;0987 111 222;SO-TC;Chuyên viên"]);
+    let page = upload_officials(&admin, &csv, "commit")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html::texts(&page, ".reset-url"),
+        ["https://hocvu.tinh.gov.vn/reset"]
+    );
+    assert!(!page.contains(&app.origin()));
+}
+
 on_both_databases!(
+    code_sheets_print_the_address_a_qr_code_and_phones_as_written,
     units_dry_run_lists_each_rows_problem_and_commit_is_all_or_nothing,
     units_commit_with_parents_after_children,
     officials_import_checks_rows_is_all_or_nothing_and_codes_work_once,

@@ -127,6 +127,28 @@ async fn assign(
         .await
 }
 
+/// `assign` with "Lưu dù hạn đã qua" pressed.
+async fn assign_past_due(
+    agent: &Agent,
+    course: &str,
+    unit: &str,
+    positions: &str,
+    due: &str,
+) -> reqwest::Response {
+    agent
+        .post_form(
+            "/assignments",
+            &[
+                ("course", course),
+                ("unit_code", unit),
+                ("positions", positions),
+                ("due_on", due),
+                ("confirm_past_due", "1"),
+            ],
+        )
+        .await
+}
+
 async fn read(agent: &Agent, course: &str, chapter: &str) {
     let response = agent.mark_read(course, chapter).await;
     assert_eq!(response.status(), 303, "read {course}/{chapter}");
@@ -155,7 +177,12 @@ async fn fixture(app: TestApp) -> Fixture {
         ("an-toan", "SO", " chuyên viên ", "2020-01-10"),
         ("bat-buoc", "SO-P1", "", "2098-06-30"),
     ] {
-        let response = assign(&admin, course, unit, positions, due).await;
+        let response = if due < date_today(7).as_str() {
+            // Meant: the overdue assignment is confirmed past its date.
+            assign_past_due(&admin, course, unit, positions, due).await
+        } else {
+            assign(&admin, course, unit, positions, due).await
+        };
         assert_eq!(response.status(), 303, "assign {course} to {unit}");
         assert_eq!(location_of(&response), "/assignments?done=created");
     }
@@ -1148,10 +1175,81 @@ async fn csv_export_and_overdue_reminders(app: TestApp) {
     );
 }
 
+// ---------------------------------------------------------------------------
+// A due date already past
+
+/// Yesterday's due date is not saved at once: the answer is the form again
+/// with a warning in Vietnamese and a confirm button carrying the same
+/// values, which saves. Today's date saves directly.
+async fn a_past_due_date_is_confirmed_before_saving(app: TestApp) {
+    let admin = add_user(&app, "quantri", "Quản Trị Viên", "admin").await;
+    import_units(&admin, UNITS).await;
+    // The server's local day is UTC+7; 24 hours earlier is yesterday.
+    let yesterday = date_today(7 - 24);
+    let (y, m, d) = (&yesterday[..4], &yesterday[5..7], &yesterday[8..]);
+
+    let response = assign(&admin, "an-toan", "SO", "Chuyên viên", &yesterday).await;
+    assert_eq!(response.status(), 200, "answered with the form, not saved");
+    let page = response.text().await.unwrap();
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM assignments").await, 0);
+    let warning = html::text(&page, ".past-due").expect("a warning");
+    assert!(
+        warning.contains(&format!("hạn hoàn thành {d}/{m}/{y} đã qua")),
+        "{warning}"
+    );
+    // The confirm form repeats every value, and the main form keeps them.
+    let confirm = ".past-due form[action='/assignments']";
+    let field = |name: &str| {
+        html::attrs(&page, &format!("{confirm} input[name={name}]"), "value")
+            .pop()
+            .unwrap_or_default()
+    };
+    assert_eq!(field("course"), "an-toan");
+    assert_eq!(field("unit_code"), "SO");
+    assert_eq!(field("positions"), "Chuyên viên");
+    assert_eq!(field("due_on"), yesterday);
+    assert_eq!(field("confirm_past_due"), "1");
+    assert_eq!(
+        html::text(&page, &format!("{confirm} button")).as_deref(),
+        Some("Lưu dù hạn đã qua")
+    );
+    assert_eq!(
+        html::attrs(&page, "input#due_on", "value"),
+        [yesterday.as_str()]
+    );
+
+    // The confirm button saves exactly those values.
+    let form: Vec<(String, String)> = [
+        "course",
+        "unit_code",
+        "positions",
+        "due_on",
+        "confirm_past_due",
+    ]
+    .into_iter()
+    .map(|name| (name.to_string(), field(name)))
+    .collect();
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = admin.post_form("/assignments", &form).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location_of(&response), "/assignments?done=created");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM assignments WHERE course = 'an-toan'")
+            .await,
+        1
+    );
+
+    // Due today is not past: saved at once, no warning.
+    let response = assign(&admin, "bat-buoc", "SO", "", &date_today(7)).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM assignments").await, 2);
+}
+
 on_both_databases!(
     report with report_app:
     report_counts_match_the_hand_computed_fixture,
     officials_see_their_required_courses_first,
     a_supervisor_sees_only_their_own_subtree,
     csv_export_and_overdue_reminders,
+    a_past_due_date_is_confirmed_before_saving,
 );

@@ -118,6 +118,19 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
+    /// Presses and releases one key, as a keyboard would (WebDriver key
+    /// codes: `'\u{E004}'` Tab, `'\u{E007}'` Enter, `'\u{E015}'` ArrowDown).
+    pub async fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.client
+            .perform_actions(keys)
+            .await
+            .expect("press a key");
+    }
+
     /// Ends the session (the driver is killed on drop).
     pub async fn close(self) {
         let _ = self.client.close().await;

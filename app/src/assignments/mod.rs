@@ -61,6 +61,15 @@ crate::coded_enum! {
     }
 }
 
+/// Context of the assignments page rendered as the answer to a POST whose
+/// due date (`YYYY-MM-DD`) has already passed: nothing was saved, the page
+/// asks to confirm.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastDueDate(pub String);
+
+/// The form field that confirms a past due date.
+pub const CONFIRM_PAST_DUE: &str = "confirm_past_due";
+
 /// An assignment as the list shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentLine {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     assignments_in_scope, my_required_courses, AssignDone, AssignProblem, AssignmentsData,
-    RequiredCourse, Status,
+    PastDueDate, RequiredCourse, Status, CONFIRM_PAST_DUE,
 };
 use crate::{
     accounts::{pages::RoleGate, Role},
@@ -59,6 +59,10 @@ fn Assignments() -> impl IntoView {
         get("positions"),
         get("due_on"),
     );
+    let past_due = use_context::<PastDueDate>().map(|PastDueDate(due_on)| {
+        let (course, unit, positions, _) = kept.clone();
+        view! { <PastDueConfirm course unit positions due_on/> }
+    });
     let data = Resource::new(|| (), |_| assignments_in_scope());
     view! {
         <Title text=ot.assignments_title/>
@@ -67,6 +71,7 @@ fn Assignments() -> impl IntoView {
         <p class="lead">{ot.assignments_lead}</p>
         {done.map(|d| view! { <p class="notice" role="status">{d}</p> })}
         {error.map(|e| view! { <p class="error form-error" role="alert">{e}</p> })}
+        {past_due}
         <Suspense>
             {move || {
                 let kept = kept.clone();
@@ -78,6 +83,32 @@ fn Assignments() -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// Nothing saved yet: the due date has passed. One button saves the same
+/// values anyway; the form below keeps them for a correction.
+#[component]
+fn PastDueConfirm(
+    course: String,
+    unit: String,
+    positions: String,
+    due_on: String,
+) -> impl IntoView {
+    let ot = ot();
+    view! {
+        <section class="notice past-due" role="alert">
+            <p><strong>{(ot.past_due_warning)(&day_month_year(&due_on))}</strong></p>
+            <form method="post" action="/assignments">
+                <input type="hidden" name="course" value=course/>
+                <input type="hidden" name="unit_code" value=unit/>
+                <input type="hidden" name="positions" value=positions/>
+                <input type="hidden" name="due_on" value=due_on/>
+                <input type="hidden" name=CONFIRM_PAST_DUE value="1"/>
+                <button type="submit">{ot.past_due_confirm}</button>
+            </form>
+            <p>{ot.past_due_fix}</p>
+        </section>
     }
 }
 

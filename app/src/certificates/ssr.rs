@@ -146,7 +146,8 @@ fn verify_url(code: &str) -> Option<String> {
     Some(format!("{origin}{}", links::verify(code)))
 }
 
-fn qr_svg(url: &str) -> anyhow::Result<String> {
+/// A QR code of `url` as an SVG (certificates, the officials' code sheets).
+pub fn qr_svg(url: &str) -> anyhow::Result<String> {
     use qrcode::{render::svg, EcLevel, QrCode};
     let code = QrCode::with_error_correction_level(url.as_bytes(), EcLevel::M)
         .context("making the QR code")?;

@@ -108,13 +108,30 @@ pub enum FileProblem {
 pub struct CodeSheet {
     pub unit_code: String,
     pub unit_name: String,
-    /// (full name, login as typed at sign-in, code)
-    pub people: Vec<(String, String, String)>,
+    pub people: Vec<SheetPerson>,
+}
+
+/// One line of a code sheet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetPerson {
+    pub full_name: String,
+    /// The login as stored (`+84987111222` or a username).
+    pub login: String,
+    /// The login as people write it: `0987 111 222`.
+    pub login_shown: String,
+    pub code: String,
 }
 
 /// Code sheets just made: shown once, never stored (only hashes are).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IssuedSheets(pub Vec<CodeSheet>);
+pub struct IssuedSheets {
+    pub sheets: Vec<CodeSheet>,
+    /// Where to set the password: the site's public address + `/reset`;
+    /// none when the address is unknown (`public_url` unset).
+    pub reset_url: Option<String>,
+    /// A QR code of `reset_url` (SVG), empty without it.
+    pub reset_qr_svg: String,
+}
 
 /// Units the signed-in admin or supervisor may see, in tree order. Every
 /// server function is a public endpoint, so it checks the role itself.

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{
     units_in_scope, CodeSheet, FileProblem, ImportKind, ImportPreview, IssuedSheets, RowProblem,
-    UnitLine, UnitProblem,
+    SheetPerson, UnitLine, UnitProblem,
 };
 use crate::{
     accounts::{pages::RoleGate, Role},
@@ -201,12 +201,15 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
             <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
             <p class=class role="status">{summary}</p>
             {(!shown.is_empty()).then(|| view! {
+                // The verdict (the problem, if any) comes right after the line
+                // number, and on a narrow screen each row is a stacked card
+                // labelled by `data-label`: nothing that matters is off-screen.
                 <div class="table-scroll" tabindex="0" role="region" aria-labelledby="preview-title">
-                    <table class="import-rows">
+                    <table class="import-rows stack">
                         <thead><tr>
                             <th scope="col">{ot.line}</th>
-                            {headers.into_iter().map(|h| view! { <th scope="col">{h}</th> }).collect_view()}
                             <th scope="col">{ot.verdict}</th>
+                            {headers.iter().map(|h| view! { <th scope="col">{*h}</th> }).collect_view()}
                         </tr></thead>
                         <tbody>
                             {shown.into_iter().map(|row| {
@@ -218,9 +221,9 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                                 };
                                 view! {
                                     <tr data-row=row.line.to_string() data-status=status>
-                                        <td>{row.line}</td>
-                                        {row.cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
-                                        <td class=if row.problem.is_some() { "problem" } else { "ok" }>{verdict}</td>
+                                        <td class="line" data-label=ot.line>{row.line}</td>
+                                        <td class=if row.problem.is_some() { "problem" } else { "ok" } data-label=ot.verdict>{verdict}</td>
+                                        {row.cells.into_iter().zip(headers.iter()).map(|(c, h)| view! { <td data-label=*h>{c}</td> }).collect_view()}
                                     </tr>
                                 }
                             }).collect_view()}
@@ -248,13 +251,22 @@ fn OfficialsAdmin() -> impl IntoView {
         .get_untracked()
         .get("error")
         .is_some_and(|e| e == "unit");
-    if let Some(IssuedSheets(sheets)) = sheets {
+    if let Some(issued) = sheets {
+        let IssuedSheets {
+            sheets,
+            reset_url,
+            reset_qr_svg,
+        } = issued;
         return Either::Left(view! {
             <Title text=ot.sheets_title/>
             <h1 class="no-print">{ot.sheets_title}</h1>
             <p class="notice no-print" role="status">{ot.sheets_lead}</p>
+            {reset_url.is_none().then(|| view! { <p class="notice error" role="alert">{ot.needs_public_url}</p> })}
             <p class="no-print"><a href="/admin/officials">{ot.back}</a></p>
-            {sheets.into_iter().map(|s| view! { <SheetView sheet=s/> }).collect_view()}
+            {sheets
+                .into_iter()
+                .map(|sheet| view! { <SheetView sheet reset_url=reset_url.clone() reset_qr_svg=reset_qr_svg.clone()/> })
+                .collect_view()}
         });
     }
     Either::Right(view! {
@@ -278,13 +290,24 @@ fn OfficialsAdmin() -> impl IntoView {
 
 /// One unit's page of codes: printed and handed out in a meeting.
 #[component]
-fn SheetView(sheet: CodeSheet) -> impl IntoView {
+fn SheetView(sheet: CodeSheet, reset_url: Option<String>, reset_qr_svg: String) -> impl IntoView {
     let ot = ot();
     let unit = sheet.unit_code.clone();
+    // Printed and carried to a meeting: the address to type and a QR code of
+    // it, on every unit's page.
+    let how = match reset_url {
+        Some(url) => Either::Left(view! {
+            <div class="sheet-address">
+                <div class="qr" inner_html=reset_qr_svg role="img" aria-label=ot.sheet_scan></div>
+                <p class="sheet-instructions">{(ot.sheet_instructions_at)(&url)}<br/><strong class="reset-url">{url.clone()}</strong></p>
+            </div>
+        }),
+        None => Either::Right(view! { <p class="sheet-instructions">{ot.sheet_instructions}</p> }),
+    };
     view! {
         <section class="code-sheet" data-unit=unit>
             <h2>{sheet.unit_name}" "<small>"("{sheet.unit_code}")"</small></h2>
-            <p class="hint">{ot.sheet_instructions}</p>
+            {how}
             <table>
                 <thead><tr>
                     <th scope="col">{ot.full_name}</th>
@@ -292,13 +315,13 @@ fn SheetView(sheet: CodeSheet) -> impl IntoView {
                     <th scope="col">{ot.code}</th>
                 </tr></thead>
                 <tbody>
-                    {sheet.people.into_iter().map(|(name, login, code)| { let key = login.clone(); view! {
-                        <tr data-login=key>
-                            <td>{name}</td>
-                            <td>{login}</td>
-                            <td class="code">{code}</td>
+                    {sheet.people.into_iter().map(|p: SheetPerson| view! {
+                        <tr data-login=p.login>
+                            <td>{p.full_name}</td>
+                            <td class="login">{p.login_shown}</td>
+                            <td class="code">{p.code}</td>
                         </tr>
-                    }}).collect_view()}
+                    }).collect_view()}
                 </tbody>
             </table>
         </section>

@@ -25,8 +25,8 @@ mod enhance {
     use wasm_bindgen::{closure::Closure, JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
     use web_sys::{
-        DomParser, Element, FormData, HtmlButtonElement, HtmlFormElement, RequestInit, Response,
-        SupportedType, UrlSearchParams,
+        DomParser, Element, FormData, HtmlButtonElement, HtmlElement, HtmlFormElement, RequestInit,
+        Response, SupportedType, UrlSearchParams,
     };
 
     pub fn attach(root: &Element) {
@@ -95,6 +95,13 @@ mod enhance {
             .history()?
             .push_state_with_url(&JsValue::NULL, "", Some(&url));
         window.scroll_to_with_x_and_y(0.0, 0.0);
+        // The focused submit button is gone: put focus on the result's
+        // heading, so the keyboard continues from the score and the way on
+        // (and screen readers read the result) instead of the page's top.
+        if let Some(heading) = main.query_selector("h1")? {
+            heading.set_attribute("tabindex", "-1")?;
+            heading.dyn_into::<HtmlElement>()?.focus()?;
+        }
         Ok(())
     }
 }

@@ -144,7 +144,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
         <ReportChart rows=rows.clone() title=chart_title/>
         <Legend/>
         <div class="table-scroll" tabindex="0" role="region" aria-label=ot.unit>
-            <table class="report-units">
+            <table class="report-units stack">
                 <thead><tr>
                     <th scope="col">{ot.unit}</th>
                     <th scope="col">{ot.col_assigned}</th>
@@ -179,7 +179,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
             } else {
                 Either::Right(view! {
                     <div class="table-scroll" tabindex="0" role="region" aria-label=ot.people_here>
-                        <table class="report-people">
+                        <table class="report-people stack">
                             <thead><tr>
                                 <th scope="col">{ot.full_name}</th>
                                 <th scope="col">{ot.course}</th>
@@ -189,11 +189,11 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
                             <tbody>
                                 {report.people.into_iter().map(|p| view! {
                                     <tr data-login=p.login.clone() data-course=p.course.clone() data-status=p.status.code()>
-                                        <td>{p.name}<br/><small class="meta">{p.position}</small></td>
-                                        <td>{p.course_title}</td>
-                                        <td><span class=format!("status status-{}", p.status.code())>{status_name(ot, p.status)}</span>
+                                        <td data-label=ot.full_name>{p.name}<br/><small class="meta">{p.position}</small></td>
+                                        <td data-label=ot.course>{p.course_title}</td>
+                                        <td data-label=ot.status><span class=format!("status status-{}", p.status.code())>{status_name(ot, p.status)}</span>
                                             {(!p.completed_on.is_empty()).then(|| view! { <br/><small class="meta">{day_month_year(&p.completed_on)}</small> })}</td>
-                                        <td>{day_month_year(&p.due_on)}</td>
+                                        <td data-label=ot.due_on>{day_month_year(&p.due_on)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -207,14 +207,15 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
 
 #[component]
 fn Cells(row: UnitCounts) -> impl IntoView {
+    let ot = ot();
     let percent = row.percent();
     view! {
-        <td data-col="assigned">{row.assigned}</td>
-        <td data-col="completed">{row.completed}</td>
-        <td data-col="in_progress">{row.in_progress}</td>
-        <td data-col="not_started">{row.not_started}</td>
-        <td data-col="overdue">{row.overdue}</td>
-        <td data-col="percent">{percent}</td>
+        <td data-col="assigned" data-label=ot.col_assigned>{row.assigned}</td>
+        <td data-col="completed" data-label=ot.status_completed>{row.completed}</td>
+        <td data-col="in_progress" data-label=ot.status_in_progress>{row.in_progress}</td>
+        <td data-col="not_started" data-label=ot.status_not_started>{row.not_started}</td>
+        <td data-col="overdue" data-label=ot.status_overdue>{row.overdue}</td>
+        <td data-col="percent" data-label="%">{percent}</td>
     }
 }
 
@@ -301,7 +302,7 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
             </form>
         })}
         <div class="table-scroll" tabindex="0" role="region" aria-label=ot.overdue_title>
-            <table class="overdue">
+            <table class="overdue stack">
                 <thead><tr>
                     <th scope="col">{ot.full_name}</th>
                     <th scope="col">{ot.phone}</th>
@@ -311,10 +312,10 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                 <tbody>
                     {list.people.into_iter().map(|p| view! {
                         <tr data-login=p.login.clone()>
-                            <td>{p.name}<br/><small class="meta">{p.position}" · "{p.unit_name}</small></td>
-                            <td>{(!p.phone.is_empty()).then(|| view! { <a href=format!("tel:{}", p.phone)>{p.phone_shown.clone()}</a> })}</td>
-                            <td>{p.course_title}<br/><small class="meta">{ot.due_on}": "{day_month_year(&p.due_on)}</small></td>
-                            <td>{p.days_late}</td>
+                            <td data-label=ot.full_name>{p.name}<br/><small class="meta">{p.position}" · "{p.unit_name}</small></td>
+                            <td data-label=ot.phone>{(!p.phone.is_empty()).then(|| view! { <a href=format!("tel:{}", p.phone)>{p.phone_shown.clone()}</a> })}</td>
+                            <td data-label=ot.course>{p.course_title}<br/><small class="meta">{ot.due_on}": "{day_month_year(&p.due_on)}</small></td>
+                            <td data-label=ot.days_late>{p.days_late}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

@@ -4,7 +4,14 @@
 pub mod rules;
 
 use anyhow::Context;
-use axum::{extract::State, response::Response, routing::post, Router};
+use axum::{
+    extract::State,
+    http::{request::Parts, StatusCode},
+    response::Response,
+    routing::post,
+    Router,
+};
+use leptos::prelude::provide_context;
 use serde::Deserialize;
 
 use self::rules::{load_assignments, normalize_position, Population};
@@ -14,7 +21,8 @@ use crate::{
         Role,
     },
     assignments::{
-        AssignDone, AssignProblem, AssignmentLine, AssignmentsData, RequiredCourse, Status,
+        AssignDone, AssignProblem, AssignmentLine, AssignmentsData, PastDueDate, RequiredCourse,
+        Status,
     },
     clock::{now, parse_date, today},
     content::ssr::current_catalog,
@@ -24,7 +32,9 @@ use crate::{
     },
     policy,
     server::{db::Db, AppState},
-    web::{current_identity, see_other, user_with_role, with_query, AppError, Form, RequireRole},
+    web::{
+        current_identity, page, see_other, user_with_role, with_query, AppError, Form, RequireRole,
+    },
 };
 
 pub const ASSIGNMENTS_PAGE: &str = "/assignments";
@@ -50,12 +60,18 @@ pub struct AssignForm {
     positions: String,
     #[serde(default)]
     due_on: String,
+    /// "1": save even though the due date has passed.
+    #[serde(default)]
+    confirm_past_due: String,
 }
 
-/// `POST /assignments`
+/// `POST /assignments`. A due date already past is almost always a slip
+/// (a wrong year or month): the answer is then the form again with a
+/// warning and a button that saves the same values anyway.
 async fn create(
     State(state): State<AppState>,
     RequireRole { user, .. }: RequireRole<Assigners>,
+    parts: Parts,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, AppError> {
     let keep = [
@@ -85,6 +101,13 @@ async fn create(
         .and_then(|c| scope.find(&tree, &c))
         .cloned()
         .ok_or_else(|| refused(AssignProblem::Unit))?;
+    if due_on < today() && form.confirm_past_due != "1" {
+        let uri = with_query(ASSIGNMENTS_PAGE, &keep);
+        return Ok(page(&state, parts, &uri, StatusCode::OK, move || {
+            provide_context(PastDueDate(due_on.clone()))
+        })
+        .await);
+    }
     let now = now();
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = state.db.begin_write().await?;

@@ -99,12 +99,31 @@ async fn preview_page(
 
 /// The printable code sheets, shown once.
 async fn sheets_page(state: &AppState, parts: Parts, sheets: Vec<CodeSheet>) -> Response {
+    // The same public address and QR code as certificates: none when the
+    // address is unknown, and the page says public_url must be set.
+    let reset_url = state
+        .public_url
+        .origin(&parts.headers, state.sessions.secure_cookies)
+        .map(|origin| format!("{origin}/reset"));
+    let reset_qr_svg = match reset_url.as_deref().map(crate::certificates::ssr::qr_svg) {
+        Some(Ok(svg)) => svg,
+        Some(Err(err)) => {
+            tracing::error!("QR code of the reset page: {err:#}");
+            String::new()
+        }
+        None => String::new(),
+    };
+    let issued = IssuedSheets {
+        sheets,
+        reset_url,
+        reset_qr_svg,
+    };
     web::page(
         state,
         parts,
         officials::OFFICIALS_PAGE,
         StatusCode::OK,
-        move || provide_context(IssuedSheets(sheets.clone())),
+        move || provide_context(issued.clone()),
     )
     .await
 }

@@ -28,13 +28,13 @@ use crate::{
         ssr::{
             admin::{UsersAdmin, USERS_PAGE},
             audit::{self, Action},
-            reset,
+            phone, reset,
             users::{parse_display_name, Login},
         },
         Problem,
     },
     clock::now,
-    orgs::{CodeSheet, ImportKind, ImportPreview, PreviewRow, RowProblem},
+    orgs::{CodeSheet, ImportKind, ImportPreview, PreviewRow, RowProblem, SheetPerson},
     server::{
         db::{insert_many, placeholders, Db, Value},
         AppState,
@@ -304,7 +304,15 @@ fn sheets(tree: &Tree, issued: Vec<(Unit, String, String, String)>) -> Vec<CodeS
             Some(CodeSheet {
                 unit_code: unit.code.clone(),
                 unit_name: unit.name.clone(),
-                people,
+                people: people
+                    .into_iter()
+                    .map(|(full_name, login, code)| SheetPerson {
+                        login_shown: phone::display(&login),
+                        full_name,
+                        login,
+                        code,
+                    })
+                    .collect(),
             })
         })
         .collect()
