@@ -338,10 +338,6 @@ fn DraftView(draft: DraftPage, error: String) -> impl IntoView {
                 </ul>
             </section>
         })}
-        <section class="panel">
-            <h2>{pt.changes_title}</h2>
-            {changes_list(pt, draft.changes)}
-        </section>
         {can_publish.then(|| view! {
             <section class="panel">
                 <h2>{pt.publish_title}</h2>
@@ -354,6 +350,11 @@ fn DraftView(draft: DraftPage, error: String) -> impl IntoView {
                 </form>
             </section>
         })}
+        // The file list comes after the way on: check, preview, publish.
+        <section class="panel">
+            <h2>{pt.changes_title}</h2>
+            {changes_list(pt, draft.changes)}
+        </section>
         {draft.published_as.is_none().then(|| view! {
             <form method="post" action=discard_action>
                 <button type="submit" class="secondary">{pt.discard_button}</button>
