@@ -446,3 +446,114 @@ async fn content_is_reloaded_only_when_it_changes() {
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert_eq!(loads(), 2, "and no more:\n{}", app.log());
 }
+
+/// A chapter's front matter for the recording tests, `audio` on line 6.
+fn chapter_with_audio(id: &str, audio: &str) -> String {
+    format!(
+        "+++\nid = \"{id}\"\ntitle = \"Bài {id}\"\nminutes = 5\nsummary = \"Tóm tắt.\"\naudio = \"{audio}\"\n+++\n\nCâu một. Câu hai.\n"
+    )
+}
+
+/// An MP3 as far as anyone can tell (an ID3 header), 4 KB.
+fn mp3_bytes() -> Vec<u8> {
+    let mut bytes = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    bytes.extend((0..4_000u32).map(|i| (i % 251) as u8));
+    bytes
+}
+
+/// `audio = "…"` in a chapter's front matter: a missing file, a file that is
+/// not a recording, a fake one and one outside the course folder are errors
+/// at the field's line, in English and Vietnamese.
+#[tokio::test]
+async fn content_check_checks_a_chapters_recording() {
+    let dir = content_fixture(&[
+        (
+            "nghe/course.toml",
+            &course_toml(
+                "Nghe",
+                "resident",
+                &["01-a.md", "02-b.md", "03-c.md", "04-d.md", "05-e.md"],
+            ),
+        ),
+        ("nghe/01-a.md", &chapter_with_audio("a", "bai-01.mp3")),
+        ("nghe/02-b.md", &chapter_with_audio("b", "khong-co.mp3")),
+        ("nghe/03-c.md", &chapter_with_audio("c", "bai-03.txt")),
+        ("nghe/04-d.md", &chapter_with_audio("d", "gia.mp3")),
+        ("nghe/05-e.md", &chapter_with_audio("e", "../bai-01.mp3")),
+        ("nghe/bai-03.txt", "không phải âm thanh"),
+        ("nghe/gia.mp3", "<html>không phải mp3</html>"),
+    ]);
+    std::fs::write(dir.path().join("nghe/bai-01.mp3"), mp3_bytes()).unwrap();
+
+    let (ok, out) = content_check(dir.path()).await;
+
+    assert!(!ok, "{out}");
+    let line = |file: &str| format!("{}:6:1:", dir.path().join("nghe").join(file).display());
+    let has = |file: &str, words: &str| {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(&line(file)) && l.contains("error") && l.contains(words)),
+            "expected an error at {} with `{words}` in:\n{out}",
+            line(file)
+        );
+    };
+    assert!(
+        !out.contains(&line("01-a.md")),
+        "a real recording is fine:\n{out}"
+    );
+    has("02-b.md", "not found");
+    has("03-c.md", "not a recording");
+    has("04-d.md", "not what its name says");
+    has("05-e.md", "outside the course folder");
+}
+
+/// A chapter with a recording offers it first, as a plain `<audio controls>`
+/// (no JavaScript needed, nothing loaded until pressed), served from
+/// `/media` in ranges so a phone can seek; a chapter without one has none.
+#[tokio::test]
+async fn a_chapters_recording_is_offered_first_and_served_in_ranges() {
+    let dir = content_fixture(&[
+        (
+            "nghe/course.toml",
+            &course_toml("Nghe", "resident", &["01-a.md", "02-b.md"]),
+        ),
+        ("nghe/01-a.md", &chapter_with_audio("a", "bai-01.mp3")),
+        ("nghe/02-b.md", &chapter("b", "Bài b", "Không có ghi âm.")),
+    ]);
+    let mp3 = mp3_bytes();
+    std::fs::write(dir.path().join("nghe/bai-01.mp3"), &mp3).unwrap();
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+
+    let page = app.page("/courses/nghe/a").await;
+    let src = hocvu_tests::html::attrs(&page, "figure.recording audio[controls]", "src");
+    assert_eq!(src, ["/media/nghe/bai-01.mp3"]);
+    assert_eq!(
+        hocvu_tests::html::attrs(&page, "figure.recording audio", "preload"),
+        ["none"]
+    );
+    let (player, text) = (
+        page.find("<audio").unwrap(),
+        page.find("class=\"prose\"").unwrap(),
+    );
+    assert!(player < text, "the recording comes before the text");
+    assert!(!app.page("/courses/nghe/b").await.contains("<audio"));
+
+    let whole = app.get("/media/nghe/bai-01.mp3").await;
+    assert_eq!(whole.status(), 200);
+    assert_eq!(whole.bytes().await.unwrap().as_ref(), &mp3[..]);
+    let part = app
+        .client
+        .get(app.url("/media/nghe/bai-01.mp3"))
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(part.status(), 206);
+    assert_eq!(
+        part.headers()["content-range"],
+        format!("bytes 100-199/{}", mp3.len()).as_str()
+    );
+    assert_eq!(part.bytes().await.unwrap().as_ref(), &mp3[100..200]);
+}

@@ -16,6 +16,7 @@ mod pages;
 mod progress;
 mod publishing;
 mod quiz;
+mod read_aloud;
 mod reports;
 mod routes;
 mod sanitize;

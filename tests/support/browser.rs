@@ -164,6 +164,19 @@ impl fantoccini::wd::WebDriverCompatibleCommand for DevTools {
 }
 
 impl Browser {
+    /// Runs `script` in every page this browser opens from now on, before
+    /// the page's own scripts (a stand-in for a browser feature).
+    pub async fn before_every_page(&self, script: &str) {
+        let command = DevTools {
+            method: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({ "source": script }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .expect("add a script through DevTools");
+    }
+
     /// Gives the browser a cookie for `origin` (a session made outside it).
     pub async fn set_cookie(&self, origin: &str, name: &str, value: &str) {
         let command = DevTools {

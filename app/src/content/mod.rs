@@ -109,6 +109,8 @@ pub struct ChapterView {
     pub total: usize,
     /// Id for this page's "done reading" form, so a retried POST counts once.
     pub read_event: String,
+    /// `/media/…` address of a recorded reading (`audio` in the front matter).
+    pub audio: Option<String>,
 }
 
 /// All courses, optionally only those suiting one audience.

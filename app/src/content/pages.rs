@@ -12,7 +12,11 @@ use super::{
 };
 use crate::{
     progress::{course_marks, pages::ProgressBar, ChapterMarks},
-    ui::{i18n::t, not_found::NotFound},
+    ui::{
+        i18n::{t, use_lang},
+        not_found::NotFound,
+        read_aloud::ReadAloudControls,
+    },
 };
 
 /// `/courses`: every course, with an audience filter that is a plain link.
@@ -271,6 +275,20 @@ fn ChapterBody(chapter: ChapterView, mark: ChapterMarks) -> impl IntoView {
                 </p>
                 <h1>{chapter.title.clone()}</h1>
             </header>
+            // A trainer's recording first: a plain <audio> works without
+            // JavaScript, and loads nothing until pressed (prepaid data).
+            {chapter.audio.clone().map(|src| {
+                let download = src.clone();
+                view! {
+                <figure class="recording" lang=use_lang().code()>
+                    <figcaption>{tx.recording_label}</figcaption>
+                    <audio controls preload="none" src=src>
+                        <a href=download>{tx.recording_download}</a>
+                    </audio>
+                </figure>
+                }
+            })}
+            <ReadAloudControls/>
             {toc}
             <div class="prose" inner_html=chapter.html/>
         </article>

@@ -5,6 +5,7 @@ pub mod i18n;
 pub mod layout;
 pub mod not_found;
 pub mod officials_texts;
+pub mod read_aloud;
 pub mod text_size;
 
 #[cfg(feature = "ssr")]

@@ -118,6 +118,8 @@ pub struct Chapter {
     pub word_count: usize,
     /// Body as plain text, for search.
     pub plain_text: String,
+    /// `/media/…` address of the chapter's recorded reading, if any.
+    pub audio: Option<String>,
     pub quiz: Option<Quiz>,
     /// Hash of the chapter file (and its quiz): progress records which
     /// version a learner read or passed.
@@ -164,6 +166,7 @@ impl Course {
             position: index + 1,
             total: self.chapters.len(),
             read_event: chapter.read_event(&self.slug),
+            audio: chapter.audio.clone(),
         })
     }
 }

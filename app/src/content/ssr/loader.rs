@@ -66,6 +66,8 @@ struct ChapterFront {
     #[serde(default)]
     skills: Vec<String>,
     review_by: Option<toml::value::Datetime>,
+    /// A recorded reading of the chapter, a file in the course folder.
+    audio: Option<String>,
 }
 
 /// A chapter after the first pass: front matter read, body not yet rendered.
@@ -579,6 +581,18 @@ fn build_course(
         for m in rendered.media {
             media.insert(m.key, m.file);
         }
+        let audio = chapter.front.audio.as_deref().and_then(|name| {
+            let (line, col) = field_position(&chapter.text, 1, "audio");
+            let at = Position {
+                file: &chapter.file,
+                line,
+                col,
+            };
+            let mut found = Vec::new();
+            let m = markdown::register_audio(name, &src, at, &mut found, &mut diags)?;
+            media.insert(m.key.clone(), m.file);
+            Some(format!("/media/{}", m.key))
+        });
         let quiz_rel = quiz_file_of(&chapter.rel);
         let quiz_path = tree.position_path(&quiz_rel);
         let mut hasher = Sha256::new();
@@ -605,6 +619,7 @@ fn build_course(
             toc: rendered.toc,
             word_count: rendered.word_count,
             plain_text: rendered.plain_text,
+            audio,
             quiz,
             version: tree::hex(&hasher.finalize()[..8]),
             file: chapter.rel,

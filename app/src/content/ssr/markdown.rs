@@ -398,6 +398,32 @@ fn register_media<'p>(
     Some(m)
 }
 
+/// The recorded lesson of a chapter (`audio = "bai-01.mp3"` in its front
+/// matter, reported `at` that line): an audio file of the course folder,
+/// checked like any other media file and registered for `/media`.
+pub fn register_audio<'p>(
+    name: &str,
+    src: &Source<'_>,
+    at: super::diagnostics::Position<'p>,
+    media: &mut Vec<MediaRef>,
+    diags: &mut Diagnostics,
+) -> Option<MediaRef> {
+    if !matches!(
+        tree::extension(name).as_deref(),
+        Some("mp3" | "ogg" | "m4a")
+    ) {
+        diags.error(
+            at,
+            format!("`audio = \"{name}\"` is not a recording: use an .mp3, .m4a or .ogg file"),
+            format!(
+                "`audio = \"{name}\"` không phải tệp ghi âm: hãy dùng tệp .mp3, .m4a hoặc .ogg"
+            ),
+        );
+        return None;
+    }
+    register_media(name, src, 0, &|_| at, media, diags)
+}
+
 /// Whether a file name says it is a picture (`![..](file)` must be one).
 fn is_picture(rel: &str) -> bool {
     matches!(

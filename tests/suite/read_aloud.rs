@@ -1,0 +1,296 @@
+//! "Nghe bài" in Chromium at 360×740. Headless Chromium has no voices, so
+//! the browser's speech synthesis is replaced, before the page's scripts, by
+//! a stand-in that records what it is asked to say (in `localStorage`, so it
+//! survives a navigation) and says "done" when the test tells it to.
+
+use fantoccini::Locator;
+use hocvu_tests::{artefact_dir, browser::Browser, Backend, TestApp};
+use serde_json::{json, Value};
+
+/// The stand-in speech synthesis; `VOICES` is replaced by a JSON list of
+/// voices, delivered late with `voiceschanged` as Chromium does.
+const FAKE_SPEECH: &str = r#"
+(() => {
+  const log = JSON.parse(localStorage.getItem('speech-log') || '[]');
+  const save = () => localStorage.setItem('speech-log', JSON.stringify(log));
+  class Utterance extends EventTarget {
+    constructor(text) { super(); this.text = text; this.lang = ''; this.rate = 1; this.voice = null; this.onend = null; }
+  }
+  const voices = [];
+  const synth = new EventTarget();
+  synth.onvoiceschanged = null;
+  synth.getVoices = () => voices.slice();
+  let current = null;
+  const finish = u => { const e = new Event('end'); u.dispatchEvent(e); if (u.onend) u.onend(e); };
+  synth.speak = u => {
+    log.push({ op: 'speak', text: u.text, rate: u.rate, lang: u.lang, voice: u.voice && u.voice.lang });
+    save();
+    current = u;
+  };
+  // Real engines end a cancelled utterance too: the page must ignore it.
+  synth.cancel = () => { log.push({ op: 'cancel' }); save(); const u = current; current = null; if (u) setTimeout(() => finish(u), 0); };
+  synth.pause = () => {}; synth.resume = () => {};
+  window.__speechDone = () => { const u = current; current = null; if (u) finish(u); };
+  Object.defineProperty(window, 'speechSynthesis', { value: synth, configurable: true });
+  window.SpeechSynthesisUtterance = Utterance;
+  setTimeout(() => {
+    voices.push(...VOICES);
+    if (synth.onvoiceschanged) synth.onvoiceschanged(new Event('voiceschanged'));
+  }, 300);
+})();
+"#;
+
+const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
+
+fn fake_speech(voices: Value) -> String {
+    FAKE_SPEECH.replace("VOICES", &voices.to_string())
+}
+
+async fn speech_log(browser: &Browser) -> Vec<Value> {
+    let log = browser
+        .client
+        .execute(
+            "return JSON.parse(localStorage.getItem('speech-log') || '[]')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    log.as_array().unwrap().clone()
+}
+
+async fn last_spoken(browser: &Browser) -> Value {
+    speech_log(browser)
+        .await
+        .into_iter()
+        .rev()
+        .find(|e| e["op"] == "speak")
+        .expect("something was spoken")
+}
+
+/// The highlighted sentence: its text, whether it lies on the screen above
+/// the control bar, and the text of the block marked as being read.
+async fn highlighted(browser: &Browser) -> Value {
+    browser
+        .client
+        .execute(
+            "const h = CSS.highlights.get('read-aloud');\
+             if (!h) return null;\
+             const range = [...h][0];\
+             const r = range.getBoundingClientRect();\
+             const bar = document.querySelector('.read-aloud').getBoundingClientRect();\
+             return { text: range.toString(), top: r.top, bottom: r.bottom, bar_top: bar.top,\
+               on_screen: r.top >= 0 && r.bottom <= bar.top,\
+               block: document.querySelector('[data-reading]').textContent };",
+            vec![],
+        )
+        .await
+        .unwrap()
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} is there"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn done_speaking(browser: &Browser) {
+    browser
+        .client
+        .execute("window.__speechDone()", vec![])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(true).await;
+    browser
+        .before_every_page(&fake_speech(json!([
+            { "lang": "en-US", "name": "English", "default": true },
+            { "lang": "vi-VN", "name": "Tiếng Việt", "default": false },
+        ])))
+        .await;
+    browser.goto(&app.url(CHAPTER)).await;
+    let control = browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".read-aloud:not([hidden])"))
+        .await
+        .expect("shown once a Vietnamese voice is known");
+    assert!(control.is_displayed().await.unwrap());
+
+    // From the top: the title first, in Vietnamese, highlighted.
+    click(&browser, ".read-start").await;
+    let title = browser
+        .client
+        .find(Locator::Css(".chapter h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let spoken = last_spoken(&browser).await;
+    assert_eq!(spoken["text"], title.as_str());
+    assert_eq!(spoken["voice"], "vi-VN");
+    assert_eq!(spoken["lang"], "vi-VN");
+    assert_eq!(highlighted(&browser).await["text"], title.as_str());
+
+    // Then the first paragraph, one sentence at a time.
+    done_speaking(&browser).await;
+    let first = last_spoken(&browser).await;
+    let mark = highlighted(&browser).await;
+    assert_eq!(mark["text"], first["text"]);
+    let paragraph = mark["block"].as_str().unwrap();
+    assert!(
+        paragraph.starts_with(first["text"].as_str().unwrap()),
+        "{mark}"
+    );
+    assert!(
+        first["text"].as_str().unwrap().len() < paragraph.len(),
+        "a sentence, not the paragraph: {mark}"
+    );
+    done_speaking(&browser).await;
+    let second = last_spoken(&browser).await;
+    assert_ne!(second["text"], first["text"]);
+    assert!(paragraph.contains(second["text"].as_str().unwrap()));
+
+    // Pause and resume: the same sentence again.
+    click(&browser, ".read-pause").await;
+    let log = speech_log(&browser).await;
+    assert_eq!(log.last().unwrap()["op"], "cancel", "paused: {log:?}");
+    let pause = browser
+        .client
+        .find(Locator::Css(".read-pause"))
+        .await
+        .unwrap();
+    assert_eq!(
+        pause.attr("aria-pressed").await.unwrap().as_deref(),
+        Some("true")
+    );
+    assert_eq!(pause.text().await.unwrap(), "Nghe tiếp");
+    // The cancelled sentence's late "end" does not move the reader on.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(speech_log(&browser).await.len(), log.len());
+    click(&browser, ".read-pause").await;
+    assert_eq!(last_spoken(&browser).await["text"], second["text"]);
+
+    // Faster, then slower: the current sentence again at the new pace.
+    click(&browser, ".read-faster").await;
+    let faster = last_spoken(&browser).await;
+    assert_eq!(faster["text"], second["text"]);
+    assert!(faster["rate"].as_f64().unwrap() > second["rate"].as_f64().unwrap());
+    click(&browser, ".read-slower").await;
+    click(&browser, ".read-slower").await;
+    assert!(last_spoken(&browser).await["rate"].as_f64().unwrap() < 1.0);
+
+    // A tapped paragraph far down is read from its start; the sentence
+    // being read stays on the screen as the reading goes on.
+    let tapped = browser
+        .client
+        .execute(
+            "const ps = [...document.querySelectorAll('.chapter .prose > p')]\
+               .filter(p => !p.querySelector('a'));\
+             const p = ps[ps.length - 1];\
+             p.id = 'tap-me';\
+             p.scrollIntoView({ block: 'center' });\
+             return p.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let tapped = tapped.as_str().unwrap().to_string();
+    click(&browser, "#tap-me").await;
+    assert!(
+        tapped.starts_with(last_spoken(&browser).await["text"].as_str().unwrap()),
+        "{tapped}"
+    );
+    browser
+        .client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        done_speaking(&browser).await;
+        let mark = highlighted(&browser).await;
+        if mark.is_null() {
+            break; // the end of the chapter
+        }
+        assert!(mark["on_screen"].as_bool().unwrap(), "off screen: {mark}");
+    }
+    let active = browser
+        .client
+        .execute(
+            "return document.querySelector('.read-aloud').dataset.state !== 'idle'",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if active == Value::Bool(true) {
+        click(&browser, ".read-stop").await;
+    }
+    click(&browser, ".read-here").await;
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-360.png"))
+        .await;
+    let mark = highlighted(&browser).await;
+    assert!(mark["on_screen"].as_bool().unwrap(), "{mark}");
+
+    // Leaving the page stops the voice.
+    let before = speech_log(&browser).await.len();
+    browser
+        .goto(&app.url("/courses/thanh-toan-khong-tien-mat"))
+        .await;
+    let log = speech_log(&browser).await;
+    assert!(
+        log[before..].iter().any(|e| e["op"] == "cancel"),
+        "no cancel on leaving: {:?}",
+        &log[before..]
+    );
+    browser.close().await;
+}
+
+/// No Vietnamese voice: the control is not there at all (not a button that
+/// fails); without JavaScript it is not shown either.
+#[tokio::test]
+async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(true).await;
+    browser
+        .before_every_page(&fake_speech(json!([
+            { "lang": "en-US", "name": "English", "default": true },
+        ])))
+        .await;
+    browser.goto(&app.url(CHAPTER)).await;
+    // Once the islands have hydrated (the text-size control shows) and the
+    // voices have arrived, the read-aloud control is still hidden.
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".text-size:not([hidden])"))
+        .await
+        .expect("islands hydrate");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let control = browser
+        .client
+        .find(Locator::Css(".read-aloud"))
+        .await
+        .unwrap();
+    assert!(!control.is_displayed().await.unwrap());
+    browser.close().await;
+
+    let browser = Browser::phone(false).await;
+    browser.goto(&app.url(CHAPTER)).await;
+    let control = browser
+        .client
+        .find(Locator::Css(".read-aloud"))
+        .await
+        .unwrap();
+    assert!(!control.is_displayed().await.unwrap());
+    browser.close().await;
+}
