@@ -116,9 +116,11 @@ def publish_figures(tmp, content, addr, server):
     text = re.sub(r'^title = ".*"$', 'title = "Bài đã sửa để đo"', text, count=1, flags=re.M)
     open(chapter, "w").write(text)
     started = time.monotonic()
+    # No cwd and close_fds=False let Python use posix_spawn: a forked copy of
+    # this (large) process would otherwise count in the child's peak RSS.
     child = subprocess.Popen(
         [BIN, "content", "publish", changed, "--note", "budget", "--database-url", f"sqlite:{os.path.join(tmp, 'large.db')}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False,
     )
     _, status, usage = os.wait4(child.pid, 0)
     took = time.monotonic() - started
