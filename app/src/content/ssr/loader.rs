@@ -700,7 +700,8 @@ fn read_text(tree: &Tree, rel: &str, required: bool, diags: &mut Diagnostics) ->
     }
 }
 
-fn is_slug(s: &str) -> bool {
+/// Whether `s` may be a course folder or chapter id (it becomes a web address).
+pub fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

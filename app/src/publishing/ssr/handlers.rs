@@ -19,6 +19,7 @@ use super::{
 use crate::{
     clock::now,
     content::ssr::{
+        loader::is_slug,
         markdown::is_valid_media,
         tree::{self, File, Tree},
     },
@@ -253,13 +254,6 @@ fn strip_folder(tree: &Tree, folder: &str) -> Tree {
         }
     }
     out
-}
-
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && !s.starts_with('-')
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Whether `path` may be edited in the browser: a Markdown file directly in

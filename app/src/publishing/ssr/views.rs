@@ -115,7 +115,7 @@ struct Checked {
     tree: Arc<Tree>,
     catalog: Arc<Catalog>,
     diagnostics: Arc<Vec<Diagnostic>>,
-    conflicts: Vec<String>,
+    conflicts: Vec<crate::publishing::Conflict>,
 }
 
 static CHECKED: Mutex<Vec<Arc<Checked>>> = Mutex::new(Vec::new());
@@ -132,11 +132,12 @@ async fn checked(db: &Db, store: &ContentStore, draft: &Draft) -> Result<Arc<Che
         return Ok(hit.clone());
     }
     let started = Instant::now();
-    let conflicts = draft
+    let paths = draft
         .conflicting(&base)
         .into_iter()
         .map(|(p, _)| p.to_string())
         .collect();
+    let conflicts = drafts::conflicts(db, &base, paths).await?;
     let (tree, outcome) = drafts::check(draft.apply(&base)).await?;
     tracing::info!(draft = %draft.id, ms = started.elapsed().as_millis() as u64, "draft checked");
     let checked = Arc::new(Checked {
@@ -170,8 +171,7 @@ pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
         .map(|d| finding(d, &checked.tree))
         .collect();
     let previews = previews(&checked.catalog, &draft);
-    let (_, base) = drafts::current_base(&db, &store).await?;
-    let conflicts = drafts::conflicts(&db, &base, checked.conflicts.clone()).await?;
+    let conflicts = checked.conflicts.clone();
     let changes = draft
         .files
         .iter()
