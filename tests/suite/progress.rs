@@ -257,6 +257,48 @@ async fn acknowledged_progress_survives_kill_9() {
     drop(app);
 }
 
+/// Many people pressing "Đã đọc xong" at once (new guests: a learner, a
+/// session and the reading each) share SQLite's commits, and every one that
+/// was acknowledged is on disk after `kill -9`.
+#[tokio::test]
+async fn readings_made_at_once_are_all_durable() {
+    let dir = progress_content();
+    let options = AppOptions {
+        content: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
+    let event = read_event(&app.page("/courses/p/bai-a").await);
+    let mut writers = tokio::task::JoinSet::new();
+    for _ in 0..300 {
+        let agent = hocvu_tests::Agent::anonymous(&app);
+        let event = event.clone();
+        writers.spawn(async move {
+            agent
+                .post_form("/courses/p/bai-a/read", &[("event", &event)])
+                .await
+                .status()
+        });
+    }
+    let mut acknowledged = 0;
+    while let Some(status) = writers.join_next().await {
+        if status.unwrap() == 303 {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, 300);
+    app.kill().await;
+    let again = app.start_again().await;
+    assert_eq!(
+        again
+            .scalar("SELECT COUNT(*) FROM progress_events WHERE chapter = 'bai-a'")
+            .await,
+        300
+    );
+    assert_eq!(again.scalar("SELECT COUNT(*) FROM learners").await, 300);
+    assert_eq!(again.scalar("SELECT COUNT(*) FROM sessions").await, 300);
+}
+
 /// Two app servers on one PostgreSQL database: sign in through one, carry on
 /// through the other (sessions and progress live in the database).
 #[tokio::test]

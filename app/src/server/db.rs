@@ -15,7 +15,7 @@ use sqlx::{
     migrate::Migrator,
     AnyPool, Executor,
 };
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -41,10 +41,11 @@ impl fmt::Display for Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// SQLite has one writer at a time. Writers that wait for it in SQLite's
-    /// busy handler sleep with growing back-off, which makes slow tails under
-    /// load; queueing them here first keeps them in order and the tail short.
-    write_gate: Option<Arc<Mutex<()>>>,
+    /// SQLite has one writer at a time: every write goes through this one
+    /// connection, in order (writers that wait in SQLite's busy handler
+    /// sleep with growing back-off, which makes slow tails), and writes that
+    /// queue up meanwhile share one commit (see [`Writer`]).
+    writer: Option<Arc<Writer>>,
 }
 
 impl Db {
@@ -85,11 +86,14 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| format!("could not connect to the {backend} database"))?;
-        let write_gate = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let writer = match backend {
+            Backend::Sqlite => Some(Arc::new(Writer::new(pool.acquire().await?.detach()))),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             pool,
             backend,
-            write_gate,
+            writer,
         })
     }
 
@@ -113,27 +117,49 @@ impl Db {
         matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(n)) if n > 0)
     }
 
-    /// Take before a single-statement write; hold until it is done. (On
-    /// PostgreSQL there is nothing to wait for.) Several statements: use
-    /// [`Db::begin_write`].
-    pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
-        match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        }
+    /// Take before a single-statement write on the pool; hold until it is
+    /// done. (On PostgreSQL there is nothing to wait for.) Several
+    /// statements: use [`Db::begin_write`].
+    pub async fn write_turn(&self) -> anyhow::Result<Option<OwnedMutexGuard<Lane>>> {
+        let Some(writer) = &self.writer else {
+            return Ok(None);
+        };
+        let mut lane = writer.enter().await;
+        // The pool's write must not wait behind an open group.
+        writer.commit_group(&mut lane).await?;
+        Ok(Some(lane))
     }
 
-    /// The only way to open a write transaction: takes the SQLite write turn
-    /// first, so writers queue here in order instead of sleeping in SQLite's
-    /// busy handler, and holds it until the transaction ends.
+    /// The only way to open a write transaction. On SQLite it joins the
+    /// writer's current group (a savepoint of its transaction); see
+    /// [`Writer`].
     pub async fn begin_write(&self) -> anyhow::Result<WriteTx> {
-        let turn = self.write_turn().await;
-        let tx = self
-            .pool
-            .begin()
-            .await
-            .context("starting a write transaction")?;
-        Ok(WriteTx { tx, _turn: turn })
+        let Some(writer) = &self.writer else {
+            let tx = self
+                .pool
+                .begin()
+                .await
+                .context("starting a write transaction")?;
+            return Ok(WriteTx::Postgres(tx));
+        };
+        let mut lane = writer.enter().await;
+        if lane.group.is_none() {
+            lane.conn
+                .execute("BEGIN IMMEDIATE")
+                .await
+                .context("starting a write transaction")?;
+            lane.next_group += 1;
+            lane.group = Some(lane.next_group);
+        }
+        if let Err(err) = lane.conn.execute("SAVEPOINT member").await {
+            // Earlier members of the group wait for its commit.
+            let _ = writer.commit_group(&mut lane).await;
+            return Err(err).context("starting a write");
+        }
+        Ok(WriteTx::Sqlite(Member {
+            writer: writer.clone(),
+            lane: Some(lane),
+        }))
     }
 
     /// The database of the request being served (pages, server functions).
@@ -151,31 +177,179 @@ impl Db {
     }
 }
 
-/// A write transaction holding the SQLite write turn (see
-/// [`Db::begin_write`]). Derefs to the connection, so `&mut *tx` runs a
-/// query in it; dropped without `commit`, it rolls back, then lets the
-/// next writer in (fields drop in order).
-pub struct WriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    _turn: Option<OwnedMutexGuard<()>>,
+/// SQLite's one writer, with group commit.
+///
+/// SQLite makes every commit durable with an fsync of its log, and that
+/// fsync, not the writing, bounds how many writes a second it takes. So a
+/// write joins the transaction that is already open on the writer's
+/// connection, as a savepoint of it; when it is done and nobody is queued
+/// behind it, it commits the whole group; otherwise it leaves the group
+/// open for the next writer and waits for that group's commit. Each write
+/// still returns only once it is durable, and one that fails is rolled back
+/// to its savepoint alone. A quiet server commits each write on its own.
+pub struct Writer {
+    lane: Arc<Mutex<Lane>>,
+    /// Writers queued for the lane.
+    queued: std::sync::atomic::AtomicUsize,
+    /// The last committed group and, if its commit failed, why.
+    committed: watch::Sender<(u64, Option<Arc<str>>)>,
+}
+
+/// The writer's connection and its open group, if any.
+pub struct Lane {
+    conn: sqlx::AnyConnection,
+    group: Option<u64>,
+    next_group: u64,
+    /// A member dropped without committing: its savepoint is undone before
+    /// anyone else writes.
+    undo: bool,
+}
+
+impl fmt::Debug for Writer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Writer")
+    }
+}
+
+impl Writer {
+    fn new(conn: sqlx::AnyConnection) -> Writer {
+        Writer {
+            lane: Arc::new(Mutex::new(Lane {
+                conn,
+                group: None,
+                next_group: 0,
+                undo: false,
+            })),
+            queued: std::sync::atomic::AtomicUsize::new(0),
+            committed: watch::channel((0, None)).0,
+        }
+    }
+
+    async fn enter(&self) -> OwnedMutexGuard<Lane> {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.queued.fetch_add(1, SeqCst);
+        let mut lane = self.lane.clone().lock_owned().await;
+        self.queued.fetch_sub(1, SeqCst);
+        if std::mem::take(&mut lane.undo) {
+            let undone = lane
+                .conn
+                .execute("ROLLBACK TO member; RELEASE member")
+                .await;
+            if let Err(err) = undone {
+                tracing::error!("undoing a failed write: {err}");
+            }
+        }
+        lane
+    }
+
+    fn nobody_queued(&self) -> bool {
+        self.queued.load(std::sync::atomic::Ordering::SeqCst) == 0
+    }
+
+    /// Commits the open group (if any) and tells its members.
+    async fn commit_group(&self, lane: &mut Lane) -> anyhow::Result<()> {
+        let Some(group) = lane.group.take() else {
+            return Ok(());
+        };
+        let result = lane.conn.execute("COMMIT").await.map(|_| ());
+        if result.is_err() {
+            // Leave the connection usable for the next group.
+            let _ = lane.conn.execute("ROLLBACK").await;
+        }
+        let failed = result.as_ref().err().map(|e| Arc::from(e.to_string()));
+        self.committed.send_replace((group, failed));
+        result.context("committing")
+    }
+
+    /// Waits until `group` is committed.
+    async fn committed(&self, group: u64) -> anyhow::Result<()> {
+        let mut seen = self.committed.subscribe();
+        let (done, failed) = seen
+            .wait_for(|(done, _)| *done >= group)
+            .await
+            .map(|v| v.clone())
+            .map_err(|_| anyhow::anyhow!("the writer stopped"))?;
+        match failed {
+            Some(why) if done == group => anyhow::bail!("committing: {why}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A write transaction. Derefs to the connection, so `&mut *tx` runs a
+/// query in it; dropped without `commit`, it rolls back.
+pub enum WriteTx {
+    Postgres(sqlx::Transaction<'static, sqlx::Any>),
+    Sqlite(Member),
+}
+
+/// A write in the SQLite writer's group (a savepoint), holding the lane.
+pub struct Member {
+    writer: Arc<Writer>,
+    lane: Option<OwnedMutexGuard<Lane>>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> anyhow::Result<()> {
-        self.tx.commit().await.context("committing")
+        match self {
+            WriteTx::Postgres(tx) => tx.commit().await.context("committing"),
+            WriteTx::Sqlite(mut member) => {
+                let mut lane = member.lane.take().expect("a member holds the lane");
+                let writer = member.writer.clone();
+                if let Err(err) = lane.conn.execute("RELEASE member").await {
+                    // Undone, and the group committed, as on a drop.
+                    member.lane = Some(lane);
+                    return Err(err).context("committing");
+                }
+                let group = lane.group.expect("a member is in a group");
+                if writer.nobody_queued() {
+                    return writer.commit_group(&mut lane).await;
+                }
+                // Someone is queued: they join this group; the last of it
+                // commits for everyone.
+                drop(lane);
+                writer.committed(group).await
+            }
+        }
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        let Some(mut lane) = self.lane.take() else {
+            return;
+        };
+        lane.undo = true;
+        drop(lane);
+        // Nobody may come to commit the group this write was in.
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            let mut lane = writer.enter().await;
+            if writer.nobody_queued() {
+                if let Err(err) = writer.commit_group(&mut lane).await {
+                    tracing::error!("{err:#}");
+                }
+            }
+        });
     }
 }
 
 impl std::ops::Deref for WriteTx {
     type Target = sqlx::AnyConnection;
     fn deref(&self) -> &Self::Target {
-        &self.tx
+        match self {
+            WriteTx::Postgres(tx) => tx,
+            WriteTx::Sqlite(member) => &member.lane.as_ref().expect("held").conn,
+        }
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
+        match self {
+            WriteTx::Postgres(tx) => tx,
+            WriteTx::Sqlite(member) => &mut member.lane.as_mut().expect("held").conn,
+        }
     }
 }
 

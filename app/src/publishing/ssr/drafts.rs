@@ -271,7 +271,7 @@ pub async fn publish(
     })
     .await?;
     if let Ok(number) = result {
-        let _turn = db.write_turn().await;
+        let _turn = db.write_turn().await?;
         sqlx::query("UPDATE content_drafts SET published_as = $1 WHERE id = $2")
             .bind(number)
             .bind(&draft.id)
