@@ -27,6 +27,8 @@ BUDGET = {
     "first_html_css": 30 * 1024,
     "js_wasm": 80 * 1024,
     "repeat": 15 * 1024,
+    "cold_everything": 40 * 1024,
+    "service_worker": 6 * 1024,
 }
 
 
@@ -148,6 +150,7 @@ def page_weight(base, path):
     html_br, _ = fetch(base + path)
     css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     js = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
+    js += re.findall(r'<script src="([^"]+)"', html)
     wasm = re.findall(r'<link rel="preload" href="([^"]+\.wasm)"', html)
     sizes = {"html": len(html_br)}
     for kind, urls in (("css", css), ("js", js), ("wasm", wasm)):
@@ -450,6 +453,22 @@ def officials_report(tmp, backend):
             psql(PG_ADMIN, f"DROP DATABASE IF EXISTS hocvu_budget_{os.getpid()}")
 
 
+def offline_figures(base, course):
+    """The service worker's size and what downloading a course costs."""
+    import json
+    worker, _ = fetch(base + "/sw.js")
+    worker_raw, _ = fetch(base + "/sw.js", "identity")
+    print("\n== offline reading")
+    print(f"  service worker {kb(len(worker))} br as served ({kb(len(worker_raw))} raw)"
+          f"  [budget 6 KB: {verdict(len(worker), BUDGET['service_worker'])}]")
+    listing, _ = fetch(base + course + "/offline.json", "identity")
+    plan = json.loads(listing)
+    pages = sum(len(fetch(base + p["url"])[0]) for p in plan["pages"])
+    media = sum(len(fetch(base + m)[0]) for m in plan["media"])
+    print(f"  download of {course}: {len(plan['pages'])} pages {kb(pages)} + {len(plan['media'])} pictures "
+          f"{kb(media)} = {kb(pages + media)} over the wire (shown to the reader as about {kb(plan['bytes'])})")
+
+
 def kb(n):
     return f"{n / 1024:.1f} KB"
 
@@ -459,7 +478,12 @@ def verdict(value, limit):
 
 
 def main():
-    pages = sys.argv[1:] or ["/", "/courses/thanh-toan-khong-tien-mat/ma-otp", "/search?q=ma+otp"]
+    pages = sys.argv[1:] or [
+        "/",
+        "/courses/thanh-toan-khong-tien-mat/ma-otp",
+        "/courses/thanh-toan-khong-tien-mat/ma-otp/quiz",
+        "/search?q=ma+otp",
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         proc, addr, startup = start_server(tmp)
         base = f"http://{addr}"
@@ -473,10 +497,13 @@ def main():
                 print(f"  html {kb(sizes['html'])}  css {kb(sizes['css'])}  js {kb(sizes['js'])}  wasm {kb(sizes['wasm'])}  (brotli)")
                 print(f"  first visit html+css {kb(first)}  [budget 30 KB: {verdict(first, BUDGET['first_html_css'])}]")
                 print(f"  js+wasm {kb(jsw)}  [budget 80 KB: {verdict(jsw, BUDGET['js_wasm'])}]")
+                cold = first + jsw
+                print(f"  cold visit, everything {kb(cold)}  [budget 40 KB: {verdict(cold, BUDGET['cold_everything'])}]")
                 print(f"  repeat visit (html only, assets immutable) {kb(sizes['html'])}  [budget 15 KB: {verdict(sizes['html'], BUDGET['repeat'])}]")
                 print(f"  requests {requests}  third-party hosts {third}")
                 rps, p50, p99, errors = load(base + path)
                 print(f"  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  ({CONNECTIONS} connections, {DURATION} s, non-2xx {errors})")
+            offline_figures(base, "/courses/thanh-toan-khong-tien-mat")
             ratios(base, tmp, "/courses/thanh-toan-khong-tien-mat/ma-otp")
             rps, p50, p99, errors = load(base + "/healthz")
             print(f"\n== /healthz (database round trip)\n  load: {rps:,.0f} req/s  p50 {p50}  p99 {p99}  (non-2xx {errors})")

@@ -8,7 +8,7 @@
 //! Map for newcomers. Each user-facing feature has its own folder, named in
 //! the users' words: `content` (the handbook), `quiz`, `progress`,
 //! `accounts`, `orgs` (units and officials), `assignments`, `reports`,
-//! `certificates`, `search`. Around them:
+//! `certificates`, `search`, `offline`. Around them:
 //! - `web/`: the boundary every handler and server function shares (one
 //!   `AppError`, role extractors, redirects, typed links);
 //! - `ui/`: the page shell, layout, i18n and islands;
@@ -23,6 +23,7 @@ pub mod certificates;
 #[cfg(feature = "ssr")]
 pub mod clock;
 pub mod content;
+pub mod offline;
 pub mod orgs;
 pub mod progress;
 pub mod publishing;

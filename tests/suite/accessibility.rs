@@ -2,7 +2,7 @@
 //! on the pages a resident, an admin and a supervisor open: zero violations.
 
 use fantoccini::Locator;
-use hocvu_tests::{browser::Browser, sign_in_as, Backend, TestApp};
+use hocvu_tests::{artefact_dir, browser::Browser, sign_in_as, Backend, TestApp};
 
 /// The pinned axe-core that `.ci/do` installs from npm.
 fn axe_source() -> String {
@@ -35,6 +35,18 @@ async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     serde_json::from_value(found).unwrap_or_default()
 }
 
+/// A screenshot of the first screen, for people to look at (both text
+/// sizes, every page checked).
+async fn shot(browser: &Browser, who: &str, path: &str) {
+    let name: String = path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    browser
+        .screenshot(&artefact_dir().join(format!("page-{who}{name}.png")))
+        .await;
+}
+
 #[tokio::test]
 async fn pages_have_no_accessibility_violations() {
     let axe = axe_source();
@@ -52,6 +64,8 @@ async fn pages_have_no_accessibility_violations() {
         "/signin".into(),
         "/signup".into(),
         "/me".into(),
+        "/offline".into(),
+        "/offline?saved=quiz".into(),
     ];
     let staff = [
         "/me",
@@ -65,6 +79,7 @@ async fn pages_have_no_accessibility_violations() {
         "/content",
         "/content/history",
         "/content/edit?file=thanh-toan-khong-tien-mat/03-ma-otp.md",
+        "/courses/thanh-toan-khong-tien-mat/stats",
     ];
     let browser = Browser::phone(true).await;
     let mut wrong = Vec::new();
@@ -75,9 +90,19 @@ async fn pages_have_no_accessibility_violations() {
         for path in &resident {
             browser.client.goto(&app.url(path)).await.unwrap();
             browser.client.find(Locator::Css("footer")).await.unwrap();
+            if path == course {
+                // Checked as people see it: with the download box shown.
+                browser
+                    .client
+                    .wait()
+                    .for_element(Locator::Css("[data-offline-course]:not([hidden])"))
+                    .await
+                    .expect("the download box shows");
+            }
             for v in violations(&browser, &axe).await {
                 wrong.push(format!("text {size} {path}: {v}"));
             }
+            shot(&browser, &format!("resident-{size}"), path).await;
         }
         browser
             .set_cookie(&app.origin(), "hocvu_session", &admin)
@@ -88,6 +113,7 @@ async fn pages_have_no_accessibility_violations() {
             for v in violations(&browser, &axe).await {
                 wrong.push(format!("text {size} admin {path}: {v}"));
             }
+            shot(&browser, &format!("admin-{size}"), path).await;
         }
     }
     browser.close().await;

@@ -4,9 +4,11 @@ use std::io::Read;
 
 use hocvu_tests::{attribute_of, TestApp};
 
-/// The hashed CSS, JS and WASM URLs the home page refers to.
+/// The hashed CSS, JS and WASM URLs a quiz page (it has an island) refers to.
 async fn asset_urls(app: &TestApp) -> Vec<String> {
-    let html = app.page("/").await;
+    let html = app
+        .page("/courses/thanh-toan-khong-tien-mat/ma-otp/quiz")
+        .await;
     let css = attribute_of(&html, r#"<link rel="stylesheet""#, "href").expect("stylesheet link");
     let js = attribute_of(&html, r#"<link rel="modulepreload""#, "href").expect("module preload");
     let wasm = attribute_of(&html, r#"<link rel="preload""#, "href").expect("wasm preload");

@@ -11,6 +11,7 @@ mod hardening;
 mod health;
 mod keyboard;
 mod officials_browser;
+mod offline;
 mod orgs;
 mod pages;
 mod progress;

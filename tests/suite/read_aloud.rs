@@ -267,12 +267,12 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
         ])))
         .await;
     browser.goto(&app.url(CHAPTER)).await;
-    // Once the islands have hydrated (the text-size control shows) and the
+    // Once the script runs and the
     // voices have arrived, the read-aloud control is still hidden.
     browser
         .client
         .wait()
-        .for_element(Locator::Css(".text-size:not([hidden])"))
+        .for_element(Locator::Css(".read-aloud[data-ready]"))
         .await
         .expect("islands hydrate");
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;

@@ -476,7 +476,7 @@ mod in_a_browser {
         browser
             .client
             .wait()
-            .for_element(Locator::Css(".text-size:not([hidden])"))
+            .for_element(Locator::Css(".quiz-island[data-ready]"))
             .await
             .expect("islands hydrate");
         for label in browser

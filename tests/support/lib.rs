@@ -170,6 +170,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub dir: TempDir,
     child: Child,
+    options: AppOptions,
 }
 
 /// What a test may change about the server it starts.
@@ -179,6 +180,8 @@ pub struct AppOptions {
     /// Use this database instead of a fresh one (a second server on it).
     pub database_url: Option<String>,
     pub env: Vec<(String, String)>,
+    /// Listen here instead of on a free port (the same server again).
+    pub addr: Option<String>,
 }
 
 impl TestApp {
@@ -221,7 +224,7 @@ impl TestApp {
             .current_dir(&root)
             .arg("serve")
             .arg("--addr")
-            .arg("127.0.0.1:0")
+            .arg(options.addr.as_deref().unwrap_or("127.0.0.1:0"))
             .arg("--database-url")
             .arg(database.url())
             .arg("--content")
@@ -270,6 +273,7 @@ impl TestApp {
             backend,
             dir,
             child,
+            options,
         })
     }
 
@@ -338,6 +342,19 @@ impl TestApp {
     /// The server's log so far (stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The same server again (address, database, content) after
+    /// [`TestApp::kill`]: the network coming back, as a phone sees it.
+    pub async fn start_again(&self) -> TestApp {
+        let options = AppOptions {
+            database_url: Some(self.database.url()),
+            addr: Some(self.addr.clone()),
+            ..self.options.clone()
+        };
+        Self::spawn_with(self.backend, options)
+            .await
+            .expect("the same database again")
     }
 
     /// Stops the server abruptly (SIGKILL) and waits for it to be gone.

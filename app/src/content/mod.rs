@@ -88,6 +88,8 @@ pub struct CourseOutline {
     pub card: CourseCard,
     pub chapters: Vec<ChapterLink>,
     pub has_final_test: bool,
+    /// About what downloading the course for offline reading costs.
+    pub offline_bytes: u64,
 }
 
 /// Everything a chapter page shows.

@@ -11,6 +11,7 @@ use super::{
     CourseOutline,
 };
 use crate::{
+    offline::pages::DownloadForOffline,
     progress::{course_marks, pages::ProgressBar, ChapterMarks},
     ui::{
         i18n::{t, use_lang},
@@ -123,6 +124,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
         card,
         chapters,
         has_final_test,
+        offline_bytes,
     } = outline;
     let test_href = has_final_test.then(|| links::quiz(&card.slug, links::FINAL_TEST));
     // Where the big button goes: the first step not yet done, labelled
@@ -174,6 +176,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
                 .collect_view()}
         </ol>
         {test_href.map(|href| view! { <p><a class="button secondary" href=href>{tx.course_take_test}</a></p> })}
+        <DownloadForOffline course=slug bytes=offline_bytes/>
     }
 }
 

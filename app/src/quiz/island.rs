@@ -15,6 +15,8 @@ pub fn QuizSubmit(children: Children) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(root) = root.get() {
             enhance::attach(&root);
+            // Tests and styles can tell the enhancement is there.
+            let _ = root.set_attribute("data-ready", "");
         }
     });
     view! { <div node_ref=root class="quiz-island">{children()}</div> }

@@ -10,7 +10,7 @@ use super::{
     island::QuizSubmit, load_quiz_form, load_quiz_result, AnswerKind, CertificateLink,
     QuestionForm, QuizForm, QuizPageData, QuizResult, FINAL_TEST,
 };
-use crate::ui::{i18n::t, not_found::NotFound};
+use crate::ui::{i18n::t, islands::IslandScripts, not_found::NotFound};
 
 /// `/courses/<course>/<chapter>/quiz`
 #[component]
@@ -121,6 +121,7 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
                 <button type="submit" class="submit">{tx.quiz_submit}</button>
             </form>
         </QuizSubmit>
+        <IslandScripts/>
     }
 }
 

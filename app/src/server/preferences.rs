@@ -39,12 +39,12 @@ pub async fn set_text_size(
         .as_deref()
         .filter(|p| is_local_path(p))
         .unwrap_or("/");
-    // Not HttpOnly: the A−/A+ island changes the same cookie from the page.
+    // Only the server reads it (no script changes it any more).
     remember(
         back,
         TextLevel::COOKIE,
         &choice.level.to_string(),
-        false,
+        true,
         sessions,
     )
 }

@@ -240,6 +240,11 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .merge(crate::assignments::ssr::routes())
         .merge(crate::reports::ssr::routes())
         .merge(crate::certificates::ssr::routes())
+        .merge(crate::offline::ssr::routes())
+        .route(
+            crate::ui::read_aloud::SCRIPT.path,
+            crate::ui::read_aloud::SCRIPT.route(),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -273,6 +278,7 @@ fn router(state: AppState, settings: &Settings) -> Router {
             settings.secure_cookies,
             headers::security_headers,
         ))
+        .layer(middleware::from_fn(page_cache::revalidate))
         // Only pages rendered for one person get here (shared pages are
         // compressed once, at 11, by the page cache): brotli 1 keeps most of
         // the size win; quality 4 took about 40% of such a page's time.

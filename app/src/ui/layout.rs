@@ -5,7 +5,7 @@ use leptos_router::hooks::use_location;
 
 use super::{
     i18n::{t, use_lang, Lang},
-    text_size::{CurrentTextLevel, TextSize},
+    text_size::CurrentTextLevel,
 };
 use crate::accounts::pages::AccountNav;
 
@@ -33,12 +33,15 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </nav>
             </details>
         </header>
-        <main id="main" class="page">{children()}</main>
+        <main id="main" class="page">
+            // What the page script says about actions kept offline.
+            <div id="offline-note" class="offline-note" role="status" hidden></div>
+            {children()}
+        </main>
         <footer class="site-footer">
             <p>{tx.footer_about}</p>
             <div class="footer-tools">
                 <LanguageSwitch/>
-                <TextSize lang=use_lang()/>
             </div>
         </footer>
     }

@@ -2,6 +2,7 @@
 
 pub mod home;
 pub mod i18n;
+pub mod islands;
 pub mod layout;
 pub mod not_found;
 pub mod officials_texts;
@@ -38,6 +39,7 @@ use crate::{
         pages::{ChapterPage, CoursePage, CoursesPage},
         status::ContentStatusPage,
     },
+    offline::pages::OfflinePage,
     orgs::pages::{OfficialsPage, UnitsPage},
     progress::pages::MePage,
     publishing::pages::{
@@ -74,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses/:course/:chapter/quiz") view=ChapterQuizPage ssr=SsrMode::Async/>
                     <Route path=path!("/courses/:course/:chapter/quiz/result/:attempt") view=QuizResultPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/offline") view=OfflinePage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>

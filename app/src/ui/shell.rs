@@ -60,6 +60,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_context(prefs.lang);
     provide_context(prefs);
     provide_context(super::text_size::CurrentTextLevel(prefs.text_size));
+    // Islands load their scripts themselves (`IslandScripts`); the rest of
+    // the page carries no hydration markers.
+    if let Some(context) = Owner::current_shared_context() {
+        context.set_is_hydrating(false);
+    }
+    provide_context(options);
     let css = use_context::<AssetPaths>()
         .map(|a| a.css)
         .unwrap_or_else(|| "/pkg/hocvu.css".to_string());
@@ -72,7 +78,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#0b5cad"/>
                 <link rel="stylesheet" href=css/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HydrationScripts options islands=true/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                // Offline reading (service worker); never needed to read.
+                <script src=crate::offline::ssr::PAGE_SCRIPT.url() defer></script>
                 <MetaTags/>
             </head>
             <body>

@@ -9,6 +9,7 @@
 //! - `respond` (ssr): redirects, cookies, pages rendered for a POST.
 //! - `headers` and `page_cache` (ssr): security headers and caching, and
 //!   the anonymous page cache in front of everything.
+//! - `scripts` (ssr): the few plain scripts, served by content hash.
 
 pub mod links;
 
@@ -22,6 +23,8 @@ pub mod headers;
 pub mod page_cache;
 #[cfg(feature = "ssr")]
 pub mod respond;
+#[cfg(feature = "ssr")]
+pub mod scripts;
 #[cfg(feature = "ssr")]
 pub mod server_fns;
 

@@ -129,6 +129,69 @@ pub async fn serve(
     answer(&cached, encoding, if_none_match.as_ref())
 }
 
+/// Largest page given an ETag on the way out.
+const MAX_REVALIDATED_BYTES: usize = 1024 * 1024;
+
+/// Middleware (inside compression): pages rendered for one person that a
+/// browser may keep (`no-cache`: a signed-in learner's chapter, say) get a
+/// weak `ETag` of their bytes, and a request naming it gets a bodiless 304,
+/// so re-reading an unchanged chapter costs no page over prepaid data. The
+/// ETag leaves out the response's CSP nonce, and a 304 carries no policy:
+/// the browser keeps the stored page together with its own stored policy.
+pub async fn revalidate(request: Request, next: Next) -> Response {
+    let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    let headers = response.headers();
+    let keepable = is_get
+        && response.status() == StatusCode::OK
+        && !headers.contains_key(header::SET_COOKIE)
+        && !headers.contains_key(header::ETAG)
+        && headers
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("no-cache"))
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    if !keepable {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_REVALIDATED_BYTES).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let mut digest = Sha256::new();
+    let nonce = parts.extensions.get::<CspNonce>().map(|n| n.0.clone());
+    match (nonce, std::str::from_utf8(&bytes)) {
+        (Some(nonce), Ok(html)) => html.split(&*nonce).for_each(|piece| digest.update(piece)),
+        _ => digest.update(&bytes),
+    }
+    let etag = format!("W/\"{}\"", hex(&digest.finalize()[..12]));
+    let Ok(etag) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let matches = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    if matches {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        for name in [header::CACHE_CONTROL, header::VARY] {
+            for value in parts.headers.get_all(&name) {
+                not_modified
+                    .headers_mut()
+                    .append(name.clone(), value.clone());
+            }
+        }
+        not_modified.headers_mut().insert(header::ETAG, etag);
+        return not_modified;
+    }
+    parts.headers.insert(header::ETAG, etag);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
 impl PageCache {
     fn get(&self, fingerprint: &str, key: &str) -> Option<Arc<Cached>> {
         let pages = self.pages.lock().expect("page cache");

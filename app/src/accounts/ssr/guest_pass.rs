@@ -15,8 +15,10 @@ use sha2::Sha256;
 
 use crate::server::db::Db;
 
-/// How long a quiz page may stay open before it is submitted.
-const LIFETIME: i64 = 24 * 3600;
+/// How long a quiz page may stay open before it is submitted: a week, as a
+/// quiz downloaded for offline reading may be answered days later and sent
+/// from the phone's queue when the network is back.
+const LIFETIME: i64 = 7 * 24 * 3600;
 
 /// The cookie that keeps a guest pass across reloads of a quiz page (same
 /// order again), with no session and no row behind it.

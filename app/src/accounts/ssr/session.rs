@@ -3,7 +3,7 @@
 //! The cookie holds a random token; the database holds only its SHA-256, so
 //! a leaked database does not leak live sessions. Reading pages never creates
 //! a session: one is made the first time a visitor does something worth
-//! keeping (`ensure_learner`). Guests keep their session for a long idle time
+//! keeping (`start_guest_in`, inside that action's own transaction). Guests keep their session for a long idle time
 //! (their progress lives in it); signed-in sessions have a shorter idle time
 //! and an absolute limit.
 
@@ -186,29 +186,6 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
         user,
         token_hash: Some(token_hash.to_string()),
     })
-}
-
-/// The learner id for this request, creating a guest learner and session if
-/// there is none yet. The returned cookie, if any, must be set on the response.
-pub async fn ensure_learner(
-    db: &Db,
-    config: &SessionConfig,
-    identity: &Identity,
-) -> anyhow::Result<(String, Option<HeaderValue>)> {
-    if let Some(id) = &identity.learner_id {
-        return Ok((id.clone(), None));
-    }
-    let learner_id = uuid::Uuid::new_v4().to_string();
-    let now = crate::clock::now();
-    let mut tx = db.begin_write().await?;
-    sqlx::query("INSERT INTO learners (id, user_id, created_at) VALUES ($1, NULL, $2)")
-        .bind(&learner_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let (cookie, _) = insert_session(&mut tx, config, &learner_id, None, now).await?;
-    tx.commit().await?;
-    Ok((learner_id, Some(cookie)))
 }
 
 /// A session for the guest a guest pass promised, creating the learner the

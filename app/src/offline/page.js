@@ -1,0 +1,109 @@
+// Hocvu's page script: starts the service worker and shows what it kept
+// and sent. Every page works without it; it only adds offline reading.
+(() => {
+  const worker = navigator.serviceWorker;
+  if (!worker) return;
+  const en = document.documentElement.lang === 'en';
+  const T = en ? {
+    queued: (n) => n + (n > 1 ? ' actions are' : ' action is') + ' saved on this phone and will be sent when you are online.',
+    sent: (n) => n + (n > 1 ? ' saved actions were' : ' saved action was') + ' sent.',
+    result: 'See your quiz result', retake: 'The quiz changed while you were offline: please take it again.',
+    gone: 'A saved action was for a lesson that no longer exists.',
+    download: 'Downloading', done: 'Downloaded: you can read this course without a network.',
+    full: 'The phone does not have enough free space. Remove a downloaded course or some photos and try again.',
+    failed: 'The download stopped. Try again when you have a network.', none: 'Nothing is saved on this phone yet.',
+  } : {
+    queued: (n) => 'Có ' + n + ' việc đã lưu trên điện thoại, sẽ gửi khi có mạng.',
+    sent: (n) => 'Đã gửi ' + n + ' việc đã lưu khi mất mạng.',
+    result: 'Xem kết quả bài kiểm tra', retake: 'Bài kiểm tra đã thay đổi khi bạn mất mạng: hãy làm lại.',
+    gone: 'Một việc đã lưu thuộc về bài không còn nữa.',
+    download: 'Đang tải', done: 'Đã tải về: đọc được khi không có mạng.',
+    full: 'Điện thoại không còn đủ chỗ trống. Hãy xoá bớt khóa học đã tải hoặc ảnh rồi thử lại.',
+    failed: 'Chưa tải xong. Hãy thử lại khi có mạng.', none: 'Chưa có bài nào được lưu trên điện thoại này.',
+  };
+  const note = document.getElementById('offline-note');
+
+  const ask = (message, onProgress) => worker.ready.then((reg) => new Promise((ok) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (e) => (e.data && e.data.done && onProgress ? onProgress(e.data) : ok(e.data || {}));
+    reg.active.postMessage(message, [channel.port2]);
+  }));
+
+  const link = (href, text) => {
+    const a = document.createElement('a');
+    a.href = href;
+    a.textContent = text;
+    return a;
+  };
+  function show(parts) {
+    if (!note || !parts.length) return;
+    note.replaceChildren(...parts.map((part) => {
+      const p = document.createElement('p');
+      p.append(...[].concat(part));
+      return p;
+    }));
+    note.hidden = false;
+  }
+  function report({ sent = [], left = 0 }) {
+    const parts = [];
+    if (sent.length) parts.push(T.sent(sent.length));
+    for (const s of sent) {
+      if (s.result.startsWith('/')) parts.push(link(s.result, T.result));
+      else if (s.result === 'retake') parts.push([T.retake, ' ', link(s.path, s.path)]);
+      else if (s.result === 'gone') parts.push(T.gone);
+    }
+    if (left) parts.push(T.queued(left));
+    show(parts);
+  }
+
+  worker.register('/sw.js').catch(() => {});
+  worker.addEventListener('message', (e) => e.data && e.data.type === 'sent' && report(e.data));
+  const flush = () => ask({ type: 'flush' }).then(report);
+  window.addEventListener('online', flush);
+  flush();
+  ask({ type: 'seen', url: location.pathname, title: document.title.replace(/ · Hocvu$/, '') });
+
+  // A course page: "Tải về để đọc khi không có mạng", and "Xoá" once done.
+  const box = document.querySelector('[data-offline-course]');
+  if (box) {
+    const course = box.dataset.offlineCourse;
+    const [get, remove] = box.querySelectorAll('button');
+    const status = box.querySelector('[role=status]');
+    const downloaded = (yes) => {
+      remove.hidden = !yes;
+      status.textContent = yes ? T.done : '';
+    };
+    box.hidden = false;
+    ask({ type: 'status' }).then((s) => downloaded((s.courses || []).includes(course)));
+    get.addEventListener('click', () => {
+      get.disabled = true;
+      status.textContent = T.download + '…';
+      ask({ type: 'download', course }, (p) => { status.textContent = T.download + ' ' + p.done + '/' + p.total + '…'; })
+        .then((r) => {
+          get.disabled = false;
+          if (r.ok) downloaded(true);
+          else status.textContent = r.error === 'full' ? T.full : T.failed;
+        });
+    });
+    remove.addEventListener('click', () => ask({ type: 'remove', course }).then(() => downloaded(false)));
+  }
+
+  // The offline page: what this phone can show without a network.
+  const list = document.getElementById('offline-list');
+  if (list) {
+    ask({ type: 'status' }).then((s) => {
+      const pages = s.pages || [];
+      if (!pages.length) {
+        list.textContent = T.none;
+        return;
+      }
+      const ul = document.createElement('ul');
+      for (const p of pages) {
+        const li = document.createElement('li');
+        li.append(link(p.url, p.title));
+        ul.append(li);
+      }
+      list.replaceChildren(ul);
+    });
+  }
+})();

@@ -1,0 +1,203 @@
+//! The server's side of offline reading: the service worker, the small
+//! page script that talks to it, the web app manifest, and each course's
+//! download list.
+//!
+//! The service worker carries a version made of the handbook's fingerprint
+//! and the site's assets: when either changes, the browser installs the new
+//! worker, which fetches every page the phone keeps again before it takes
+//! over, so a phone never shows a mix of two versions.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::get,
+    Json, Router,
+};
+use serde::Serialize;
+
+use crate::{
+    content::ssr::{catalog::Course, media::content_type, ContentStore},
+    server::startup::AppState,
+    ui::{i18n::Lang, read_aloud, ReaderPrefs},
+    web::{
+        links,
+        scripts::{short_hash, Script},
+        AppError,
+    },
+};
+
+const WORKER: &str = include_str!("sw.js");
+
+/// The page script every page loads (deferred: reading never waits for it).
+pub static PAGE_SCRIPT: Script = Script::new("/offline.js", include_str!("page.js"));
+
+/// `/sw.js`, the page script, the manifest and the course download lists.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/sw.js", get(worker))
+        .route(PAGE_SCRIPT.path, PAGE_SCRIPT.route())
+        .route("/manifest.webmanifest", get(manifest))
+        .route("/courses/{course}/offline.json", get(course_download))
+}
+
+/// The worker, with what it must know prepended: its version, and what
+/// every offline visit needs (the offline pages, the stylesheet, the
+/// scripts). Browsers check it on every visit; its version is its ETag, so
+/// an unchanged worker costs a 304.
+async fn worker(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let shell = [
+        "/offline",
+        "/offline?saved=read",
+        "/offline?saved=quiz",
+        &state.assets.css,
+        PAGE_SCRIPT.url(),
+        read_aloud::SCRIPT.url(),
+        "/favicon.svg",
+        "/manifest.webmanifest",
+    ];
+    let fingerprint = &state.content.current().fingerprint;
+    let version = short_hash(format!("{fingerprint}\n{shell:?}\n{WORKER}").as_bytes());
+    let etag = format!("\"{version}\"");
+    let cache = [
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+        (header::ETAG, etag.clone()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    let shell = serde_json::to_string(&shell).unwrap_or_default();
+    let body = format!("const VERSION={version:?},SHELL={shell};\n{WORKER}");
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8".to_string(),
+        )],
+        cache,
+        body,
+    )
+        .into_response()
+}
+
+/// What makes Chrome offer "Thêm vào màn hình chính".
+async fn manifest() -> Response {
+    let body = serde_json::json!({
+        "name": "Hocvu – Bình dân học vụ số",
+        "short_name": "Hocvu",
+        "description": "Học kỹ năng số: đọc bài, làm bài kiểm tra, cả khi không có mạng.",
+        "lang": "vi",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "theme_color": "#0b5cad",
+        "background_color": "#ffffff",
+        "icons": [
+            { "src": "/icons/icon-192.png", "sizes": "192x192", "type": "image/png" },
+            { "src": "/icons/icon-512.png", "sizes": "512x512", "type": "image/png" },
+            { "src": "/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable" },
+        ],
+    });
+    let mut response = Json(body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/manifest+json"),
+    );
+    response
+}
+
+/// What "Tải về để đọc khi không có mạng" fetches for a course.
+#[derive(Serialize, Debug)]
+pub struct Download {
+    pub title: String,
+    /// Course page, chapters and quizzes, with their titles (for the list
+    /// of what can be read offline).
+    pub pages: Vec<DownloadPage>,
+    /// Pictures of the course (recordings are left out: they are large and
+    /// the text is there).
+    pub media: Vec<String>,
+    /// About how many bytes the download costs over the network.
+    pub bytes: u64,
+}
+
+#[derive(Serialize, Debug)]
+pub struct DownloadPage {
+    pub url: String,
+    pub title: String,
+}
+
+/// A quiz's entry in the offline list: its chapter's title and what it is.
+fn quiz_title(title: &str, lang_vi: bool, final_test: bool) -> String {
+    match (lang_vi, final_test) {
+        (true, false) => format!("{title}: bài kiểm tra"),
+        (true, true) => format!("{title}: bài kiểm tra cuối khóa"),
+        (false, false) => format!("{title}: quiz"),
+        (false, true) => format!("{title}: final test"),
+    }
+}
+
+/// Pages compress to about a third over the wire (brotli or gzip), plus
+/// the layout around the text; pictures are already compressed.
+const PAGE_OVERHEAD: u64 = 2_500;
+
+impl Download {
+    pub fn of(course: &Course, lang_vi: bool) -> Download {
+        let mut pages = vec![DownloadPage {
+            url: links::course(&course.slug),
+            title: course.title.clone(),
+        }];
+        let mut text_bytes = 0u64;
+        for chapter in &course.chapters {
+            pages.push(DownloadPage {
+                url: links::chapter(&course.slug, &chapter.id),
+                title: chapter.title.clone(),
+            });
+            text_bytes += chapter.html.len() as u64 / 3 + PAGE_OVERHEAD;
+            if chapter.quiz.is_some() {
+                pages.push(DownloadPage {
+                    url: links::quiz(&course.slug, &chapter.id),
+                    title: quiz_title(&chapter.title, lang_vi, false),
+                });
+                text_bytes += 2 * PAGE_OVERHEAD;
+            }
+        }
+        if course.final_quiz.is_some() {
+            pages.push(DownloadPage {
+                url: links::quiz(&course.slug, links::FINAL_TEST),
+                title: quiz_title(&course.title, lang_vi, true),
+            });
+            text_bytes += 3 * PAGE_OVERHEAD;
+        }
+        let mut media: Vec<(&String, u64)> = course
+            .media
+            .iter()
+            .filter(|(key, _)| content_type(key).starts_with("image/"))
+            .map(|(key, file)| (key, file.bytes.len() as u64))
+            .collect();
+        media.sort();
+        Download {
+            title: course.title.clone(),
+            pages,
+            bytes: text_bytes + media.iter().map(|(_, n)| n).sum::<u64>(),
+            media: media
+                .into_iter()
+                .map(|(key, _)| format!("/media/{key}"))
+                .collect(),
+        }
+    }
+}
+
+async fn course_download(
+    State(content): State<Arc<ContentStore>>,
+    Path(course): Path<String>,
+    parts: http::request::Parts,
+) -> Result<Response, AppError> {
+    let catalog = content.catalog();
+    let course = catalog.course(&course).ok_or(AppError::NotFound)?;
+    let vi = ReaderPrefs::of(&parts).lang == Lang::Vi;
+    Ok(Json(Download::of(course, vi)).into_response())
+}

@@ -1,0 +1,376 @@
+//! Reading and acting without a network. In the browser tests the server
+//! is stopped (the phone's network is gone: every request fails, as on a
+//! dead signal) and started again on the same address and database (the
+//! network is back).
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use hocvu_tests::{
+    artefact_dir, browser::Browser, chapter, content_fixture, course_toml, eventually, html,
+    sign_in_as, Backend, TestApp,
+};
+use serde_json::Value;
+
+const COURSE: &str = "/courses/thanh-toan-khong-tien-mat";
+const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
+
+async fn js(browser: &Browser, script: &str) -> Value {
+    browser
+        .client
+        .execute(script, vec![])
+        .await
+        .expect("script runs")
+}
+
+/// Waits (up to 20 s) until `script` returns true in the page.
+async fn until(browser: &Browser, script: &str) {
+    for _ in 0..200 {
+        if js(browser, script).await == Value::Bool(true) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never true: {script}");
+}
+
+async fn text(browser: &Browser, css: &str) -> String {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The service worker controls the page and keeps `path`.
+async fn kept(browser: &Browser, path: &str) {
+    until(browser, "return !!navigator.serviceWorker.controller").await;
+    until(
+        browser,
+        &format!("return caches.match({path:?}, {{ignoreVary: true}}).then(r => !!r)"),
+    )
+    .await;
+}
+
+async fn cache_names(browser: &Browser) -> Vec<String> {
+    let names = js(browser, "return caches.keys()").await;
+    serde_json::from_value(names).unwrap()
+}
+
+#[tokio::test]
+async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_once() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let download: Value = app
+        .get(&format!("{COURSE}/offline.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let browser = Browser::phone(true).await;
+
+    // Online: one chapter opened, then the whole course downloaded.
+    browser.goto(&app.url(CHAPTER)).await;
+    kept(&browser, CHAPTER).await;
+    browser.goto(&app.url(COURSE)).await;
+    let size = text(&browser, "[data-offline-course] p").await;
+    assert!(size.contains("khoảng"), "the size is shown first: {size}");
+    browser
+        .client
+        .find(Locator::Css("[data-offline-course] button"))
+        .await
+        .expect("the download button shows once the worker is there")
+        .click()
+        .await
+        .unwrap();
+    until(
+        &browser,
+        "return document.querySelector('.offline-status').textContent.startsWith('Đã tải về')",
+    )
+    .await;
+    browser
+        .screenshot(&artefact_dir().join("offline-course-downloaded-360.png"))
+        .await;
+
+    // The network goes.
+    let mut app = app;
+    app.kill().await;
+
+    // Every page of the course reads, with its pictures.
+    for page in download["pages"].as_array().unwrap() {
+        let path = page["url"].as_str().unwrap();
+        browser.goto(&app.url(path)).await;
+        let heading = text(&browser, "main h1").await;
+        assert!(!heading.contains("không có mạng"), "{path} was not kept");
+    }
+    for media in download["media"].as_array().unwrap() {
+        let path = media.as_str().unwrap();
+        let status = js(
+            &browser,
+            &format!("return fetch({path:?}).then(r => r.status, () => 0)"),
+        )
+        .await;
+        assert_eq!(status, 200, "{path} offline");
+    }
+    // A page never kept: the site's own offline page, never the browser's.
+    browser.goto(&app.url("/me")).await;
+    assert_eq!(text(&browser, "main h1").await, "Bạn đang không có mạng");
+    let listed = browser
+        .client
+        .find_all(Locator::Css("#offline-list a"))
+        .await
+        .unwrap()
+        .len();
+    assert!(
+        listed >= download["pages"].as_array().unwrap().len(),
+        "the offline page lists what can be read ({listed})"
+    );
+    browser
+        .screenshot(&artefact_dir().join("offline-page-360.png"))
+        .await;
+
+    // "Đã đọc xong" and a quiz, offline: kept on the phone.
+    browser.goto(&app.url(CHAPTER)).await;
+    browser
+        .client
+        .find(Locator::Css("form[action$='/read'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path(|p| p == "/offline").await;
+    assert!(text(&browser, "main h1").await.contains("đọc xong"));
+    browser.goto(&app.url(&format!("{CHAPTER}/quiz"))).await;
+    js(
+        &browser,
+        "document.querySelectorAll('.quiz fieldset').forEach(f => {\
+           const choice = f.querySelector('input[type=radio], input[type=checkbox]');\
+           if (choice) choice.checked = true;\
+           const typed = f.querySelector('input[type=text], textarea');\
+           if (typed) typed.value = 'x';\
+         })",
+    )
+    .await;
+    browser
+        .client
+        .find(Locator::Css(".quiz button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path(|p| p == "/offline").await;
+    assert_eq!(
+        text(&browser, "main h1").await,
+        "Bài làm đã lưu, sẽ chấm khi có mạng"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 0);
+
+    // The network is back: the next page sends both, once.
+    let back = app.start_again().await;
+    browser.goto(&back.url(COURSE)).await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('Đã gửi 2')",
+    )
+    .await;
+    let result = browser
+        .client
+        .find(Locator::Css("#offline-note a"))
+        .await
+        .expect("a link to the quiz result")
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(result.contains("/ma-otp/quiz/result/1"), "{result}");
+    browser
+        .screenshot(&artefact_dir().join("offline-sent-360.png"))
+        .await;
+    // Reloads and a second tab's flush send nothing again.
+    browser.goto(&back.url(CHAPTER)).await;
+    browser.goto(&back.url(COURSE)).await;
+    let reads = back
+        .scalar("SELECT COUNT(*) FROM progress_events WHERE chapter = 'ma-otp' AND kind = 'read'")
+        .await;
+    let attempts = back.scalar("SELECT COUNT(*) FROM quiz_attempts").await;
+    assert_eq!((reads, attempts), (1, 1));
+    // One guest did both: the reading and the attempt belong together.
+    assert_eq!(back.scalar("SELECT COUNT(*) FROM learners").await, 1);
+    browser.goto(&back.url(&result)).await;
+    assert!(browser.client.find(Locator::Css(".score")).await.is_ok());
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn kept_pages_follow_a_new_version_of_the_handbook() {
+    let dir = content_fixture(&[
+        (
+            "kho/course.toml",
+            &course_toml("Kho", "all", &["01-a.md", "02-b.md"]),
+        ),
+        ("kho/01-a.md", &chapter("a", "Bài A", "Bản cũ của bài A.")),
+        ("kho/02-b.md", &chapter("b", "Bài B", "Bài B.")),
+    ]);
+    let mut app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+    let browser = Browser::phone(true).await;
+    browser.goto(&app.url("/courses/kho/a")).await;
+    kept(&browser, "/courses/kho/a").await;
+    let before = cache_names(&browser).await;
+
+    std::fs::write(
+        dir.path().join("kho/01-a.md"),
+        chapter("a", "Bài A", "Bản mới của bài A."),
+    )
+    .unwrap();
+    assert!(
+        eventually(10, || async {
+            app.page("/courses/kho/a").await.contains("Bản mới")
+        })
+        .await
+    );
+    // The next visit finds the new worker, which fetches the kept pages
+    // again before it takes over; the old version's caches are gone.
+    browser.goto(&app.url("/courses/kho/b")).await;
+    for _ in 0..200 {
+        let now = cache_names(&browser).await;
+        if now.iter().any(|n| n.starts_with("pages@")) && now.iter().all(|n| !before.contains(n)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = cache_names(&browser).await;
+    assert!(
+        after.iter().all(|n| !before.contains(n)),
+        "{before:?} → {after:?}"
+    );
+
+    app.kill().await;
+    browser.goto(&app.url("/courses/kho/a")).await;
+    let body = text(&browser, "main").await;
+    assert!(body.contains("Bản mới của bài A."), "{body}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn personal_pages_are_never_kept_and_signing_out_clears_the_phone() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let cookie = sign_in_as(&app, "le.van.an", "learner").await;
+    let browser = Browser::phone(true).await;
+    browser.goto(&app.url("/")).await;
+    browser
+        .set_cookie(
+            &app.origin(),
+            "hocvu_session",
+            cookie.trim_start_matches("hocvu_session="),
+        )
+        .await;
+    browser.goto(&app.url(CHAPTER)).await;
+    kept(&browser, CHAPTER).await;
+    browser.goto(&app.url("/me")).await;
+    assert_eq!(
+        js(&browser, "return caches.match('/me').then(r => !!r)").await,
+        false,
+        "/me is personal"
+    );
+    assert!(cache_names(&browser)
+        .await
+        .iter()
+        .any(|n| n.starts_with("pages@")));
+
+    js(
+        &browser,
+        "document.querySelector('form[action=\"/signout\"]').submit()",
+    )
+    .await;
+    // Gone with the person (the page they land on next may be kept: it
+    // is rendered for nobody).
+    until(
+        &browser,
+        &format!("return caches.match({CHAPTER:?}, {{ignoreVary: true}}).then(r => !r)"),
+    )
+    .await;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_app_can_be_installed_and_the_worker_is_small_and_revalidated() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let home = app.page("/").await;
+    assert!(home.contains(r#"<link rel="manifest" href="/manifest.webmanifest""#));
+    let manifest: Value = app.get("/manifest.webmanifest").await.json().await.unwrap();
+    assert_eq!(manifest["lang"], "vi");
+    assert_eq!(manifest["display"], "standalone");
+    assert_eq!(manifest["start_url"], "/");
+    assert!(manifest["name"].as_str().unwrap().contains("Hocvu"));
+    let icons = manifest["icons"].as_array().unwrap();
+    assert!(icons.iter().any(|i| i["purpose"] == "maskable"));
+    for icon in icons {
+        let response = app.get(icon["src"].as_str().unwrap()).await;
+        assert_eq!(response.status(), 200);
+        let png = response.bytes().await.unwrap();
+        let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+        let size = icon["sizes"].as_str().unwrap();
+        assert_eq!(format!("{width}x{width}"), size);
+    }
+
+    let worker = app.get("/sw.js").await;
+    assert_eq!(worker.headers()["cache-control"], "no-cache");
+    let etag = worker.headers()["etag"].clone();
+    assert!(worker.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(worker.text().await.unwrap().contains("const VERSION="));
+    let again = app
+        .client
+        .get(app.url("/sw.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn a_course_download_lists_its_pages_and_pictures_but_no_recordings() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let download: Value = app
+        .get(&format!("{COURSE}/offline.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let urls: Vec<&str> = download["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["url"].as_str().unwrap())
+        .collect();
+    assert!(urls.contains(&COURSE));
+    assert!(urls.contains(&CHAPTER));
+    assert!(urls.contains(&"/courses/thanh-toan-khong-tien-mat/ma-otp/quiz"));
+    let course_page = app.page(COURSE).await;
+    let chapters = html::count(&course_page, "ol.chapter-list > li");
+    let quizzes = urls
+        .iter()
+        .filter(|u| u.ends_with("/quiz") || u.ends_with("/test"))
+        .count();
+    assert_eq!(urls.len(), 1 + chapters + quizzes, "{urls:?}");
+    let media = download["media"].as_array().unwrap();
+    assert!(!media.is_empty(), "the course's pictures");
+    for m in media {
+        let path = m.as_str().unwrap();
+        assert!(!path.ends_with(".mp3"), "{path}");
+        assert_eq!(app.get(path).await.status(), 200, "{path}");
+    }
+    assert!(download["bytes"].as_u64().unwrap() > 10_000);
+    // No answer travels with a download: quiz pages are the quiz pages.
+    assert_eq!(app.get("/courses/nothing/offline.json").await.status(), 404);
+}
