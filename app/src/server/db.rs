@@ -66,6 +66,12 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
+            // One SQLite connection stays open for the server's whole life:
+            // its lock is how `hocvu restore` knows the file is in use.
+            .min_connections(match backend {
+                Backend::Sqlite => 1,
+                Backend::Postgres => 0,
+            })
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -117,10 +123,12 @@ impl Db {
     /// PostgreSQL there is nothing to wait for.) Several statements: use
     /// [`Db::begin_write`].
     pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
-        match &self.write_gate {
-            Some(gate) => Some(gate.clone().lock_owned().await),
-            None => None,
-        }
+        let gate = self.write_gate.as_ref()?;
+        let waited = std::time::Instant::now();
+        let turn = gate.clone().lock_owned().await;
+        metrics::histogram!("hocvu_sqlite_write_wait_seconds")
+            .record(waited.elapsed().as_secs_f64());
+        Some(turn)
     }
 
     /// The only way to open a write transaction: takes the SQLite write turn
