@@ -19,6 +19,7 @@ mod progress;
 mod publishing;
 mod quiz;
 mod read_aloud;
+mod release;
 mod reminders;
 mod reports;
 mod routes;
