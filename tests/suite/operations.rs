@@ -275,8 +275,7 @@ async fn metrics_count_requests_by_route_template_and_more(backend: Backend) {
     assert_ne!(wrong.status(), 200);
     let read = Agent::anonymous(&app).mark_read("p", "bai-a").await;
     assert_eq!(read.status(), 303);
-    let (hidden, questions) =
-        crate::quiz::parse_form(&app.page("/courses/p/bai-a/quiz").await);
+    let (hidden, questions) = crate::quiz::parse_form(&app.page("/courses/p/bai-a/quiz").await);
     let fields = crate::quiz::answers(&hidden, &questions, &["Không"], "");
     let graded = app
         .client

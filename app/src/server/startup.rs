@@ -241,6 +241,7 @@ impl Application {
             let _ = stop_rx.await;
         });
         let mut server = tokio::spawn(async move { server.await });
+        let stop_signal = lifecycle::shutdown_signal();
         self.lifecycle.serving();
         // Machine-readable line on stdout: tests and scripts wait for it.
         println!("hocvu listening on http://{addr}");
@@ -248,7 +249,7 @@ impl Application {
             ended = &mut server => {
                 return ended.context("server task")?.context("server error");
             }
-            _ = lifecycle::shutdown_signal() => {}
+            _ = stop_signal => {}
         }
         self.lifecycle.draining();
         tracing::info!(
