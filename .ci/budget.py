@@ -469,6 +469,50 @@ def offline_figures(base, course):
           f"{kb(media)} = {kb(pages + media)} over the wire (shown to the reader as about {kb(plan['bytes'])})")
 
 
+def overload(tmp, chapter):
+    """Past the sustainable load: a server with max_in_flight = the budget's
+    connections, then 2x and 4x as many connections on the signed-in
+    chapter (rendered per request). wrk is closed-loop, so extra
+    connections are extra offered load: what matters is that latency
+    (wrk's percentiles cover every answer, the quick 503s included) stays
+    bounded instead of growing with the queue."""
+    limit = int(CONNECTIONS)
+    os.environ["HOCVU_MAX_IN_FLIGHT"] = str(limit)
+    try:
+        proc, addr, _ = start_server(tmp, name="overload")
+    finally:
+        del os.environ["HOCVU_MAX_IN_FLIGHT"]
+    base = f"http://{addr}"
+    try:
+        password = "mat-khau-rat-dai-2026"
+        subprocess.run([BIN, "user", "add", "--username", "quatai", "--display-name", "Quá tải",
+                        "--database-url", f"sqlite:{os.path.join(tmp, 'overload.db')}"],
+                       input=password + "\n", text=True, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, headers, _ = post(base, "/signin", {"login": "quatai", "password": password})
+        cookie = [c.split(";")[0] for c in headers.get_all("Set-Cookie")
+                  if c.startswith("hocvu_session=")][0]
+        print(f"\n== overload: signed-in chapter, max_in_flight {limit}")
+        for factor in (1, 2, 4):
+            connections = limit * factor
+            out = subprocess.run(
+                ["wrk", "-t2", f"-c{connections}", "-d" + DURATION + "s", "--latency",
+                 "-H", "Accept-Encoding: br, gzip", "-H", f"Cookie: {cookie}", base + chapter],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            rps, p50, p99, shed = wrk_figures(out)
+            total = re.search(r"(\d+) requests in", out)
+            total = int(total.group(1)) if total else 0
+            share = shed / total if total else 0
+            served = rps * (1 - share)
+            print(f"  {factor}x ({connections:>3} connections)  {rps:>8,.0f} answers/s  {served:>7,.0f} pages/s  "
+                  f"p50 {p50}  p99 {p99}  503s {shed:,} ({share:.0%})")
+        print("  (wrk retries a 503 at once; a browser waits for Retry-After)")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def kb(n):
     return f"{n / 1024:.1f} KB"
 
@@ -511,6 +555,7 @@ def main():
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+        overload(tmp, "/courses/thanh-toan-khong-tien-mat/ma-otp")
         large_catalog(tmp)
         for backend in ("sqlite", "postgres"):
             officials_report(tmp, backend)

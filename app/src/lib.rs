@@ -8,7 +8,8 @@
 //! Map for newcomers. Each user-facing feature has its own folder, named in
 //! the users' words: `content` (the handbook), `quiz`, `progress`,
 //! `accounts`, `orgs` (units and officials), `assignments`, `reports`,
-//! `certificates`, `search`, `offline`. Around them:
+//! `certificates`, `search`, `offline` (reading without a network),
+//! `reminders` (delivering what the overdue list queues). Around them:
 //! - `web/`: the boundary every handler and server function shares (one
 //!   `AppError`, role extractors, redirects, typed links);
 //! - `ui/`: the page shell, layout, i18n and islands;
@@ -28,6 +29,7 @@ pub mod orgs;
 pub mod progress;
 pub mod publishing;
 pub mod quiz;
+pub mod reminders;
 pub mod reports;
 pub mod search;
 #[cfg(feature = "ssr")]

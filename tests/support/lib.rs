@@ -362,6 +362,26 @@ impl TestApp {
         let _ = self.child.kill().await;
     }
 
+    /// Sends SIGTERM (what systemd and container runtimes send to stop a
+    /// service) without waiting.
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("server still running");
+        let status = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM {pid}");
+    }
+
+    /// Waits up to `seconds` for the server to exit; its exit status.
+    pub async fn wait_for_exit(&mut self, seconds: u64) -> std::process::ExitStatus {
+        tokio::time::timeout(Duration::from_secs(seconds), self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("hocvu still running after {seconds} s:\n{}", self.log()))
+            .expect("wait for hocvu")
+    }
+
     /// Runs one query on the app's database and returns the first column of
     /// the first row as i64 (counts, mostly).
     pub async fn scalar(&self, sql: &str) -> i64 {
@@ -967,4 +987,75 @@ pub async fn footprint(app: &TestApp) -> Vec<i64> {
             .await,
     );
     counts
+}
+
+/// Runs the `hocvu` binary with `args` and `env` (DATABASE_URL removed):
+/// (success, stdout, stderr).
+pub async fn hocvu(args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
+    let output = Command::new(hocvu_bin())
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .output()
+        .await
+        .expect("run hocvu");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// A request sent by hand on its own connection whose body stops half-way:
+/// the server has begun handling it (it is in flight) until `finish`.
+pub struct StalledRequest {
+    stream: tokio::net::TcpStream,
+    rest: Vec<u8>,
+}
+
+impl StalledRequest {
+    /// A same-origin form POST of `body` to `path`, of which only the first
+    /// half is sent now.
+    pub async fn start(app: &TestApp, path: &str, body: &str) -> StalledRequest {
+        use tokio::io::AsyncWriteExt;
+        let mut stream = tokio::net::TcpStream::connect(&app.addr)
+            .await
+            .expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: http://{addr}\r\n\
+             Sec-Fetch-Site: same-origin\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {len}\r\nConnection: close\r\n\r\n",
+            addr = app.addr,
+            len = body.len()
+        );
+        let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+        stream.write_all(head.as_bytes()).await.expect("send head");
+        stream.write_all(first).await.expect("send half the body");
+        stream.flush().await.expect("flush");
+        StalledRequest {
+            stream,
+            rest: rest.to_vec(),
+        }
+    }
+
+    /// Sends the rest of the body; the response's status code.
+    pub async fn finish(mut self) -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.stream
+            .write_all(&self.rest)
+            .await
+            .expect("send the rest");
+        let mut response = Vec::new();
+        let _ = tokio::time::timeout(
+            Duration::from_secs(15),
+            self.stream.read_to_end(&mut response),
+        )
+        .await;
+        let text = String::from_utf8_lossy(&response);
+        text.split_whitespace()
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .unwrap_or_else(|| panic!("no HTTP response: {text:?}"))
+    }
 }

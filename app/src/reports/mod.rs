@@ -88,6 +88,8 @@ pub struct OverdueLine {
     pub course_title: String,
     pub due_on: String,
     pub days_late: i64,
+    /// The latest reminder about this course and its delivery, if any.
+    pub reminder: Option<crate::reminders::ReminderState>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

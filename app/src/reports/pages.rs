@@ -308,6 +308,7 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                     <th scope="col">{ot.phone}</th>
                     <th scope="col">{ot.course}</th>
                     <th scope="col">{ot.days_late}</th>
+                    <th scope="col">{crate::reminders::column_heading()}</th>
                 </tr></thead>
                 <tbody>
                     {list.people.into_iter().map(|p| view! {
@@ -316,6 +317,9 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                             <td data-label=ot.phone>{(!p.phone.is_empty()).then(|| view! { <a href=format!("tel:{}", p.phone)>{p.phone_shown.clone()}</a> })}</td>
                             <td data-label=ot.course>{p.course_title}<br/><small class="meta">{ot.due_on}": "{day_month_year(&p.due_on)}</small></td>
                             <td data-label=ot.days_late>{p.days_late}</td>
+                            <td data-label=crate::reminders::column_heading() class="reminder"
+                                data-reminder=p.reminder.as_ref().map_or("none", |r| r.delivery.code())>
+                                {crate::reminders::delivery_text(p.reminder.as_ref())}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

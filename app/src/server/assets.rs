@@ -24,6 +24,23 @@ pub fn find_hash_file() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The built site: the configured folder if it holds `pkg/`; otherwise a
+/// release unpacked anywhere, which has `site/` beside `bin/` (found from
+/// the binary's place, or in the working folder).
+pub fn find_site_root(configured: &Path) -> PathBuf {
+    if configured.join("pkg").is_dir() {
+        return configured.to_path_buf();
+    }
+    let beside_bin = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|dir| dir.join("site")));
+    beside_bin
+        .into_iter()
+        .chain([PathBuf::from("site")])
+        .find(|p| p.join("pkg").is_dir())
+        .unwrap_or_else(|| configured.to_path_buf())
+}
+
 /// Reads the hashed CSS name; without a hash file the plain name is used.
 pub fn asset_paths(hash_file: Option<&Path>) -> AssetPaths {
     let css_hash = hash_file

@@ -28,9 +28,36 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Deliver queued reminders through the webhook.
+    #[command(subcommand)]
+    Reminders(RemindersCommand),
+    /// Copy the SQLite database to a new file while Hocvu runs, and check
+    /// the copy (PostgreSQL: use pg_dump).
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Put a backup in place of the SQLite database. Refuses while any
+    /// process has the database open; checks the backup first.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// List the server function endpoints (every one is a public URL that
     /// checks its caller itself): for security reviews and the route tests.
     ServerFunctions,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RemindersCommand {
+    /// Send every reminder that is due, once, and exit (for cron).
+    Send(DatabaseArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,6 +114,9 @@ pub async fn run() -> ExitCode {
             content_versions(cli.config, command).await
         }
         Command::User(UserCommand::Add(args)) => add_user(cli.config, args).await,
+        Command::Reminders(RemindersCommand::Send(args)) => send_reminders(cli.config, args).await,
+        Command::Backup { to, database } => backup(cli.config, database, &to).await,
+        Command::Restore { from, database } => restore(cli.config, database, &from).await,
         Command::ServerFunctions => {
             let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths()
                 .map(|(path, method)| format!("{method} {path}"))
@@ -146,14 +176,59 @@ async fn content_versions(
 }
 
 async fn connect(config: Option<PathBuf>, database: DatabaseArgs) -> anyhow::Result<db::Db> {
+    let settings = settings_for(config, database)?;
+    let db = db::Db::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// The settings a command other than `serve` runs with.
+fn settings_for(config: Option<PathBuf>, database: DatabaseArgs) -> anyhow::Result<Settings> {
     let serve_args = ServeArgs {
         database,
         ..ServeArgs::default()
     };
-    let settings = Settings::load(config.as_deref(), &serve_args)?;
+    Settings::load(config.as_deref(), &serve_args)
+}
+
+async fn send_reminders(config: Option<PathBuf>, args: DatabaseArgs) -> anyhow::Result<()> {
+    let settings = settings_for(config.clone(), args.clone())?;
+    let db = connect(config, args).await?;
+    let tally = crate::reminders::ssr::send_once(db, &settings.reminders).await?;
+    println!("reminders: {tally}");
+    Ok(())
+}
+
+async fn backup(
+    config: Option<PathBuf>,
+    args: DatabaseArgs,
+    to: &std::path::Path,
+) -> anyhow::Result<()> {
+    let settings = settings_for(config, args)?;
+    // No migration: a backup is of the database as it is.
     let db = db::Db::connect(&settings.database_url).await?;
-    db.migrate().await?;
-    Ok(db)
+    let made = super::backup::backup(&db, to).await?;
+    println!(
+        "backup written to {} ({} bytes in {} ms, integrity ok)",
+        to.display(),
+        made.bytes,
+        made.took.as_millis()
+    );
+    Ok(())
+}
+
+async fn restore(
+    config: Option<PathBuf>,
+    args: DatabaseArgs,
+    from: &std::path::Path,
+) -> anyhow::Result<()> {
+    let settings = settings_for(config, args)?;
+    let kept = super::backup::restore(from, &settings.database_url).await?;
+    println!("restored {} (integrity ok)", from.display());
+    if let Some(kept) = kept {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    Ok(())
 }
 
 async fn migrate(config: Option<PathBuf>, args: DatabaseArgs) -> anyhow::Result<()> {

@@ -47,6 +47,20 @@ pub struct Settings {
     pub content_upload_limit: usize,
     /// How often each server checks for a newly published version.
     pub content_poll_ms: u64,
+    /// Requests handled at once; past it, a quick 503 with `Retry-After`.
+    pub max_in_flight: usize,
+    /// On SIGTERM: seconds `/readyz` says 503 while still serving, so a
+    /// load balancer stops sending first (0 for a single machine).
+    pub shutdown_drain_secs: u64,
+    /// Then: seconds requests in flight get to finish.
+    pub shutdown_grace_secs: u64,
+    /// Clients that may read `/metrics` without a token.
+    pub metrics_allow: TrustedProxies,
+    /// Bearer token that opens `/metrics` from anywhere (empty: none).
+    pub metrics_token: SecretString,
+    /// Reminder delivery (see `reminders`); empty URL: nothing is sent.
+    #[serde(flatten)]
+    pub reminders: crate::reminders::ssr::SenderSettings,
 }
 
 impl Settings {
@@ -70,7 +84,13 @@ impl Settings {
             .set_default("utc_offset_hours", 7)?
             .set_default("content_source", "auto")?
             .set_default("content_upload_limit", 25 * 1024 * 1024)?
-            .set_default("content_poll_ms", 2000)?;
+            .set_default("content_poll_ms", 2000)?
+            .set_default("max_in_flight", 512)?
+            .set_default("shutdown_drain_secs", 0)?
+            .set_default("shutdown_grace_secs", 20)?
+            .set_default("metrics_allow", "127.0.0.1, ::1")?
+            .set_default("metrics_token", "")?;
+        builder = crate::reminders::ssr::SenderSettings::defaults(builder)?;
         builder = match file {
             Some(path) => {
                 builder.add_source(File::from(path).format(FileFormat::Toml).required(true))

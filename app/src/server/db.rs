@@ -67,6 +67,12 @@ impl Db {
                 Backend::Sqlite => 8,
                 Backend::Postgres => 16,
             })
+            // One SQLite connection stays open for the server's whole life:
+            // its lock is how `hocvu restore` knows the file is in use.
+            .min_connections(match backend {
+                Backend::Sqlite => 1,
+                Backend::Postgres => 0,
+            })
             .acquire_timeout(Duration::from_secs(5))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
@@ -143,15 +149,19 @@ impl Db {
             return Ok(WriteTx::Postgres(tx));
         };
         let mut lane = writer.enter().await;
-        if lane.group.is_none() {
+        // The first write of a group needs no savepoint: it is alone in the
+        // transaction until it is done, so undoing it undoes the group.
+        // (A savepoint makes SQLite keep a copy of every page it changes:
+        // a publish of a whole handbook would hold hundreds of MB.)
+        let alone = lane.group.is_none();
+        if alone {
             lane.conn
                 .execute("BEGIN IMMEDIATE")
                 .await
                 .context("starting a write transaction")?;
             lane.next_group += 1;
             lane.group = Some(lane.next_group);
-        }
-        if let Err(err) = lane.conn.execute("SAVEPOINT member").await {
+        } else if let Err(err) = lane.conn.execute("SAVEPOINT member").await {
             // Earlier members of the group wait for its commit.
             let _ = writer.commit_group(&mut lane).await;
             return Err(err).context("starting a write");
@@ -159,6 +169,7 @@ impl Db {
         Ok(WriteTx::Sqlite(Member {
             writer: writer.clone(),
             lane: Some(lane),
+            undo: if alone { Undo::Group } else { Undo::Savepoint },
         }))
     }
 
@@ -200,9 +211,18 @@ pub struct Lane {
     conn: sqlx::AnyConnection,
     group: Option<u64>,
     next_group: u64,
-    /// A member dropped without committing: its savepoint is undone before
-    /// anyone else writes.
-    undo: bool,
+    /// A member dropped without committing: undone before anyone else
+    /// writes.
+    undo: Option<Undo>,
+}
+
+/// How a write that did not commit is undone.
+#[derive(Clone, Copy, Debug)]
+enum Undo {
+    /// It opened the group: the whole transaction.
+    Group,
+    /// It joined the group: back to its savepoint.
+    Savepoint,
 }
 
 impl fmt::Debug for Writer {
@@ -218,7 +238,7 @@ impl Writer {
                 conn,
                 group: None,
                 next_group: 0,
-                undo: false,
+                undo: None,
             })),
             queued: std::sync::atomic::AtomicUsize::new(0),
             committed: watch::channel((0, None)).0,
@@ -227,17 +247,26 @@ impl Writer {
 
     async fn enter(&self) -> OwnedMutexGuard<Lane> {
         use std::sync::atomic::Ordering::SeqCst;
+        let waited = std::time::Instant::now();
         self.queued.fetch_add(1, SeqCst);
         let mut lane = self.lane.clone().lock_owned().await;
         self.queued.fetch_sub(1, SeqCst);
-        if std::mem::take(&mut lane.undo) {
-            let undone = lane
+        metrics::histogram!("hocvu_sqlite_write_wait_seconds")
+            .record(waited.elapsed().as_secs_f64());
+        let undone = match lane.undo.take() {
+            None => Ok(()),
+            Some(Undo::Savepoint) => lane
                 .conn
                 .execute("ROLLBACK TO member; RELEASE member")
-                .await;
-            if let Err(err) = undone {
-                tracing::error!("undoing a failed write: {err}");
+                .await
+                .map(|_| ()),
+            Some(Undo::Group) => {
+                lane.group = None;
+                lane.conn.execute("ROLLBACK").await.map(|_| ())
             }
+        };
+        if let Err(err) = undone {
+            tracing::error!("undoing a failed write: {err}");
         }
         lane
     }
@@ -287,6 +316,7 @@ pub enum WriteTx {
 pub struct Member {
     writer: Arc<Writer>,
     lane: Option<OwnedMutexGuard<Lane>>,
+    undo: Undo,
 }
 
 impl WriteTx {
@@ -296,10 +326,12 @@ impl WriteTx {
             WriteTx::Sqlite(mut member) => {
                 let mut lane = member.lane.take().expect("a member holds the lane");
                 let writer = member.writer.clone();
-                if let Err(err) = lane.conn.execute("RELEASE member").await {
-                    // Undone, and the group committed, as on a drop.
-                    member.lane = Some(lane);
-                    return Err(err).context("committing");
+                if let Undo::Savepoint = member.undo {
+                    if let Err(err) = lane.conn.execute("RELEASE member").await {
+                        // Undone, and the group committed, as on a drop.
+                        member.lane = Some(lane);
+                        return Err(err).context("committing");
+                    }
                 }
                 let group = lane.group.expect("a member is in a group");
                 if writer.nobody_queued() {
@@ -319,7 +351,7 @@ impl Drop for Member {
         let Some(mut lane) = self.lane.take() else {
             return;
         };
-        lane.undo = true;
+        lane.undo = Some(self.undo);
         drop(lane);
         // Nobody may come to commit the group this write was in.
         let writer = self.writer.clone();

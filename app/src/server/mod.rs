@@ -4,11 +4,14 @@
 //! each step; the full chain is logged, never shown to a visitor.
 
 pub mod assets;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod health;
+pub mod lifecycle;
+pub mod metrics;
 pub mod preferences;
 pub mod startup;
 pub mod telemetry;

@@ -21,7 +21,15 @@ use tower_http::{
     limit::RequestBodyLimitLayer,
 };
 
-use super::{assets, config::Settings, csrf, db::Db, health, preferences, telemetry};
+use super::{
+    assets,
+    config::Settings,
+    csrf,
+    db::Db,
+    health,
+    lifecycle::{self, InFlight, Lifecycle, StopTimes},
+    metrics, preferences, telemetry,
+};
 use crate::{
     accounts::ssr::{guest_pass::PassKey, session, SessionConfig, TrustedProxies},
     content::ssr::{media::serve_media, ContentStore},
@@ -113,10 +121,14 @@ impl AppState {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    lifecycle: Lifecycle,
+    stop: StopTimes,
+    db: Db,
 }
 
 impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        settings.site_root = assets::find_site_root(&settings.site_root);
         crate::clock::set_local_offset_hours(settings.utc_offset_hours)?;
         refuse_database_inside_content(&settings)?;
         let db = Db::connect(&settings.database_url).await?;
@@ -178,8 +190,11 @@ impl Application {
                 }
             });
         }
+        let lifecycle = Lifecycle::default();
+        crate::reminders::ssr::start_worker(&state.db, &settings, &lifecycle)?;
         let public_url = state.public_url.clone();
-        let router = router(state, &settings);
+        let db = state.db.clone();
+        let router = router(state, &settings, &lifecycle);
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -190,7 +205,16 @@ impl Application {
                  refused unless the site is reached at its listening address"
             );
         }
-        Ok(Application { listener, router })
+        Ok(Application {
+            listener,
+            router,
+            lifecycle,
+            stop: StopTimes {
+                drain: std::time::Duration::from_secs(settings.shutdown_drain_secs),
+                grace: std::time::Duration::from_secs(settings.shutdown_grace_secs),
+            },
+            db,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -199,26 +223,64 @@ impl Application {
             .expect("bound listener has an address")
     }
 
-    /// Serves until Ctrl-C or SIGTERM, finishing requests in flight.
+    /// Serves until Ctrl-C or SIGTERM. Then: `/readyz` turns 503 while the
+    /// server still accepts for `shutdown_drain_secs` (a load balancer
+    /// notices), it stops accepting, requests in flight get up to
+    /// `shutdown_grace_secs` to finish, and the database is closed cleanly.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
-        // Machine-readable line on stdout: tests and scripts wait for it.
-        println!("hocvu listening on http://{addr}");
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         // The peer address is needed for per-address sign-in throttling.
-        axum::serve(
+        let server = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server error")
+        .with_graceful_shutdown(async move {
+            let _ = stop_rx.await;
+        });
+        let mut server = tokio::spawn(async move { server.await });
+        let stop_signal = lifecycle::shutdown_signal();
+        self.lifecycle.serving();
+        // Machine-readable line on stdout: tests and scripts wait for it.
+        println!("hocvu listening on http://{addr}");
+        tokio::select! {
+            ended = &mut server => {
+                return ended.context("server task")?.context("server error");
+            }
+            _ = stop_signal => {}
+        }
+        self.lifecycle.draining();
+        tracing::info!(
+            drain_secs = self.stop.drain.as_secs(),
+            grace_secs = self.stop.grace.as_secs(),
+            "stopping: not ready any more"
+        );
+        tokio::time::sleep(self.stop.drain).await;
+        let _ = stop_tx.send(());
+        match tokio::time::timeout(self.stop.grace, &mut server).await {
+            Ok(ended) => ended.context("server task")?.context("server error")?,
+            Err(_) => {
+                server.abort();
+                tracing::warn!("requests still running after the grace period were cut off");
+            }
+        }
+        // Every acknowledged write is committed already; closing lets SQLite
+        // fold its WAL back into the file.
+        if tokio::time::timeout(std::time::Duration::from_secs(5), self.db.pool().close())
+            .await
+            .is_err()
+        {
+            tracing::warn!("database connections still busy at exit");
+        }
+        tracing::info!("stopped");
+        Ok(())
     }
 }
 
 /// Every route of the site, with the layers that apply to all of them.
-fn router(state: AppState, settings: &Settings) -> Router {
+fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router {
     let routes = generate_route_list(App);
     let context = {
         let state = state.clone();
@@ -267,8 +329,24 @@ fn router(state: AppState, settings: &Settings) -> Router {
             (state.db.clone(), state.sessions),
             session::identify,
         ));
+    let in_flight = InFlight::new(settings.max_in_flight);
+    let ops = Router::new()
+        .route("/readyz", get(lifecycle::readyz))
+        .with_state((lifecycle.clone(), state.db.clone()))
+        .merge(metrics::routes(
+            metrics::install(),
+            metrics::Access::new(
+                settings.metrics_allow.clone(),
+                settings.trusted_proxies.clone(),
+                &settings.metrics_token,
+            ),
+            state.db.clone(),
+            state.content.clone(),
+            in_flight.clone(),
+        ));
     let app = Router::new()
         .merge(assets::pkg_routes(&settings.site_root))
+        .merge(ops)
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             csrf::Expected::new(&settings.public_url, settings.secure_cookies),
@@ -298,7 +376,14 @@ fn router(state: AppState, settings: &Settings) -> Router {
         .layer(middleware::from_fn_with_state(
             (PageCache::default(), state.content.clone()),
             page_cache::serve,
-        ));
+        ))
+        // Past `max_in_flight`, a quick 503 (probes exempt); every answer,
+        // shed or not, is counted by route template.
+        .layer(middleware::from_fn_with_state(
+            in_flight,
+            lifecycle::shed_load,
+        ))
+        .layer(middleware::from_fn(metrics::track));
     telemetry::layers(app)
 }
 
@@ -336,24 +421,4 @@ fn refuse_database_inside_content(settings: &Settings) -> anyhow::Result<()> {
         content.display()
     );
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut sig) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            sig.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
 }

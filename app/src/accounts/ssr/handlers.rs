@@ -208,6 +208,7 @@ pub async fn sign_in(
     let attempt = match throttle::begin(&state.db, &buckets, now).await? {
         Verdict::Go(attempt) => attempt,
         Verdict::Wait(seconds) => {
+            metrics::counter!("hocvu_sign_in_failures_total", "reason" => "throttled").increment(1);
             tracing::warn!(client = %ip, "sign-in throttled");
             return Ok(throttled(&state, parts, "/signin", seconds, &keep).await);
         }
@@ -220,6 +221,8 @@ pub async fn sign_in(
         (Some(user), password::Verified::YesRehash) => (user, true),
         _ => {
             attempt.failed();
+            metrics::counter!("hocvu_sign_in_failures_total", "reason" => "credentials")
+                .increment(1);
             tracing::info!(client = %ip, "sign-in refused: wrong login or password");
             return Err(back_to("/signin", Problem::Credentials, &keep));
         }

@@ -335,6 +335,7 @@ pub fn overdue_lines<'g>(
                     course_title: catalog.title_of(&e.duty.course),
                     due_on: e.duty.due_on.clone(),
                     days_late: days_between(&e.duty.due_on, &gathered.today),
+                    reminder: None,
                 },
                 e.person.id.clone(),
                 e.duty,
@@ -360,9 +361,19 @@ pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
         let gathered = Gathered::load(&db, &view, Names::All)
             .await
             .context("gathering")?;
-        let people = overdue_lines(&view, &gathered, &catalog)
+        let lines = overdue_lines(&view, &gathered, &catalog);
+        // Each person's latest reminder and whether it reached them.
+        let mut duties: Vec<&str> = lines.iter().map(|(_, _, duty)| duty.id.as_str()).collect();
+        duties.sort_unstable();
+        duties.dedup();
+        let since = crate::clock::now() - 60 * 86_400;
+        let mut reminders = crate::reminders::ssr::latest(&db, &duties, since).await?;
+        let people = lines
             .into_iter()
-            .map(|(line, _, _)| line)
+            .map(|(mut line, user_id, duty)| {
+                line.reminder = reminders.remove(&(user_id, duty.id.clone()));
+                line
+            })
             .collect();
         anyhow::Ok(Some(OverdueList {
             unit: view.label(),
