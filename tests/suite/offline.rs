@@ -55,6 +55,14 @@ async fn kept(browser: &Browser, path: &str) {
     .await;
 }
 
+async fn download_list(app: &TestApp) -> Value {
+    app.get(&format!("{COURSE}/offline.json"))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn cache_names(browser: &Browser) -> Vec<String> {
     let names = js(browser, "return caches.keys()").await;
     serde_json::from_value(names).unwrap()
@@ -63,12 +71,7 @@ async fn cache_names(browser: &Browser) -> Vec<String> {
 #[tokio::test]
 async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_once() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let download: Value = app
-        .get(&format!("{COURSE}/offline.json"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let download = download_list(&app).await;
     let browser = Browser::phone(true).await;
 
     // Online: one chapter opened, then the whole course downloaded.
@@ -341,12 +344,7 @@ async fn the_app_can_be_installed_and_the_worker_is_small_and_revalidated() {
 #[tokio::test]
 async fn a_course_download_lists_its_pages_and_pictures_but_no_recordings() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let download: Value = app
-        .get(&format!("{COURSE}/offline.json"))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let download = download_list(&app).await;
     let urls: Vec<&str> = download["pages"]
         .as_array()
         .unwrap()
@@ -373,4 +371,90 @@ async fn a_course_download_lists_its_pages_and_pictures_but_no_recordings() {
     assert!(download["bytes"].as_u64().unwrap() > 10_000);
     // No answer travels with a download: quiz pages are the quiz pages.
     assert_eq!(app.get("/courses/nothing/offline.json").await.status(), 404);
+}
+
+/// What was kept offline for a lesson that is gone, or for a quiz that
+/// changed meanwhile, is not lost silently: the person is told, and asked
+/// to take the new quiz.
+#[tokio::test]
+async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
+    let quiz = |right: &str| {
+        format!("## Chọn {right} {{#chon}}\n\n- [x] {right}\n- [ ] Sai\n\n> {right} là đúng.\n")
+    };
+    let dir = content_fixture(&[
+        (
+            "kho/course.toml",
+            &course_toml("Kho", "all", &["01-a.md", "02-b.md"]),
+        ),
+        ("kho/01-a.md", &chapter("a", "Bài A", "Bài A.")),
+        ("kho/01-a.quiz.md", &quiz("Đúng")),
+        ("kho/02-b.md", &chapter("b", "Bài B", "Bài B.")),
+    ]);
+    let mut app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+    let browser = Browser::phone(true).await;
+    for page in ["/courses/kho/b", "/courses/kho/a/quiz"] {
+        browser.goto(&app.url(page)).await;
+        kept(&browser, page).await;
+    }
+
+    app.kill().await;
+    browser.goto(&app.url("/courses/kho/b")).await;
+    browser
+        .client
+        .find(Locator::Css("form[action$='/read'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path(|p| p == "/offline").await;
+    browser.goto(&app.url("/courses/kho/a/quiz")).await;
+    js(
+        &browser,
+        "document.querySelector('.quiz input[type=radio]').checked = true",
+    )
+    .await;
+    browser
+        .client
+        .find(Locator::Css(".quiz button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_for_path(|p| p == "/offline").await;
+
+    // Meanwhile the trainer removed lesson B and changed the quiz.
+    std::fs::write(
+        dir.path().join("kho/course.toml"),
+        course_toml("Kho", "all", &["01-a.md"]),
+    )
+    .unwrap();
+    std::fs::remove_file(dir.path().join("kho/02-b.md")).unwrap();
+    std::fs::write(dir.path().join("kho/01-a.quiz.md"), quiz("Mới")).unwrap();
+    let back = app.start_again().await;
+    browser.goto(&back.url("/courses/kho")).await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('Đã gửi 2')",
+    )
+    .await;
+    let note = text(&browser, "#offline-note").await;
+    assert!(note.contains("không còn nữa"), "{note}");
+    assert!(note.contains("hãy làm lại"), "{note}");
+    let retake = browser
+        .client
+        .find(Locator::Css("#offline-note a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(retake, "/courses/kho/a/quiz");
+    assert_eq!(back.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 0);
+    browser.close().await;
 }

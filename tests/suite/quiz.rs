@@ -50,9 +50,9 @@ async fn quiz_app(backend: Backend, max_attempts: u32) -> Option<(TestApp, tempf
 /// One question of the form as a browser sees it.
 #[derive(Debug)]
 pub(crate) struct FormQuestion {
-    id: String,
+    pub(crate) id: String,
     /// (input type, value, label text)
-    inputs: Vec<(String, String, String)>,
+    pub(crate) inputs: Vec<(String, String, String)>,
 }
 
 /// Reads the quiz form: hidden fields and questions with their options.

@@ -177,6 +177,20 @@ impl Browser {
             .expect("add a script through DevTools");
     }
 
+    /// Page scripts on or off for the pages opened from now on (DevTools'
+    /// script emulation: a page loaded while off ran none of its scripts,
+    /// yet tests may still inject theirs once it is back on).
+    pub async fn scripts(&self, enabled: bool) {
+        let command = DevTools {
+            method: "Emulation.setScriptExecutionDisabled",
+            params: json!({ "value": !enabled }),
+        };
+        self.client
+            .issue_cmd(command)
+            .await
+            .expect("switch scripts through DevTools");
+    }
+
     /// Gives the browser a cookie for `origin` (a session made outside it).
     pub async fn set_cookie(&self, origin: &str, name: &str, value: &str) {
         let command = DevTools {

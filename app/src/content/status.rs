@@ -98,7 +98,12 @@ pub fn ContentStatusPage() -> impl IntoView {
                         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
                             response.set_status(http::StatusCode::FORBIDDEN);
                         }
-                        view! { <h1>{tx.forbidden_title}</h1><p>{tx.stats_forbidden}</p> }.into_any()
+                        view! {
+                            <Title text=tx.forbidden_title/>
+                            <h1>{tx.forbidden_title}</h1>
+                            <p>{tx.stats_forbidden}</p>
+                        }
+                        .into_any()
                     }
                     Err(_) => view! { <p class="error">{tx.load_error}</p> }.into_any(),
                 }

@@ -8,6 +8,7 @@
     queued: (n) => n + (n > 1 ? ' actions are' : ' action is') + ' saved on this phone and will be sent when you are online.',
     sent: (n) => n + (n > 1 ? ' saved actions were' : ' saved action was') + ' sent.',
     result: 'See your quiz result', retake: 'The quiz changed while you were offline: please take it again.',
+    again: 'Take the quiz again',
     gone: 'A saved action was for a lesson that no longer exists.',
     download: 'Downloading', done: 'Downloaded: you can read this course without a network.',
     full: 'The phone does not have enough free space. Remove a downloaded course or some photos and try again.',
@@ -16,6 +17,7 @@
     queued: (n) => 'Có ' + n + ' việc đã lưu trên điện thoại, sẽ gửi khi có mạng.',
     sent: (n) => 'Đã gửi ' + n + ' việc đã lưu khi mất mạng.',
     result: 'Xem kết quả bài kiểm tra', retake: 'Bài kiểm tra đã thay đổi khi bạn mất mạng: hãy làm lại.',
+    again: 'Làm lại bài kiểm tra',
     gone: 'Một việc đã lưu thuộc về bài không còn nữa.',
     download: 'Đang tải', done: 'Đã tải về: đọc được khi không có mạng.',
     full: 'Điện thoại không còn đủ chỗ trống. Hãy xoá bớt khóa học đã tải hoặc ảnh rồi thử lại.',
@@ -49,7 +51,7 @@
     if (sent.length) parts.push(T.sent(sent.length));
     for (const s of sent) {
       if (s.result.startsWith('/')) parts.push(link(s.result, T.result));
-      else if (s.result === 'retake') parts.push([T.retake, ' ', link(s.path, s.path)]);
+      else if (s.result === 'retake') parts.push([T.retake, ' ', link(s.path, T.again)]);
       else if (s.result === 'gone') parts.push(T.gone);
     }
     if (left) parts.push(T.queued(left));

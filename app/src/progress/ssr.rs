@@ -237,11 +237,12 @@ pub async fn mark_read(
     };
     // The page's event id is shared by everyone reading that version (it
     // may come from a cached page): the row is this learner's reading of it.
+    let row_id = format!("{learner_id}/{course}/{chapter}/{event}");
     sqlx::query(
         "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
          VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
     )
-    .bind(format!("{learner_id}/{course}/{chapter}/{event}"))
+    .bind(&row_id)
     .bind(&learner_id)
     .bind(&course)
     .bind(&chapter)
@@ -250,7 +251,21 @@ pub async fn mark_read(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    refresh_course(&state.db, &learner_id, found).await?;
+    // Only a chapter's first reading can change the course's status.
+    let read_before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
+         WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' AND id <> $4 \
+         LIMIT 1) AS earlier",
+    )
+    .bind(&learner_id)
+    .bind(&course)
+    .bind(&chapter)
+    .bind(&row_id)
+    .fetch_one(state.db.pool())
+    .await?;
+    if read_before == 0 {
+        refresh_course(&state.db, &learner_id, found).await?;
+    }
     // Back to where the button was, saying it was recorded and offering
     // the quiz and the next chapter as two clear choices.
     let back = format!("{}?read=1#read-done", links::chapter(&course, &chapter));
