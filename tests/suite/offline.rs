@@ -23,9 +23,10 @@ async fn js(browser: &Browser, script: &str) -> Value {
         .expect("script runs")
 }
 
-/// Waits (up to 20 s) until `script` returns true in the page.
+/// Waits (up to 60 s: a loaded machine installs the worker slowly) until
+/// `script` returns true in the page.
 async fn until(browser: &Browser, script: &str) {
-    for _ in 0..200 {
+    for _ in 0..600 {
         if js(browser, script).await == Value::Bool(true) {
             return;
         }

@@ -238,6 +238,20 @@ pub async fn mark_read(
     // The page's event id is shared by everyone reading that version (it
     // may come from a cached page): the row is this learner's reading of it.
     let row_id = format!("{learner_id}/{course}/{chapter}/{event}");
+    // Only a chapter's first reading can change the course's status. Asked
+    // inside the write: on SQLite writes take turns, so of readings racing
+    // (two tabs, a queue sent from a phone) exactly the first sees none
+    // before it; on PostgreSQL each may see none, and each refreshes.
+    let read_before: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
+         WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' \
+         LIMIT 1) AS earlier",
+    )
+    .bind(&learner_id)
+    .bind(&course)
+    .bind(&chapter)
+    .fetch_one(&mut *tx)
+    .await?;
     sqlx::query(
         "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
          VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -251,18 +265,6 @@ pub async fn mark_read(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    // Only a chapter's first reading can change the course's status.
-    let read_before: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
-         WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' AND id <> $4 \
-         LIMIT 1) AS earlier",
-    )
-    .bind(&learner_id)
-    .bind(&course)
-    .bind(&chapter)
-    .bind(&row_id)
-    .fetch_one(state.db.pool())
-    .await?;
     if read_before == 0 {
         refresh_course(&state.db, &learner_id, found).await?;
     }
