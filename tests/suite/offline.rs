@@ -35,6 +35,18 @@ async fn until(browser: &Browser, script: &str) {
     panic!("never true: {script}");
 }
 
+/// Clicks what `css` finds, as a finger would.
+async fn click(browser: &Browser, css: &str) {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("{css} on the page"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn text(browser: &Browser, css: &str) -> String {
     browser
         .client
@@ -81,14 +93,7 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
     browser.goto(&app.url(COURSE)).await;
     let size = text(&browser, "[data-offline-course] p").await;
     assert!(size.contains("khoảng"), "the size is shown first: {size}");
-    browser
-        .client
-        .find(Locator::Css("[data-offline-course] button"))
-        .await
-        .expect("the download button shows once the worker is there")
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "[data-offline-course] button").await;
     until(
         &browser,
         "return document.querySelector('.offline-status').textContent.startsWith('Đã tải về')",
@@ -137,14 +142,7 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
 
     // "Đã đọc xong" and a quiz, offline: kept on the phone.
     browser.goto(&app.url(CHAPTER)).await;
-    browser
-        .client
-        .find(Locator::Css("form[action$='/read'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form[action$='/read'] button").await;
     browser.wait_for_path(|p| p == "/offline").await;
     assert!(text(&browser, "main h1").await.contains("đọc xong"));
     browser.goto(&app.url(&format!("{CHAPTER}/quiz"))).await;
@@ -158,14 +156,7 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
          })",
     )
     .await;
-    browser
-        .client
-        .find(Locator::Css(".quiz button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, ".quiz button[type=submit]").await;
     browser.wait_for_path(|p| p == "/offline").await;
     assert_eq!(
         text(&browser, "main h1").await,
@@ -402,14 +393,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
 
     app.kill().await;
     browser.goto(&app.url("/courses/kho/b")).await;
-    browser
-        .client
-        .find(Locator::Css("form[action$='/read'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, "form[action$='/read'] button").await;
     browser.wait_for_path(|p| p == "/offline").await;
     browser.goto(&app.url("/courses/kho/a/quiz")).await;
     js(
@@ -417,14 +401,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
         "document.querySelector('.quiz input[type=radio]').checked = true",
     )
     .await;
-    browser
-        .client
-        .find(Locator::Css(".quiz button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&browser, ".quiz button[type=submit]").await;
     browser.wait_for_path(|p| p == "/offline").await;
 
     // Meanwhile the trainer removed lesson B and changed the quiz.
