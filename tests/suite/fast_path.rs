@@ -152,6 +152,80 @@ async fn personal_state_never_leaks_into_cached_pages(app: TestApp) {
     );
 }
 
+/// A guest (a session from "Đã đọc xong", no account) is served the kept
+/// page where theirs is byte for byte the same: a chapter they have no mark
+/// on, and the catalog. Where they have a mark, or the page shows progress,
+/// they get their own render; a signed-in learner always does.
+async fn a_guest_gets_the_kept_page_only_where_it_is_theirs(app: TestApp) {
+    const NEXT: &str = "/courses/thanh-toan-khong-tien-mat/xac-thuc-sinh-trac-hoc";
+    let is_kept = |r: &reqwest::Response| !r.headers()["etag"].as_bytes().starts_with(b"W/");
+    let guest = Agent::anonymous(&app);
+    let marked = guest.mark_read("thanh-toan-khong-tien-mat", "ma-otp").await;
+    let cookie = hocvu_tests::session_cookie_of(&marked).unwrap();
+    let as_guest = |path: &'static str| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move { get(app, path, &[("Cookie", &cookie)]).await }
+    };
+
+    // Nothing kept yet: the guest's own render of the next chapter...
+    let fresh = as_guest(NEXT).await;
+    assert!(!is_kept(&fresh), "rendered for the guest");
+    let fresh = without_nonces(&fresh.text().await.unwrap());
+    // ...is exactly the page kept for anonymous visitors, which the guest
+    // is then served.
+    let anonymous = get(&app, NEXT, &[]).await;
+    assert!(is_kept(&anonymous));
+    let etag = anonymous.headers()["etag"].clone();
+    let anonymous = anonymous.text().await.unwrap();
+    assert_eq!(fresh, anonymous);
+    let served = as_guest(NEXT).await;
+    assert!(is_kept(&served), "the guest is served the kept page");
+    assert_eq!(served.headers()["etag"], etag);
+    assert_eq!(served.text().await.unwrap(), anonymous);
+
+    // Their marked chapter and the course page (their progress bar) stay theirs.
+    get(&app, CHAPTER, &[]).await;
+    let own = as_guest(CHAPTER).await;
+    assert!(!is_kept(&own));
+    assert!(own
+        .text()
+        .await
+        .unwrap()
+        .contains("Bạn đã đọc xong bài này"));
+    get(&app, "/courses/thanh-toan-khong-tien-mat", &[]).await;
+    let course = as_guest("/courses/thanh-toan-khong-tien-mat").await;
+    assert!(!is_kept(&course));
+    assert!(course.text().await.unwrap().contains("<progress"));
+    // The catalog shows nothing personal.
+    let catalog = get(&app, "/courses", &[]).await.headers()["etag"].clone();
+    assert_eq!(as_guest("/courses").await.headers()["etag"], catalog);
+
+    // Once they read the next chapter too, it is their own page again.
+    Agent::with_cookie(&app, Some(cookie.clone()))
+        .mark_read("thanh-toan-khong-tien-mat", "xac-thuc-sinh-trac-hoc")
+        .await;
+    let now_read = as_guest(NEXT).await;
+    assert!(!is_kept(&now_read));
+    assert!(now_read
+        .text()
+        .await
+        .unwrap()
+        .contains("Bạn đã đọc xong bài này"));
+
+    // A signed-in learner with no mark on it still gets their own page.
+    let learner = add_user(&app, "co-nam", "Cô Năm", "learner").await;
+    let theirs = learner
+        .client
+        .get(learner.url(NEXT))
+        .header("Cookie", learner.cookie.clone().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(!is_kept(&theirs));
+    assert!(theirs.text().await.unwrap().contains("Cô Năm"));
+}
+
 /// A signed-in learner's chapter revalidates too: unchanged, a 304 with no
 /// body; once their own state on it changes, the page again. Never kept by
 /// a shared cache.
@@ -187,5 +261,6 @@ async fn a_learners_unchanged_page_costs_a_304(app: TestApp) {
 on_both_databases!(
     anonymous_pages_are_cached_exactly,
     personal_state_never_leaks_into_cached_pages,
+    a_guest_gets_the_kept_page_only_where_it_is_theirs,
     a_learners_unchanged_page_costs_a_304,
 );

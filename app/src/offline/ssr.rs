@@ -7,7 +7,7 @@
 //! worker, which fetches every page the phone keeps again before it takes
 //! over, so a phone never shows a mix of two versions.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::{
     extract::{Path, State},
@@ -48,6 +48,45 @@ pub fn routes() -> Router<AppState> {
 /// scripts). Browsers check it on every visit; its version is its ETag, so
 /// an unchanged worker costs a 304.
 async fn worker(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let built = built_worker(&state);
+    let cache = [
+        (header::CACHE_CONTROL, "no-cache".to_string()),
+        (header::ETAG, built.etag.clone()),
+    ];
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == built.etag.as_bytes())
+    {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/javascript; charset=utf-8".to_string(),
+        )],
+        cache,
+        built.body.clone(),
+    )
+        .into_response()
+}
+
+/// The worker as served for one handbook version.
+struct BuiltWorker {
+    /// The handbook fingerprint and stylesheet it was built for.
+    key: String,
+    etag: String,
+    body: String,
+}
+
+/// Built once per handbook version (every visit asks for it).
+fn built_worker(state: &AppState) -> Arc<BuiltWorker> {
+    static LAST: Mutex<Option<Arc<BuiltWorker>>> = Mutex::new(None);
+    let fingerprint = &state.content.current().fingerprint;
+    let key = format!("{fingerprint}\n{}", state.assets.css);
+    let mut last = LAST.lock().expect("worker");
+    if let Some(built) = last.as_ref().filter(|b| b.key == key) {
+        return built.clone();
+    }
     let shell = [
         "/offline",
         "/offline?saved=read",
@@ -58,30 +97,15 @@ async fn worker(State(state): State<AppState>, headers: HeaderMap) -> Response {
         "/favicon.svg",
         "/manifest.webmanifest",
     ];
-    let fingerprint = &state.content.current().fingerprint;
     let version = short_hash(format!("{fingerprint}\n{shell:?}\n{WORKER}").as_bytes());
-    let etag = format!("\"{version}\"");
-    let cache = [
-        (header::CACHE_CONTROL, "no-cache".to_string()),
-        (header::ETAG, etag.clone()),
-    ];
-    if headers
-        .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
-    {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
-    }
     let shell = serde_json::to_string(&shell).unwrap_or_default();
-    let body = format!("const VERSION={version:?},SHELL={shell};\n{WORKER}");
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/javascript; charset=utf-8".to_string(),
-        )],
-        cache,
-        body,
-    )
-        .into_response()
+    let built = Arc::new(BuiltWorker {
+        key,
+        etag: format!("\"{version}\""),
+        body: format!("const VERSION={version:?},SHELL={shell};\n{WORKER}"),
+    });
+    *last = Some(built.clone());
+    built
 }
 
 /// What makes Chrome offer "Thêm vào màn hình chính".
@@ -150,19 +174,16 @@ impl Download {
             url: links::course(&course.slug),
             title: course.title.clone(),
         }];
-        let mut text_bytes = 0u64;
         for chapter in &course.chapters {
             pages.push(DownloadPage {
                 url: links::chapter(&course.slug, &chapter.id),
                 title: chapter.title.clone(),
             });
-            text_bytes += chapter.html.len() as u64 / 3 + PAGE_OVERHEAD;
             if chapter.quiz.is_some() {
                 pages.push(DownloadPage {
                     url: links::quiz(&course.slug, &chapter.id),
                     title: quiz_title(&chapter.title, lang_vi, false),
                 });
-                text_bytes += 2 * PAGE_OVERHEAD;
             }
         }
         if course.final_quiz.is_some() {
@@ -170,25 +191,50 @@ impl Download {
                 url: links::quiz(&course.slug, links::FINAL_TEST),
                 title: quiz_title(&course.title, lang_vi, true),
             });
-            text_bytes += 3 * PAGE_OVERHEAD;
         }
-        let mut media: Vec<(&String, u64)> = course
-            .media
-            .iter()
-            .filter(|(key, _)| content_type(key).starts_with("image/"))
-            .map(|(key, file)| (key, file.bytes.len() as u64))
+        let mut media: Vec<String> = pictures(course)
+            .map(|(key, _)| format!("/media/{key}"))
             .collect();
         media.sort();
         Download {
             title: course.title.clone(),
             pages,
-            bytes: text_bytes + media.iter().map(|(_, n)| n).sum::<u64>(),
-            media: media
-                .into_iter()
-                .map(|(key, _)| format!("/media/{key}"))
-                .collect(),
+            bytes: Download::bytes_of(course),
+            media,
         }
     }
+
+    /// About how many bytes downloading the course costs over the network
+    /// (shown on the course page before anyone presses the button).
+    pub fn bytes_of(course: &Course) -> u64 {
+        let chapters: u64 = course
+            .chapters
+            .iter()
+            .map(|c| {
+                let quiz = if c.quiz.is_some() {
+                    2 * PAGE_OVERHEAD
+                } else {
+                    0
+                };
+                c.html.len() as u64 / 3 + PAGE_OVERHEAD + quiz
+            })
+            .sum();
+        let final_test = if course.final_quiz.is_some() {
+            3 * PAGE_OVERHEAD
+        } else {
+            0
+        };
+        chapters + final_test + pictures(course).map(|(_, bytes)| bytes).sum::<u64>()
+    }
+}
+
+/// The course's pictures and their sizes (recordings are left out).
+fn pictures(course: &Course) -> impl Iterator<Item = (&String, u64)> {
+    course
+        .media
+        .iter()
+        .filter(|(key, _)| content_type(key).starts_with("image/"))
+        .map(|(key, file)| (key, file.bytes.len() as u64))
 }
 
 async fn course_download(

@@ -59,6 +59,29 @@ pub async fn done_by(db: &Db, learner_id: &str) -> anyhow::Result<Done> {
     })
 }
 
+/// Whether the learner has a mark on this chapter (read it, or passed its
+/// quiz): the only personal state a guest's chapter page shows. Without
+/// one, the page is the one every anonymous visitor gets.
+pub async fn has_chapter_mark(
+    db: &Db,
+    learner_id: &str,
+    course: &str,
+    chapter: &str,
+) -> anyhow::Result<bool> {
+    let (marks,): (i64,) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
+           WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' LIMIT 1) r) \
+         + (SELECT COUNT(*) FROM (SELECT 1 FROM quiz_attempts \
+           WHERE learner_id = $1 AND course = $2 AND quiz = $3 AND passed = 1 LIMIT 1) p)",
+    )
+    .bind(learner_id)
+    .bind(course)
+    .bind(chapter)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(marks > 0)
+}
+
 /// One course's progress from what the learner has done.
 pub fn course_progress(course: &Course, done: &Done) -> CourseProgress {
     let key = |id: &str| (course.slug.clone(), id.to_string());

@@ -374,7 +374,12 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
         // Outermost: an anonymous page it holds costs no rendering,
         // compression or header work at all.
         .layer(middleware::from_fn_with_state(
-            (PageCache::default(), state.content.clone()),
+            page_cache::Shared {
+                cache: PageCache::default(),
+                content: state.content.clone(),
+                db: state.db.clone(),
+                sessions: state.sessions,
+            },
             page_cache::serve,
         ))
         // Past `max_in_flight`, a quick 503 (probes exempt); every answer,

@@ -5,8 +5,11 @@
 //! and gzip), and answered with a strong `ETag` (so a phone that has the
 //! page gets a bodiless 304).
 //!
-//! Only requests without a session cookie are served from here, and only
-//! pages that set no cookie are kept, so nothing personal is ever stored.
+//! Only pages rendered for a request without a session cookie, and that
+//! set no cookie, are kept, so nothing personal is ever stored. A guest
+//! (a session without an account) is served a kept page only where theirs
+//! would be the same bytes: the catalog, and a chapter they have no mark on.
+//! Signed-in people always get their own render.
 //! A page rendered for the cache carries no CSP nonce (a nonce shared by
 //! everyone would be no nonce): its inline scripts are allowed by their
 //! SHA-256 hashes instead.
@@ -28,7 +31,11 @@ use sha2::{Digest, Sha256};
 
 use super::headers::{policy_with_hashes, CspNonce};
 use crate::{
-    accounts::ssr::session, content::ssr::tree::hex, content::ssr::ContentStore, ui::ReaderPrefs,
+    accounts::ssr::session::{self, SessionConfig},
+    content::ssr::{tree::hex, ContentStore},
+    progress::ssr::has_chapter_mark,
+    server::db::Db,
+    ui::ReaderPrefs,
 };
 
 /// Most pages kept (a handbook of 1,000 chapters × 2 languages × 2 sizes
@@ -58,35 +65,78 @@ pub struct PageCache {
     pages: Arc<Mutex<Pages>>,
 }
 
-/// Paths whose anonymous page is the same for everyone: `/`, `/courses`,
-/// `/courses/<c>` and `/courses/<c>/<chapter>` (not quizzes, results,
-/// statistics or the final test, which hold per-visitor state).
-fn cacheable(path: &str) -> bool {
-    if path == "/" || path == "/courses" {
-        return true;
+/// Pages whose anonymous render is the same for everyone (not quizzes,
+/// results, statistics or the final test, which hold per-visitor state).
+#[derive(Debug, PartialEq)]
+enum Kept<'a> {
+    Home,
+    Catalog,
+    Course,
+    Chapter { course: &'a str, chapter: &'a str },
+}
+
+fn kept(path: &str) -> Option<Kept<'_>> {
+    match path {
+        "/" => return Some(Kept::Home),
+        "/courses" => return Some(Kept::Catalog),
+        _ => {}
     }
-    let Some(rest) = path.strip_prefix("/courses/") else {
-        return false;
-    };
+    let rest = path.strip_prefix("/courses/")?;
     let parts: Vec<&str> = rest.split('/').collect();
     match parts[..] {
-        [course] => !course.is_empty(),
-        [course, chapter] => !course.is_empty() && !matches!(chapter, "" | "test" | "stats"),
-        _ => false,
+        [course] if !course.is_empty() => Some(Kept::Course),
+        [course, chapter] if !course.is_empty() && !matches!(chapter, "" | "test" | "stats") => {
+            Some(Kept::Chapter { course, chapter })
+        }
+        _ => None,
+    }
+}
+
+/// What the page cache needs: the pages, the content version, and the
+/// sessions (to tell a guest whose page is the anonymous one).
+#[derive(Clone)]
+pub struct Shared {
+    pub cache: PageCache,
+    pub content: Arc<ContentStore>,
+    pub db: Db,
+    pub sessions: SessionConfig,
+}
+
+/// Whether the visitor behind this session cookie gets the anonymous page:
+/// a guest on the catalog, or on a chapter they have no mark on. Home and
+/// course pages show a guest's progress (even none: a 0% bar), and a
+/// signed-in person's header carries their name.
+async fn guest_sees_anonymous_page(shared: &Shared, page: &Kept<'_>, headers: &HeaderMap) -> bool {
+    if !matches!(page, Kept::Catalog | Kept::Chapter { .. }) {
+        return false;
+    }
+    let identity = session::lookup(&shared.db, &shared.sessions, headers).await;
+    let (Some(learner), None) = (identity.learner_id, identity.user) else {
+        return false;
+    };
+    match page {
+        Kept::Chapter { course, chapter } => {
+            matches!(
+                has_chapter_mark(&shared.db, &learner, course, chapter).await,
+                Ok(false)
+            )
+        }
+        _ => true,
     }
 }
 
 /// Middleware (outside compression and the security headers).
-pub async fn serve(
-    State((cache, content)): State<(PageCache, Arc<ContentStore>)>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn serve(State(shared): State<Shared>, mut request: Request, next: Next) -> Response {
     let is_get = matches!(*request.method(), Method::GET | Method::HEAD);
     let path = request.uri().path().to_string();
-    if !is_get || !cacheable(&path) || session::has_session_cookie(request.headers()) {
+    let Some(page) = kept(&path).filter(|_| is_get) else {
+        return next.run(request).await;
+    };
+    let guest = session::has_session_cookie(request.headers());
+    if guest && !guest_sees_anonymous_page(&shared, &page, request.headers()).await {
         return next.run(request).await;
     }
+    let cache = &shared.cache;
     let (parts, body) = request.into_parts();
     let prefs = ReaderPrefs::of(&parts);
     let key = format!(
@@ -95,14 +145,19 @@ pub async fn serve(
         prefs.lang.code(),
         prefs.text_size
     );
-    let fingerprint = content.current().fingerprint.clone();
+    let fingerprint = shared.content.current().fingerprint.clone();
     let encoding = preferred_encoding(&parts.headers);
     let if_none_match = parts.headers.get(header::IF_NONE_MATCH).cloned();
     if let Some(hit) = cache.get(&fingerprint, &key) {
         return answer(&hit, encoding, if_none_match.as_ref());
     }
-    // Render uncompressed (compression happens here, once).
     request = Request::from_parts(parts, body);
+    if guest {
+        // Kept pages are filled by anonymous renders only: the guest gets
+        // their own render (the same bytes, proven by a test), unkept.
+        return next.run(request).await;
+    }
+    // Render uncompressed (compression happens here, once).
     request.headers_mut().remove(header::ACCEPT_ENCODING);
     request.headers_mut().remove(header::IF_NONE_MATCH);
     let response = next.run(request).await;
@@ -353,8 +408,15 @@ mod tests {
     #[test]
     fn only_pages_without_personal_state_are_cacheable() {
         for yes in ["/", "/courses", "/courses/a", "/courses/a/b"] {
-            assert!(cacheable(yes), "{yes}");
+            assert!(kept(yes).is_some(), "{yes}");
         }
+        assert_eq!(
+            kept("/courses/a/b"),
+            Some(Kept::Chapter {
+                course: "a",
+                chapter: "b"
+            })
+        );
         for no in [
             "/me",
             "/courses/a/test",
@@ -364,7 +426,7 @@ mod tests {
             "/search",
             "/courses/",
         ] {
-            assert!(!cacheable(no), "{no}");
+            assert!(kept(no).is_none(), "{no}");
         }
     }
 

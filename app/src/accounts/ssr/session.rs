@@ -102,18 +102,23 @@ pub async fn identify(
     mut request: Request<Body>,
     next: Next,
 ) -> Response {
-    let identity = match token_from(request.headers()) {
-        Some(token) => match load(&db, &config, &hash_token(&token)).await {
-            Ok(identity) => identity,
-            Err(err) => {
-                tracing::error!("session lookup failed: {err:#}");
-                Identity::default()
-            }
-        },
-        None => Identity::default(),
-    };
+    let identity = lookup(&db, &config, request.headers()).await;
     request.extensions_mut().insert(identity);
     next.run(request).await
+}
+
+/// Who the request's session cookie names (nobody without one, or when it
+/// names no live session).
+pub async fn lookup(db: &Db, config: &SessionConfig, headers: &HeaderMap) -> Identity {
+    let Some(token) = token_from(headers) else {
+        return Identity::default();
+    };
+    load(db, config, &hash_token(&token))
+        .await
+        .unwrap_or_else(|err| {
+            tracing::error!("session lookup failed: {err:#}");
+            Identity::default()
+        })
 }
 
 /// A session joined with its user, as stored.

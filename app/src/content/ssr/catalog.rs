@@ -146,7 +146,7 @@ impl Course {
             card: self.card(),
             chapters: self.chapters.iter().map(Chapter::link).collect(),
             has_final_test: self.final_quiz.is_some(),
-            offline_bytes: crate::offline::ssr::Download::of(self, true).bytes,
+            offline_bytes: crate::offline::ssr::Download::bytes_of(self),
         }
     }
 
