@@ -35,6 +35,32 @@ async fn until(browser: &Browser, script: &str) {
     panic!("never true: {script}");
 }
 
+/// Waits until the service worker controls the page. Rarely, on a loaded
+/// machine, headless Chromium activates the worker without handing it the
+/// open page; a person would open the next page, so the test reloads once
+/// (and, failing still, says what state the worker is in).
+async fn controlled(browser: &Browser) {
+    const CONTROLLED: &str = "return !!navigator.serviceWorker.controller";
+    for attempt in 0..2 {
+        for _ in 0..300 {
+            if js(browser, CONTROLLED).await == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if attempt == 0 {
+            js(browser, "location.reload()").await;
+        }
+    }
+    let state = js(
+        browser,
+        "return navigator.serviceWorker.getRegistration().then(r => r \
+         ? JSON.stringify([r.installing, r.waiting, r.active].map(w => w && w.state)) : 'none')",
+    )
+    .await;
+    panic!("the worker never controlled the page (installing, waiting, active: {state})");
+}
+
 /// Clicks what `css` finds, as a finger would.
 async fn click(browser: &Browser, css: &str) {
     browser
@@ -60,7 +86,7 @@ async fn text(browser: &Browser, css: &str) -> String {
 
 /// The service worker controls the page and keeps `path`.
 async fn kept(browser: &Browser, path: &str) {
-    until(browser, "return !!navigator.serviceWorker.controller").await;
+    controlled(browser).await;
     until(
         browser,
         &format!("return caches.match({path:?}, {{ignoreVary: true}}).then(r => !!r)"),

@@ -299,6 +299,71 @@ async fn readings_made_at_once_are_all_durable() {
     assert_eq!(again.scalar("SELECT COUNT(*) FROM sessions").await, 300);
 }
 
+/// Phones lose their signal mid-request: a write whose request is dropped
+/// half-way (at any step: waiting its turn, opening the transaction,
+/// committing) is stored or not, and every write after it still works.
+/// Each answered write is on disk.
+#[tokio::test]
+async fn writes_cut_off_mid_request_leave_the_writer_working() {
+    let dir = progress_content();
+    let options = AppOptions {
+        content: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
+    let event = read_event(&app.page("/courses/p/bai-a").await);
+    let mut writers = tokio::task::JoinSet::new();
+    for i in 0..400u64 {
+        // Cut off after 1 to 40 ms: before, during and after the write.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_millis(1 + i % 40))
+            .build()
+            .unwrap();
+        let request = client
+            .post(app.url("/courses/p/bai-a/read"))
+            .header("Origin", app.origin())
+            .form(&[("event", &event)]);
+        writers.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
+    }
+    let (mut answered, mut cut_off) = (0, 0);
+    while let Some(result) = writers.join_next().await {
+        match result.unwrap() {
+            Ok(303) => answered += 1,
+            Ok(status) => panic!("a write failed with {status}"),
+            Err(_) => cut_off += 1,
+        }
+    }
+    assert!(cut_off > 0, "some requests were cut off");
+    // Everything after works, at once and durably.
+    let patient = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let response = patient
+            .post(app.url("/courses/p/bai-a/read"))
+            .header("Origin", app.origin())
+            .form(&[("event", &event)])
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        assert!(
+            matches!(response, Ok(303)),
+            "a write after the cut-off ones: {response:?}"
+        );
+    }
+    let stored = app
+        .scalar("SELECT COUNT(*) FROM progress_events WHERE chapter = 'bai-a'")
+        .await;
+    assert!(
+        stored >= answered + 20,
+        "{answered} answered + 20, {stored} stored"
+    );
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM learners").await, stored);
+}
+
 /// Two app servers on one PostgreSQL database: sign in through one, carry on
 /// through the other (sessions and progress live in the database).
 #[tokio::test]

@@ -15,7 +15,7 @@ use sqlx::{
     migrate::Migrator,
     AnyPool, Executor,
 };
-use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+use tokio::sync::{watch, Mutex, Notify, OwnedMutexGuard};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -93,7 +93,7 @@ impl Db {
             .await
             .with_context(|| format!("could not connect to the {backend} database"))?;
         let writer = match backend {
-            Backend::Sqlite => Some(Arc::new(Writer::new(pool.acquire().await?.detach()))),
+            Backend::Sqlite => Some(Writer::start(pool.acquire().await?.detach())),
             Backend::Postgres => None,
         };
         Ok(Db {
@@ -126,14 +126,20 @@ impl Db {
     /// Take before a single-statement write on the pool; hold until it is
     /// done. (On PostgreSQL there is nothing to wait for.) Several
     /// statements: use [`Db::begin_write`].
-    pub async fn write_turn(&self) -> anyhow::Result<Option<OwnedMutexGuard<Lane>>> {
+    pub async fn write_turn(&self) -> anyhow::Result<Option<Held>> {
         let Some(writer) = &self.writer else {
             return Ok(None);
         };
-        let mut lane = writer.enter().await;
-        // The pool's write must not wait behind an open group.
-        writer.commit_group(&mut lane).await?;
-        Ok(Some(lane))
+        // The pool's write must not wait behind an open group: let the
+        // committer commit it first.
+        loop {
+            let lane = writer.enter().await;
+            let Some(group) = lane.group else {
+                return Ok(Some(lane));
+            };
+            drop(lane);
+            let _ = writer.committed(group).await;
+        }
     }
 
     /// The only way to open a write transaction. On SQLite it joins the
@@ -149,27 +155,40 @@ impl Db {
             return Ok(WriteTx::Postgres(tx));
         };
         let mut lane = writer.enter().await;
-        // The first write of a group needs no savepoint: it is alone in the
-        // transaction until it is done, so undoing it undoes the group.
-        // (A savepoint makes SQLite keep a copy of every page it changes:
-        // a publish of a whole handbook would hold hundreds of MB.)
-        let alone = lane.group.is_none();
-        if alone {
-            lane.conn
-                .execute("BEGIN IMMEDIATE")
-                .await
-                .context("starting a write transaction")?;
+        // Each step below is written down as "to undo" before it is sent:
+        // a request cancelled mid-step (a phone that lost its signal) leaves
+        // the lane with its undo, and the committer applies it.
+        let undo = if lane.group.is_none() {
+            // The first write of a group needs no savepoint: it is alone in
+            // the transaction until it is done, so undoing it undoes the
+            // group. (A savepoint makes SQLite keep a copy of every page it
+            // changes: a publish of a whole handbook would hold hundreds of MB.)
             lane.next_group += 1;
             lane.group = Some(lane.next_group);
-        } else if let Err(err) = lane.conn.execute("SAVEPOINT member").await {
-            // Earlier members of the group wait for its commit.
-            let _ = writer.commit_group(&mut lane).await;
-            return Err(err).context("starting a write");
+            Undo::Group
+        } else {
+            lane.savepoints += 1;
+            Undo::Savepoint(lane.savepoints)
+        };
+        lane.undo = Some(undo);
+        let sent = match undo {
+            Undo::Group => lane.conn.execute("BEGIN IMMEDIATE").await,
+            Undo::Savepoint(n) => lane.conn.execute(&*format!("SAVEPOINT m{n}")).await,
+        };
+        if let Err(err) = sent {
+            if let Undo::Group = undo {
+                lane.group = None;
+                lane.undo = None;
+            }
+            // (A failed savepoint is undone by the committer, which then
+            // commits the group's earlier writes.)
+            return Err(err).context("starting a write transaction");
         }
+        lane.undo = None;
         Ok(WriteTx::Sqlite(Member {
             writer: writer.clone(),
             lane: Some(lane),
-            undo: if alone { Undo::Group } else { Undo::Savepoint },
+            undo,
         }))
     }
 
@@ -191,17 +210,23 @@ impl Db {
 /// SQLite's one writer, with group commit.
 ///
 /// SQLite makes every commit durable with an fsync of its log, and that
-/// fsync, not the writing, bounds how many writes a second it takes. So a
-/// write joins the transaction that is already open on the writer's
-/// connection, as a savepoint of it; when it is done and nobody is queued
-/// behind it, it commits the whole group; otherwise it leaves the group
-/// open for the next writer and waits for that group's commit. Each write
-/// still returns only once it is durable, and one that fails is rolled back
-/// to its savepoint alone. A quiet server commits each write on its own.
+/// fsync, not the writing, bounds how many writes a second it takes. So
+/// writes take turns on one connection (the lane), and a write that finds
+/// a transaction open there joins it as a savepoint. A finished write
+/// leaves the transaction open and wakes the committer, a task of its own
+/// that queues for the lane like any writer: every write queued before it
+/// joins the group, then it commits them all with one fsync. Each write
+/// returns only once its group is durable; one that fails (or whose
+/// request is cancelled) is rolled back to its savepoint alone. A quiet
+/// server commits each write on its own.
+///
+/// Only the committer commits, and it is never cancelled; every other step
+/// is written down as "to undo" before it is sent, so a cancelled request
+/// cannot leave the lane in a state its bookkeeping does not know.
 pub struct Writer {
     lane: Arc<Mutex<Lane>>,
-    /// Writers queued for the lane.
-    queued: std::sync::atomic::AtomicUsize,
+    /// Wakes the committer.
+    wake: Arc<Notify>,
     /// The last committed group and, if its commit failed, why.
     committed: watch::Sender<(u64, Option<Arc<str>>)>,
 }
@@ -211,18 +236,47 @@ pub struct Lane {
     conn: sqlx::AnyConnection,
     group: Option<u64>,
     next_group: u64,
-    /// A member dropped without committing: undone before anyone else
-    /// writes.
+    savepoints: u64,
+    /// A step that did not finish (a failed or cancelled write): undone
+    /// before anyone else writes.
     undo: Option<Undo>,
 }
 
-/// How a write that did not commit is undone.
+/// How a write that did not finish is undone.
 #[derive(Clone, Copy, Debug)]
 enum Undo {
     /// It opened the group: the whole transaction.
     Group,
-    /// It joined the group: back to its savepoint.
-    Savepoint,
+    /// It joined the group: back to its savepoint `m<n>`.
+    Savepoint(u64),
+}
+
+/// The lane, held by one writer; letting go with work left (a group to
+/// commit, a write to undo) wakes the committer.
+pub struct Held {
+    lane: OwnedMutexGuard<Lane>,
+    wake: Arc<Notify>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if self.lane.group.is_some() || self.lane.undo.is_some() {
+            self.wake.notify_one();
+        }
+    }
+}
+
+impl std::ops::Deref for Held {
+    type Target = Lane;
+    fn deref(&self) -> &Lane {
+        &self.lane
+    }
+}
+
+impl std::ops::DerefMut for Held {
+    fn deref_mut(&mut self) -> &mut Lane {
+        &mut self.lane
+    }
 }
 
 impl fmt::Debug for Writer {
@@ -232,62 +286,83 @@ impl fmt::Debug for Writer {
 }
 
 impl Writer {
-    fn new(conn: sqlx::AnyConnection) -> Writer {
-        Writer {
+    /// The writer on `conn`, with its committer task (which ends when the
+    /// writer is dropped).
+    fn start(conn: sqlx::AnyConnection) -> Arc<Writer> {
+        let writer = Arc::new(Writer {
             lane: Arc::new(Mutex::new(Lane {
                 conn,
                 group: None,
                 next_group: 0,
+                savepoints: 0,
                 undo: None,
             })),
-            queued: std::sync::atomic::AtomicUsize::new(0),
+            wake: Arc::new(Notify::new()),
             committed: watch::channel((0, None)).0,
-        }
+        });
+        let wake = writer.wake.clone();
+        let weak = Arc::downgrade(&writer);
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                let Some(writer) = weak.upgrade() else {
+                    return;
+                };
+                let mut lane = writer.enter().await;
+                writer.commit_group(&mut lane).await;
+            }
+        });
+        writer
     }
 
-    async fn enter(&self) -> OwnedMutexGuard<Lane> {
-        use std::sync::atomic::Ordering::SeqCst;
+    /// Waits for the lane (in order of arrival), then undoes what an
+    /// unfinished write left.
+    async fn enter(&self) -> Held {
         let waited = std::time::Instant::now();
-        self.queued.fetch_add(1, SeqCst);
-        let mut lane = self.lane.clone().lock_owned().await;
-        self.queued.fetch_sub(1, SeqCst);
+        let lane = self.lane.clone().lock_owned().await;
         metrics::histogram!("hocvu_sqlite_write_wait_seconds")
             .record(waited.elapsed().as_secs_f64());
-        let undone = match lane.undo.take() {
-            None => Ok(()),
-            Some(Undo::Savepoint) => lane
-                .conn
-                .execute("ROLLBACK TO member; RELEASE member")
-                .await
-                .map(|_| ()),
-            Some(Undo::Group) => {
-                lane.group = None;
-                lane.conn.execute("ROLLBACK").await.map(|_| ())
-            }
+        let mut lane = Held {
+            lane,
+            wake: self.wake.clone(),
         };
-        if let Err(err) = undone {
-            tracing::error!("undoing a failed write: {err}");
+        if let Some(undo) = lane.undo {
+            let undone = match undo {
+                Undo::Savepoint(n) => {
+                    lane.conn
+                        .execute(&*format!("ROLLBACK TO m{n}; RELEASE m{n}"))
+                        .await
+                }
+                Undo::Group => lane.conn.execute("ROLLBACK").await,
+            };
+            // Cancelled before here, the undo stays for the next writer; an
+            // undo sent twice fails harmlessly the second time.
+            if let Err(err) = undone {
+                tracing::warn!("undoing an unfinished write: {err}");
+            }
+            lane.undo = None;
+            if let Undo::Group = undo {
+                lane.group = None;
+            }
         }
         lane
     }
 
-    fn nobody_queued(&self) -> bool {
-        self.queued.load(std::sync::atomic::Ordering::SeqCst) == 0
-    }
-
-    /// Commits the open group (if any) and tells its members.
-    async fn commit_group(&self, lane: &mut Lane) -> anyhow::Result<()> {
-        let Some(group) = lane.group.take() else {
-            return Ok(());
+    /// Commits the open group (if any) and tells its members. Only the
+    /// committer task calls this.
+    async fn commit_group(&self, lane: &mut Lane) {
+        let Some(group) = lane.group else {
+            return;
         };
         let result = lane.conn.execute("COMMIT").await.map(|_| ());
-        if result.is_err() {
+        if let Err(err) = &result {
+            tracing::error!("committing a group of writes: {err}");
             // Leave the connection usable for the next group.
             let _ = lane.conn.execute("ROLLBACK").await;
         }
-        let failed = result.as_ref().err().map(|e| Arc::from(e.to_string()));
+        lane.group = None;
+        let failed = result.err().map(|e| Arc::from(e.to_string()));
         self.committed.send_replace((group, failed));
-        result.context("committing")
     }
 
     /// Waits until `group` is committed.
@@ -312,35 +387,33 @@ pub enum WriteTx {
     Sqlite(Member),
 }
 
-/// A write in the SQLite writer's group (a savepoint), holding the lane.
+/// A write in the SQLite writer's group, holding the lane.
 pub struct Member {
     writer: Arc<Writer>,
-    lane: Option<OwnedMutexGuard<Lane>>,
+    lane: Option<Held>,
     undo: Undo,
 }
 
 impl WriteTx {
+    /// Returns once the write is durable.
     pub async fn commit(self) -> anyhow::Result<()> {
         match self {
             WriteTx::Postgres(tx) => tx.commit().await.context("committing"),
             WriteTx::Sqlite(mut member) => {
                 let mut lane = member.lane.take().expect("a member holds the lane");
-                let writer = member.writer.clone();
-                if let Undo::Savepoint = member.undo {
-                    if let Err(err) = lane.conn.execute("RELEASE member").await {
-                        // Undone, and the group committed, as on a drop.
-                        member.lane = Some(lane);
-                        return Err(err).context("committing");
-                    }
+                if let Undo::Savepoint(n) = member.undo {
+                    lane.undo = Some(member.undo);
+                    lane.conn
+                        .execute(&*format!("RELEASE m{n}"))
+                        .await
+                        .context("committing")?;
+                    lane.undo = None;
                 }
                 let group = lane.group.expect("a member is in a group");
-                if writer.nobody_queued() {
-                    return writer.commit_group(&mut lane).await;
-                }
-                // Someone is queued: they join this group; the last of it
-                // commits for everyone.
+                // Letting go wakes the committer; writers queued before it
+                // join this group.
                 drop(lane);
-                writer.committed(group).await
+                member.writer.committed(group).await
             }
         }
     }
@@ -348,21 +421,10 @@ impl WriteTx {
 
 impl Drop for Member {
     fn drop(&mut self) {
-        let Some(mut lane) = self.lane.take() else {
-            return;
-        };
-        lane.undo = Some(self.undo);
-        drop(lane);
-        // Nobody may come to commit the group this write was in.
-        let writer = self.writer.clone();
-        tokio::spawn(async move {
-            let mut lane = writer.enter().await;
-            if writer.nobody_queued() {
-                if let Err(err) = writer.commit_group(&mut lane).await {
-                    tracing::error!("{err:#}");
-                }
-            }
-        });
+        // Not committed: the committer undoes it (letting go wakes it).
+        if let Some(mut lane) = self.lane.take() {
+            lane.undo = Some(self.undo);
+        }
     }
 }
 
