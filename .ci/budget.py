@@ -155,7 +155,7 @@ def page_weight(base, path):
     html_br, _ = fetch(base + path)
     css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     js = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
-    js += re.findall(r'<script src="([^"]+)"', html)
+    js += re.findall(r'<script\b[^>]*\ssrc="([^"]+)"', html)
     wasm = re.findall(r'<link rel="preload" href="([^"]+\.wasm)"', html)
     sizes = {"html": len(html_br)}
     for kind, urls in (("css", css), ("js", js), ("wasm", wasm)):

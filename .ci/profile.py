@@ -1,107 +1,92 @@
 #!/usr/bin/env python3
-"""Where a chapter page's time goes (run through `.ci/do profile`).
+"""Where a signed-in learner's chapter page spends its time (run through
+`.ci/do profile`).
 
-Runs the release binary under valgrind's callgrind, which counts CPU
-instructions rather than seconds: the figures repeat for the same binary
-and requests whatever else the shared machine is doing. It sends the same
-chapter N times as a signed-in learner, as a guest who has not read it, and
-as an anonymous visitor, and prints each kind's instructions per request,
-split by where they are spent (the function's own cost, grouped by crate).
+Starts the release binary on a fresh SQLite file and loads the same chapter
+with wrk as different visitors, reading the server's own CPU time (user +
+system, from /proc) before and after each run: CPU time per request does
+not depend on how many cores the load generator took. Variants that differ
+by one step give the breakdown:
+
+  A  anonymous visitor: the kept page (HTTP, routing, page cache)
+  B  guest who has not read it: A + session lookup + marks query
+  F  signed-in learner, uncompressed: B + rendering (+ ETag)
+  E  signed-in learner, brotli: F + compression
+
+so rendering = F - B, compression = E - F, lookups = B - A.
 """
-import collections
 import os
 import re
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import budget  # noqa: E402  (same folder: reuse its server and sign-in helpers)
+import budget  # noqa: E402  (same folder: its server, sign-in and guest helpers)
 
-REQUESTS = int(os.environ.get("PROFILE_REQUESTS", "200"))
 CHAPTER = "/courses/thanh-toan-khong-tien-mat/ma-otp"
-
-# Symbol (demangled) -> part of the work. First match wins.
-PARTS = [
-    ("database: SQLite", r"sqlite3|libsqlite3"),
-    ("database: sqlx driver and pool", r"sqlx"),
-    ("compression (brotli/gzip)", r"brotli|flate2|zlib|miniz|deflate"),
-    ("page cache and ETags (SHA-256)", r"sha2::|hocvu::web::page_cache"),
-    ("rendering and page logic (leptos)", r"leptos|tachys|reactive_graph|any_spawner|hydration_context|"
-                                           r"throw_error|or_poisoned|hocvu::(?!web|server|accounts::ssr)"),
-    ("HTTP (hyper, axum, tower)", r"hyper|axum|tower|http::|httparse|h2::"),
-    ("sessions and headers", r"hocvu::(web|server|accounts::ssr)|cookie|uuid"),
-    ("async runtime (tokio)", r"tokio|mio::|futures|parking_lot"),
-    ("memory (malloc, copies)", r"malloc|free|realloc|memcpy|memmove|memset|alloc::|_int_|calloc|core::ptr"),
-    ("formatting and strings", r"core::fmt|alloc::fmt|core::str|alloc::str|String"),
-]
+SECONDS = os.environ.get("PROFILE_SECONDS", "4")
+ROUNDS = int(os.environ.get("PROFILE_ROUNDS", "5"))
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def profile(label, cookie, tmp, binary):
-    out = os.path.join(tmp, f"callgrind.{label}")
-    db = os.path.join(tmp, f"profile-{label}.db")
-    proc = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", binary, "serve", "--addr", "127.0.0.1:0",
-         "--database-url", f"sqlite:{db}"],
-        cwd=budget.ROOT, stdout=subprocess.PIPE, stderr=open(out + ".log", "w"), text=True,
-    )
-    for line in proc.stdout:
-        if line.startswith("hocvu listening on http://"):
-            base = "http://" + line.split("http://", 1)[1].strip()
-            break
-    else:
-        sys.exit("server did not start under valgrind: " + open(out + ".log").read()[-2000:])
-    headers = {"Accept-Encoding": "br, gzip"}
-    if cookie:
-        headers["Cookie"] = cookie(base, os.path.basename(db))
-    # Warm up (first render, page cache fill), then measure REQUESTS.
-    for _ in range(3):
-        urllib.request.urlopen(urllib.request.Request(base + CHAPTER, headers=headers)).read()
-    subprocess.run(["callgrind_control", "--zero", str(proc.pid)], check=True, capture_output=True)
-    for _ in range(REQUESTS):
-        urllib.request.urlopen(urllib.request.Request(base + CHAPTER, headers=headers)).read()
-    subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True, capture_output=True)
-    proc.kill()
-    proc.wait()
-    dumps = sorted(f for f in os.listdir(tmp) if f.startswith(f"callgrind.{label}.") and not f.endswith(".log"))
-    text = subprocess.run(["callgrind_annotate", "--threshold=100", os.path.join(tmp, dumps[-1])],
-                          capture_output=True, text=True, check=True).stdout
-    return parts_of(text)
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
-def parts_of(annotated):
-    totals = collections.Counter()
-    for line in annotated.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+\([^)]*\)\s+(.*)", line)
-        if not m or "PROGRAM TOTALS" in line:
-            continue
-        cost = int(m.group(1).replace(",", ""))
-        symbol = m.group(2)
-        part = next((name for name, pattern in PARTS if re.search(pattern, symbol)), "other")
-        totals[part] += cost
-    return totals
+def cpu_per_request(pid, url, headers):
+    args = []
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    before = cpu_seconds(pid)
+    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{SECONDS}s", *args, url],
+                         capture_output=True, text=True, check=True).stdout
+    used = cpu_seconds(pid) - before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    assert not bad, f"{url}: {bad.group(0)}"
+    return used / requests * 1e6
 
 
 def main():
-    binary = budget.BIN
-    if not os.path.exists(binary):
-        sys.exit(f"no release binary at {binary}: build it first (.ci/do budget builds it)")
     with tempfile.TemporaryDirectory() as tmp:
-        learner = lambda base, db: budget.signed_in_cookie(base, tmp, db)  # noqa: E731
-        guest = lambda base, _: budget.guest_cookie(base, CHAPTER.rsplit("/", 1)[0] + "/thanh-toan-ma-qr")  # noqa: E731
-        runs = [("signed-in", learner), ("guest", guest), ("anonymous", None)]
-        results = {label: profile(label, cookie, tmp, binary) for label, cookie in runs}
-    parts = sorted({p for r in results.values() for p in r}, key=lambda p: -results["signed-in"][p])
-    print(f"== where a chapter page's work goes: instructions per request (callgrind, {REQUESTS} requests each)")
-    print(f"  {'':36}" + "".join(f"{label:>14}" for label, _ in runs))
-    for part in parts:
-        cells = "".join(f"{results[label][part] / REQUESTS:>14,.0f}" for label, _ in runs)
-        print(f"  {part:36}{cells}")
-    totals = {label: sum(r.values()) / REQUESTS for label, r in results.items()}
-    print(f"  {'total':36}" + "".join(f"{totals[label]:>14,.0f}" for label, _ in runs))
-    print(f"  signed-in costs {totals['signed-in'] / totals['anonymous']:.1f}x an anonymous kept page, "
-          f"a guest {totals['guest'] / totals['anonymous']:.1f}x")
+        server, addr, _ = budget.start_server(tmp)
+        base = "http://" + addr
+        try:
+            learner = budget.signed_in_cookie(base, tmp)
+            guest = budget.guest_cookie(base, CHAPTER.rsplit("/", 1)[0] + "/thanh-toan-ma-qr")
+            budget.fetch(base + CHAPTER)  # an anonymous visit fills the page cache
+            br = {"Accept-Encoding": "br, gzip"}
+            variants = {
+                "A": br,
+                "B": {**br, "Cookie": guest},
+                "F": {"Cookie": learner},
+                "E": {**br, "Cookie": learner},
+            }
+            # Interleaved rounds, median of each: a busy moment on the shared
+            # machine then spoils one sample, not one variant.
+            samples = {name: [] for name in variants}
+            for _ in range(ROUNDS):
+                for name, headers in variants.items():
+                    samples[name].append(cpu_per_request(server.pid, base + CHAPTER, headers))
+            runs = {name: sorted(s)[len(s) // 2] for name, s in samples.items()}
+        finally:
+            server.terminate()
+            server.wait()
+    a, b, f, e = runs["A"], runs["B"], runs["F"], runs["E"]
+    print(f"== where a signed-in learner's chapter page goes: server CPU per request (median of {ROUNDS} runs of {SECONDS} s)")
+    for label, cost in [
+        ("HTTP, routing, headers (the anonymous kept page)", a),
+        ("session lookup and the chapter's marks query", b - a),
+        ("rendering the page (leptos) and its ETag", f - b),
+        ("compression (brotli 1)", e - f),
+    ]:
+        print(f"  {label:52} {cost:7.0f} us  {cost / e:4.0%}")
+    print(f"  {'signed-in chapter, in all':52} {e:7.0f} us")
+    print(f"  a guest's kept chapter costs {b:.0f} us ({e / b:.1f}x less than signed-in), "
+          f"an anonymous one {a:.0f} us")
 
 
 if __name__ == "__main__":

@@ -305,12 +305,7 @@ async fn readings_made_at_once_are_all_durable() {
 /// Each answered write is on disk.
 #[tokio::test]
 async fn writes_cut_off_mid_request_leave_the_writer_working() {
-    let dir = progress_content();
-    let options = AppOptions {
-        content: Some(dir.path().to_path_buf()),
-        ..Default::default()
-    };
-    let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
+    let (app, _content) = progress_app(Backend::Sqlite).await.unwrap();
     let event = read_event(&app.page("/courses/p/bai-a").await);
     let mut writers = tokio::task::JoinSet::new();
     for i in 0..400u64 {

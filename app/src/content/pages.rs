@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     offline::pages::DownloadForOffline,
-    progress::{course_marks, pages::ProgressBar, ChapterMarks},
+    progress::{course_marks, my_chapter_marks, pages::ProgressBar, ChapterMarks},
     ui::{
         i18n::{t, use_lang},
         not_found::NotFound,
@@ -201,27 +201,21 @@ fn ChapterItem(course: String, chapter: ChapterLink, mark: ChapterMarks) -> impl
 #[component]
 pub fn ChapterPage() -> impl IntoView {
     let params = use_params_map();
-    let chapter = Resource::new(
-        move || {
-            let p = params.read();
-            (
-                p.get("course").unwrap_or_default(),
-                p.get("chapter").unwrap_or_default(),
-            )
-        },
-        |(course, chapter)| get_chapter(course, chapter),
-    );
-    let marks = Resource::new(
-        move || params.read().get("course").unwrap_or_default(),
-        course_marks,
-    );
+    let which = move || {
+        let p = params.read();
+        (
+            p.get("course").unwrap_or_default(),
+            p.get("chapter").unwrap_or_default(),
+        )
+    };
+    let chapter = Resource::new(which, |(course, chapter)| get_chapter(course, chapter));
+    let mark = Resource::new(which, |(course, chapter)| my_chapter_marks(course, chapter));
     view! {
         <Suspense>
             {move || Suspend::new(async move {
-                let marks = marks.await.unwrap_or_default();
+                let mark = mark.await.unwrap_or_default();
                 match chapter.await {
                     Ok(Some(view)) => {
-                        let mark = marks.into_iter().find(|(id, _)| *id == view.id).map(|(_, m)| m).unwrap_or_default();
                         view! { <ChapterBody chapter=view mark/> }.into_any()
                     }
                     Ok(None) => view! { <NotFound/> }.into_any(),

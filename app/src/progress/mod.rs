@@ -77,3 +77,12 @@ pub async fn load_my_learning() -> Result<MyLearning, ServerFnError> {
 pub async fn course_marks(course: String) -> Result<Vec<(String, ChapterMarks)>, ServerFnError> {
     Ok(ssr::course_marks(&course).await?)
 }
+
+/// The current learner's marks on one chapter (none for a new visitor).
+#[server]
+pub async fn my_chapter_marks(
+    course: String,
+    chapter: String,
+) -> Result<ChapterMarks, ServerFnError> {
+    Ok(ssr::chapter_marks(&course, &chapter).await?)
+}

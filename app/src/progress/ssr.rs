@@ -59,19 +59,20 @@ pub async fn done_by(db: &Db, learner_id: &str) -> anyhow::Result<Done> {
     })
 }
 
-/// Whether the learner has a mark on this chapter (read it, or passed its
-/// quiz): the only personal state a guest's chapter page shows. Without
-/// one, the page is the one every anonymous visitor gets.
-pub async fn has_chapter_mark(
+/// A learner's marks on one chapter: whether they read it, and passed its
+/// quiz. One indexed query, however much else they have done; it is also
+/// all a guest's chapter page shows of them (without a mark, the page is
+/// the one every anonymous visitor gets).
+pub async fn marks_on(
     db: &Db,
     learner_id: &str,
     course: &str,
     chapter: &str,
-) -> anyhow::Result<bool> {
-    let (marks,): (i64,) = sqlx::query_as(
+) -> anyhow::Result<ChapterMarks> {
+    let (read, passed): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
-           WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' LIMIT 1) r) \
-         + (SELECT COUNT(*) FROM (SELECT 1 FROM quiz_attempts \
+           WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' LIMIT 1) r), \
+         (SELECT COUNT(*) FROM (SELECT 1 FROM quiz_attempts \
            WHERE learner_id = $1 AND course = $2 AND quiz = $3 AND passed = 1 LIMIT 1) p)",
     )
     .bind(learner_id)
@@ -79,7 +80,18 @@ pub async fn has_chapter_mark(
     .bind(chapter)
     .fetch_one(db.pool())
     .await?;
-    Ok(marks > 0)
+    Ok(ChapterMarks {
+        read: read > 0,
+        quiz_passed: passed > 0,
+    })
+}
+
+/// The current learner's marks on a chapter.
+pub async fn chapter_marks(course: &str, chapter: &str) -> Result<ChapterMarks, AppError> {
+    let Some(learner_id) = current_identity().learner_id else {
+        return Ok(ChapterMarks::default());
+    };
+    Ok(marks_on(&Db::from_context()?, &learner_id, course, chapter).await?)
 }
 
 /// One course's progress from what the learner has done.

@@ -33,7 +33,7 @@ use super::headers::{policy_with_hashes, CspNonce};
 use crate::{
     accounts::ssr::session::{self, SessionConfig},
     content::ssr::{tree::hex, ContentStore},
-    progress::ssr::has_chapter_mark,
+    progress::{ssr::marks_on, ChapterMarks},
     server::db::Db,
     ui::ReaderPrefs,
 };
@@ -117,8 +117,8 @@ async fn guest_sees_anonymous_page(shared: &Shared, page: &Kept<'_>, headers: &H
     match page {
         Kept::Chapter { course, chapter } => {
             matches!(
-                has_chapter_mark(&shared.db, &learner, course, chapter).await,
-                Ok(false)
+                marks_on(&shared.db, &learner, course, chapter).await,
+                Ok(marks) if marks == ChapterMarks::default()
             )
         }
         _ => true,
