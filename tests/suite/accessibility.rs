@@ -178,9 +178,7 @@ async fn pages_have_no_accessibility_violations() {
             browser.client.delete_all_cookies().await.unwrap();
             browser.set_cookie(&app.origin(), "textsize", size).await;
             if let Some(token) = &visitor.session {
-                browser
-                    .set_cookie(&app.origin(), "hocvu_session", token)
-                    .await;
+                browser.use_session(&app.origin(), token).await;
             }
             for javascript in [true, false] {
                 for path in &visitor.pages {
@@ -218,12 +216,9 @@ async fn pages_have_no_accessibility_violations() {
 async fn text_is_16px_and_targets_48px_on_a_phone() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let admin = sign_in_as(&app, "quantri", "admin").await;
-    let admin = admin.trim_start_matches("hocvu_session=").to_string();
     let browser = Browser::phone(true).await;
     browser.client.goto(&app.url("/")).await.unwrap();
-    browser
-        .set_cookie(&app.origin(), "hocvu_session", &admin)
-        .await;
+    browser.use_session(&app.origin(), &admin).await;
     let check = "const small = [...document.querySelectorAll('main *, footer *')]\
           .filter(e => e.closest('svg') === null && e.childNodes.length \
             && [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) \
@@ -287,13 +282,7 @@ async fn publishing_pages_work_on_a_phone() {
     let browser = Browser::phone(true).await;
     browser.client.goto(&app.url("/")).await.unwrap();
     let cookie = trainer.cookie.clone().unwrap();
-    browser
-        .set_cookie(
-            &app.origin(),
-            "hocvu_session",
-            cookie.trim_start_matches("hocvu_session="),
-        )
-        .await;
+    browser.use_session(&app.origin(), &cookie).await;
     let mut wrong = Vec::new();
     for (name, path) in [
         ("edit", edit.as_str()),

@@ -211,9 +211,7 @@ async fn the_header_leaves_the_first_screen_to_the_page() {
             browser.client.goto(&app.url("/")).await.unwrap();
             browser.set_cookie(&app.origin(), "textsize", size).await;
             if let Some(token) = session {
-                browser
-                    .set_cookie(&app.origin(), "hocvu_session", token)
-                    .await;
+                browser.use_session(&app.origin(), token).await;
             }
             browser
                 .client

@@ -285,13 +285,7 @@ async fn personal_pages_are_never_kept_and_signing_out_clears_the_phone() {
     let cookie = sign_in_as(&app, "le.van.an", "learner").await;
     let browser = Browser::phone(true).await;
     browser.goto(&app.url("/")).await;
-    browser
-        .set_cookie(
-            &app.origin(),
-            "hocvu_session",
-            cookie.trim_start_matches("hocvu_session="),
-        )
-        .await;
+    browser.use_session(&app.origin(), &cookie).await;
     browser.goto(&app.url(CHAPTER)).await;
     kept(&browser, CHAPTER).await;
     browser.goto(&app.url("/me")).await;

@@ -609,10 +609,7 @@ mod in_a_browser {
             .unwrap();
         let result = response.headers()["location"].to_str().unwrap().to_string();
         let session = hocvu_tests::session_cookie_of(&response).expect("a session at submission");
-        let token = session.trim_start_matches("hocvu_session=");
-        browser
-            .set_cookie(&app.origin(), "hocvu_session", token)
-            .await;
+        browser.use_session(&app.origin(), &session).await;
 
         browser.goto(&app.url(&result)).await;
         let score = browser.client.find(Locator::Css(".score")).await.unwrap();

@@ -191,7 +191,14 @@ impl Browser {
             .expect("switch scripts through DevTools");
     }
 
-    /// Gives the browser a cookie for `origin` (a session made outside it).
+    /// Carries on in the browser as the visitor whose session cookie
+    /// (`hocvu_session=…`, or just its value) was made outside it.
+    pub async fn use_session(&self, origin: &str, cookie: &str) {
+        let token = cookie.trim_start_matches("hocvu_session=");
+        self.set_cookie(origin, "hocvu_session", token).await;
+    }
+
+    /// Gives the browser a cookie for `origin`.
     pub async fn set_cookie(&self, origin: &str, name: &str, value: &str) {
         let command = DevTools {
             method: "Network.setCookie",

@@ -63,8 +63,8 @@ pub async fn done_by(db: &Db, learner_id: &str) -> anyhow::Result<Done> {
 /// quiz. One indexed query, however much else they have done; it is also
 /// all a guest's chapter page shows of them (without a mark, the page is
 /// the one every anonymous visitor gets).
-pub async fn marks_on(
-    db: &Db,
+pub async fn marks_on<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
     learner_id: &str,
     course: &str,
     chapter: &str,
@@ -78,7 +78,7 @@ pub async fn marks_on(
     .bind(learner_id)
     .bind(course)
     .bind(chapter)
-    .fetch_one(db.pool())
+    .fetch_one(db)
     .await?;
     Ok(ChapterMarks {
         read: read > 0,
@@ -91,7 +91,7 @@ pub async fn chapter_marks(course: &str, chapter: &str) -> Result<ChapterMarks, 
     let Some(learner_id) = current_identity().learner_id else {
         return Ok(ChapterMarks::default());
     };
-    Ok(marks_on(&Db::from_context()?, &learner_id, course, chapter).await?)
+    Ok(marks_on(Db::from_context()?.pool(), &learner_id, course, chapter).await?)
 }
 
 /// One course's progress from what the learner has done.
@@ -277,16 +277,9 @@ pub async fn mark_read(
     // inside the write: on SQLite writes take turns, so of readings racing
     // (two tabs, a queue sent from a phone) exactly the first sees none
     // before it; on PostgreSQL each may see none, and each refreshes.
-    let read_before: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM progress_events \
-         WHERE learner_id = $1 AND course = $2 AND chapter = $3 AND kind = 'read' \
-         LIMIT 1) AS earlier",
-    )
-    .bind(&learner_id)
-    .bind(&course)
-    .bind(&chapter)
-    .fetch_one(&mut *tx)
-    .await?;
+    let read_before = marks_on(&mut *tx, &learner_id, &course, &chapter)
+        .await?
+        .read;
     sqlx::query(
         "INSERT INTO progress_events (id, learner_id, course, chapter, kind, content_version, created_at) \
          VALUES ($1, $2, $3, $4, 'read', $5, $6) ON CONFLICT (id) DO NOTHING",
@@ -300,7 +293,7 @@ pub async fn mark_read(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    if read_before == 0 {
+    if !read_before {
         refresh_course(&state.db, &learner_id, found).await?;
     }
     // Back to where the button was, saying it was recorded and offering

@@ -31,7 +31,10 @@ use sha2::{Digest, Sha256};
 
 use super::headers::{policy_with_hashes, CspNonce};
 use crate::{
-    accounts::ssr::session::{self, SessionConfig},
+    accounts::ssr::{
+        session::{self, SessionConfig},
+        Identity,
+    },
     content::ssr::{tree::hex, ContentStore},
     progress::{ssr::marks_on, ChapterMarks},
     server::db::Db,
@@ -102,26 +105,21 @@ pub struct Shared {
     pub sessions: SessionConfig,
 }
 
-/// Whether the visitor behind this session cookie gets the anonymous page:
+/// Whether the visitor behind a session cookie gets the anonymous page:
 /// a guest on the catalog, or on a chapter they have no mark on. Home and
 /// course pages show a guest's progress (even none: a 0% bar), and a
 /// signed-in person's header carries their name.
-async fn guest_sees_anonymous_page(shared: &Shared, page: &Kept<'_>, headers: &HeaderMap) -> bool {
-    if !matches!(page, Kept::Catalog | Kept::Chapter { .. }) {
-        return false;
-    }
-    let identity = session::lookup(&shared.db, &shared.sessions, headers).await;
-    let (Some(learner), None) = (identity.learner_id, identity.user) else {
+async fn guest_sees_anonymous_page(shared: &Shared, page: &Kept<'_>, identity: &Identity) -> bool {
+    let (Some(learner), None) = (&identity.learner_id, &identity.user) else {
         return false;
     };
     match page {
-        Kept::Chapter { course, chapter } => {
-            matches!(
-                marks_on(&shared.db, &learner, course, chapter).await,
-                Ok(marks) if marks == ChapterMarks::default()
-            )
-        }
-        _ => true,
+        Kept::Chapter { course, chapter } => matches!(
+            marks_on(shared.db.pool(), learner, course, chapter).await,
+            Ok(marks) if marks == ChapterMarks::default()
+        ),
+        Kept::Catalog => true,
+        Kept::Home | Kept::Course => false,
     }
 }
 
@@ -133,8 +131,17 @@ pub async fn serve(State(shared): State<Shared>, mut request: Request, next: Nex
         return next.run(request).await;
     };
     let guest = session::has_session_cookie(request.headers());
-    if guest && !guest_sees_anonymous_page(&shared, &page, request.headers()).await {
-        return next.run(request).await;
+    if guest {
+        if matches!(page, Kept::Home | Kept::Course) {
+            return next.run(request).await;
+        }
+        let identity = session::lookup(&shared.db, &shared.sessions, request.headers()).await;
+        let anonymous_page = guest_sees_anonymous_page(&shared, &page, &identity).await;
+        // Looked up once: the `identify` middleware uses it.
+        request.extensions_mut().insert(identity);
+        if !anonymous_page {
+            return next.run(request).await;
+        }
     }
     let cache = &shared.cache;
     let (parts, body) = request.into_parts();

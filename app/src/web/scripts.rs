@@ -11,6 +11,8 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
+use crate::content::ssr::tree::hex;
+
 pub struct Script {
     pub path: &'static str,
     pub source: &'static str,
@@ -51,9 +53,5 @@ impl Script {
 
 /// The first 16 hex digits of SHA-256: names versions of things.
 pub fn short_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes)[..8])
 }

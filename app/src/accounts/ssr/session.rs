@@ -102,8 +102,11 @@ pub async fn identify(
     mut request: Request<Body>,
     next: Next,
 ) -> Response {
-    let identity = lookup(&db, &config, request.headers()).await;
-    request.extensions_mut().insert(identity);
+    // The page cache may have looked it up already.
+    if request.extensions().get::<Identity>().is_none() {
+        let identity = lookup(&db, &config, request.headers()).await;
+        request.extensions_mut().insert(identity);
+    }
     next.run(request).await
 }
 
