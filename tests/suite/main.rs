@@ -25,5 +25,6 @@ mod reminders;
 mod reports;
 mod routes;
 mod sanitize;
+mod script_safety;
 mod search;
 mod skills;

@@ -456,3 +456,48 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
     assert_eq!(back.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 0);
     browser.close().await;
 }
+
+/// A script that once ran on the site (issue 28: a trainer's payload) put
+/// a changed `/offline.js` into the phone's cache, served cache-first
+/// forever. The worker keeps and serves a script only while its bytes
+/// match the hash in its name, so the changed copy never runs.
+#[tokio::test]
+async fn a_changed_script_in_the_phones_cache_is_never_served() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let page = app.page(CHAPTER).await;
+    let script = hocvu_tests::attribute_of(&page, "<script src=\"/offline.js", "src")
+        .expect("the page script");
+    let browser = Browser::phone(true).await;
+    browser.goto(&app.url(CHAPTER)).await;
+    kept(&browser, &script).await;
+    js(
+        &browser,
+        &format!(
+            "return caches.keys().then(names => Promise.all(names.map(n => caches.open(n).then(c => \
+             c.match({script:?}).then(hit => hit && c.put({script:?}, new Response(\
+             'document.documentElement.dataset.pwned = 1', \
+             {{headers: {{'content-type': 'text/javascript'}}}}))))))).then(() => true)"
+        ),
+    )
+    .await;
+    browser.goto(&app.url(CHAPTER)).await;
+    controlled(&browser).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        js(
+            &browser,
+            "return document.documentElement.dataset.pwned || null"
+        )
+        .await,
+        Value::Null,
+        "the changed copy did not run"
+    );
+    until(
+        &browser,
+        &format!(
+            "return caches.match({script:?}).then(r => r && r.text()).then(t => !!t && !t.includes('pwned'))"
+        ),
+    )
+    .await;
+    browser.close().await;
+}

@@ -91,10 +91,25 @@ const find = (request, loose) =>
 
 async function keptFirst(request) {
   const hit = await find(request);
-  if (hit) return hit;
+  if (hit && (await named(request.url, hit))) return hit;
+  if (hit) for (const name of await caches.keys()) await (await caches.open(name)).delete(request);
   const response = await fetch(request);
-  if (response.ok) (await caches.open(STATIC)).put(request, response.clone());
+  if (response.ok && (await named(request.url, response))) {
+    (await caches.open(STATIC)).put(request, response.clone());
+  }
   return response;
+}
+
+// Hocvu's scripts are named by their bytes (`?v=` is the start of their
+// SHA-256): a copy is kept and served only while it matches its name, so
+// a script that ever ran on a page cannot leave a changed one behind.
+async function named(url, response) {
+  const u = new URL(url);
+  const v = u.searchParams.get('v');
+  if (!v || !u.pathname.endsWith('.js')) return true;
+  const digest = await crypto.subtle.digest('SHA-256', await response.clone().arrayBuffer());
+  const hex = [...new Uint8Array(digest).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return hex === v;
 }
 
 // The network first; a kept copy when it fails, or after 4 s on a weak

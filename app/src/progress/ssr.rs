@@ -256,7 +256,8 @@ pub async fn mark_read(
                 .into_iter()
                 .chain([uuid::Uuid::new_v4().to_string()])
             {
-                if let Some(cookie) = session::start_guest_in(&mut tx, &state.sessions, &id).await?
+                if let Some(cookie) =
+                    session::start_guest_in(&mut tx, &state.sessions, &id, true).await?
                 {
                     cookies.push(cookie);
                     started = Some(id);

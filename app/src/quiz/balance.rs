@@ -90,6 +90,51 @@ pub fn warnings_for<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Ve
     out
 }
 
+/// Single-choice questions across a course below which the authored
+/// position of the right answers says nothing.
+const ENOUGH_FOR_POSITIONS: usize = 8;
+/// Share of right answers on one authored position above which "always
+/// b" is a strategy (with 3-4 options, an even spread is 25-33% each).
+const POSITION_SHARE: f64 = 0.5;
+
+/// Across a course: right answers crowd on one authored position. Pages
+/// shuffle the options, but an unshuffled quiz, a printout or a leaked
+/// order shows the authored one.
+pub fn position_warning<'q>(questions: impl IntoIterator<Item = &'q Question>) -> Option<Message> {
+    let mut counts = [0usize; 8];
+    let mut total = 0;
+    for q in questions {
+        let right: Vec<usize> = q
+            .options
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.correct)
+            .map(|(i, _)| i)
+            .collect();
+        if q.kind == QuestionKind::Single && q.options.len() >= 3 && right.len() == 1 {
+            if let Some(slot) = counts.get_mut(right[0]) {
+                *slot += 1;
+                total += 1;
+            }
+        }
+    }
+    let (position, &most) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+    if total < ENOUGH_FOR_POSITIONS || (most as f64 / total as f64) <= POSITION_SHARE {
+        return None;
+    }
+    let letter = (b'a' + position as u8) as char;
+    Some(Message::new(
+        format!(
+            "the right answer is option {letter} (as written) in {most} of {total} single-choice \
+             questions: spread the right answers over every position"
+        ),
+        format!(
+            "ở {most} trên {total} câu hỏi chọn một đáp án, đáp án đúng là lựa chọn {letter} (theo thứ tự \
+             viết): hãy đặt đáp án đúng ở nhiều vị trí khác nhau"
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +208,22 @@ mod tests {
         assert!(found[0].vi.contains("\"Sai\""), "{found:?}");
         let balanced = quiz(vec![tf(false), tf(true), tf(false), tf(true)]);
         assert!(warnings(&balanced).is_empty());
+    }
+
+    #[test]
+    fn right_answers_crowding_on_one_position_are_reported() {
+        let on = |right: usize| {
+            let options: Vec<(String, bool)> = (0..4)
+                .map(|i| (format!("option {i}"), i == right))
+                .collect();
+            let refs: Vec<(&str, bool)> = options.iter().map(|(t, c)| (t.as_str(), *c)).collect();
+            question(QuestionKind::Single, &refs)
+        };
+        let crowded: Vec<Question> = (0..10).map(|i| on(if i < 6 { 1 } else { i % 4 })).collect();
+        let warning = position_warning(&crowded).expect("7 of 10 on b");
+        assert!(warning.en.contains("option b"), "{}", warning.en);
+        let spread: Vec<Question> = (0..12).map(|i| on(i % 4)).collect();
+        assert_eq!(position_warning(&spread), None);
+        assert_eq!(position_warning(&crowded[..5]), None, "too few to say");
     }
 }

@@ -46,6 +46,11 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
         index: LineIndex::new(split.body, split.body_line),
         diags,
     };
+    if let Some(offset) = crate::content::ssr::markdown::too_deep(split.body) {
+        let at = ctx.index.at(file, split.body, offset);
+        crate::content::ssr::markdown::report_too_deep(at, ctx.diags);
+        return None;
+    }
 
     let mut drafts: Vec<Draft<'_>> = Vec::new();
     let mut stray_reported = false;

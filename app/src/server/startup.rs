@@ -379,6 +379,9 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
                 content: state.content.clone(),
                 db: state.db.clone(),
                 sessions: state.sessions,
+                known_scripts: page_cache::KnownScripts::of(
+                    &crate::ui::islands::framework_scripts_html(&state.leptos_options),
+                ),
             },
             page_cache::serve,
         ))

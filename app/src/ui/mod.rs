@@ -53,13 +53,26 @@ use crate::{
     search::SearchPage,
 };
 
+/// leptos_meta writes the title into `<title>` as it is, unescaped: a
+/// trainer's chapter title (or an upload's file name) must never become
+/// markup. On the server only: in the browser it becomes `document.title`.
+fn title_text(page: &str) -> String {
+    if cfg!(feature = "ssr") {
+        page.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        page.to_string()
+    }
+}
+
 /// The whole site: layout around the routed page.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
         <Title formatter=|page: String| {
-            if page.is_empty() { "Hocvu".to_string() } else { format!("{page} · Hocvu") }
+            if page.is_empty() { "Hocvu".to_string() } else { format!("{} · Hocvu", title_text(&page)) }
         }/>
         <Router>
             <Layout>

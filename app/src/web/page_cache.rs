@@ -27,6 +27,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::headers::{policy_with_hashes, CspNonce};
@@ -95,14 +96,28 @@ fn kept(path: &str) -> Option<Kept<'_>> {
     }
 }
 
-/// What the page cache needs: the pages, the content version, and the
-/// sessions (to tell a guest whose page is the anonymous one).
+/// What the page cache needs: the pages, the content version, the
+/// sessions (to tell a guest whose page is the anonymous one), and the
+/// inline scripts leptos itself writes.
 #[derive(Clone)]
 pub struct Shared {
     pub cache: PageCache,
     pub content: Arc<ContentStore>,
     pub db: Db,
     pub sessions: SessionConfig,
+    pub known_scripts: KnownScripts,
+}
+
+/// `'sha256-…'` of the inline scripts the framework writes into pages (the
+/// islands' loader), worked out once at start-up from the framework's own
+/// output, so a kept page's policy allows them and nothing else.
+#[derive(Clone, Default)]
+pub struct KnownScripts(Arc<Vec<String>>);
+
+impl KnownScripts {
+    pub fn of(framework_html: &str) -> Self {
+        KnownScripts(Arc::new(inline_script_hashes(framework_html)))
+    }
 }
 
 /// Whether the visitor behind a session cookie gets the anonymous page:
@@ -144,20 +159,24 @@ pub async fn serve(State(shared): State<Shared>, mut request: Request, next: Nex
         }
     }
     let cache = &shared.cache;
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // Only what changes the page makes the key, and the page is rendered
+    // from exactly that address: `?b=1`, `?b=2`… are one page, not a way
+    // to make the server render and compress a page per request.
+    let address = kept_address(&page, &path, parts.uri.query());
+    if let Ok(uri) = address.parse() {
+        parts.uri = uri;
+    }
     let prefs = ReaderPrefs::of(&parts);
-    let key = format!(
-        "{}|{}|{}",
-        parts.uri.path_and_query().map_or("", |p| p.as_str()),
-        prefs.lang.code(),
-        prefs.text_size
-    );
+    let key = format!("{address}|{}|{}", prefs.lang.code(), prefs.text_size);
     let fingerprint = shared.content.current().fingerprint.clone();
     let encoding = preferred_encoding(&parts.headers);
     let if_none_match = parts.headers.get(header::IF_NONE_MATCH).cloned();
     if let Some(hit) = cache.get(&fingerprint, &key) {
+        metrics::counter!("hocvu_page_cache_total", "outcome" => "hit").increment(1);
         return answer(&hit, encoding, if_none_match.as_ref());
     }
+    metrics::counter!("hocvu_page_cache_total", "outcome" => "miss").increment(1);
     request = Request::from_parts(parts, body);
     if guest {
         // Kept pages are filled by anonymous renders only: the guest gets
@@ -180,15 +199,97 @@ pub async fn serve(State(shared): State<Shared>, mut request: Request, next: Nex
     }
     let nonce = response.extensions().get::<CspNonce>().cloned();
     let (parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_PAGE_BYTES).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let bytes = match collect_at_most(body, MAX_PAGE_BYTES).await {
+        Collected::Whole(bytes) => bytes,
+        // A very long chapter is served as rendered, with its nonce, unkept.
+        Collected::TooLarge(body) => return Response::from_parts(parts, body),
+        Collected::Failed => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    let Some(cached) = prepare(parts.headers.clone(), &bytes, nonce.as_ref()) else {
+    let known = shared.known_scripts.clone();
+    let Some(cached) = prepare(
+        parts.headers.clone(),
+        &bytes,
+        nonce.as_ref(),
+        &known,
+        Quality::Quick,
+    ) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
     let cached = Arc::new(cached);
-    cache.put(&fingerprint, key, cached.clone());
+    if cache.put(&fingerprint, key.clone(), cached.clone()) {
+        // Kept pages are sent many times: compress them well, off the
+        // request's path (the miss above was compressed quickly).
+        let cache = cache.clone();
+        let quick = cached.clone();
+        tokio::task::spawn_blocking(move || {
+            let better = prepare(
+                quick.headers.clone(),
+                &quick.identity,
+                None,
+                &known,
+                Quality::Best,
+            );
+            if let Some(better) = better {
+                cache.replace(&fingerprint, &key, &quick, Arc::new(better));
+            }
+        });
+    }
     answer(&cached, encoding, if_none_match.as_ref())
+}
+
+/// The address a kept page is rendered from and kept under: the path and
+/// the few parameters the page reads (a valid `lang`, the catalog's
+/// audience filter, a chapter's "just read" notice), in a fixed order.
+fn kept_address(page: &Kept<'_>, path: &str, query: Option<&str>) -> String {
+    let mut kept = Vec::new();
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let wanted = match (&*name, page) {
+            ("lang", _) => crate::ui::i18n::Lang::parse(&value).is_some(),
+            ("for", Kept::Catalog) => crate::content::Audience::parse(&value).is_some(),
+            ("read", Kept::Chapter { .. }) => value == "1",
+            _ => false,
+        };
+        if wanted && !kept.iter().any(|(n, _): &(String, String)| *n == name) {
+            kept.push((name.into_owned(), value.into_owned()));
+        }
+    }
+    kept.sort();
+    if kept.is_empty() {
+        return path.to_string();
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(kept)
+        .finish();
+    format!("{path}?{query}")
+}
+
+/// A response body read into memory, unless it is longer than the limit.
+enum Collected {
+    Whole(Bytes),
+    /// Longer: the same body, to be sent on as it is (nothing is lost).
+    TooLarge(Body),
+    Failed,
+}
+
+async fn collect_at_most(mut body: Body, limit: usize) -> Collected {
+    use http_body_util::BodyExt;
+    let mut read = Vec::new();
+    let mut len = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Collected::Failed;
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len += data.len();
+        read.push(data);
+        if len > limit {
+            let replay = futures_util::stream::iter(read.into_iter().map(Ok::<_, axum::Error>));
+            return Collected::TooLarge(Body::from_stream(replay.chain(body.into_data_stream())));
+        }
+    }
+    Collected::Whole(read.concat().into())
 }
 
 /// Largest page given an ETag on the way out.
@@ -221,8 +322,10 @@ pub async fn revalidate(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_REVALIDATED_BYTES).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    let bytes = match collect_at_most(body, MAX_REVALIDATED_BYTES).await {
+        Collected::Whole(bytes) => bytes,
+        Collected::TooLarge(body) => return Response::from_parts(parts, body),
+        Collected::Failed => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let mut digest = Sha256::new();
     let nonce = parts.extensions.get::<CspNonce>().map(|n| n.0.clone());
@@ -263,20 +366,56 @@ impl PageCache {
         pages.entries.get(key).cloned()
     }
 
-    fn put(&self, fingerprint: &str, key: String, page: Arc<Cached>) {
+    /// Keeps `page`; false when the cache is full (then the page is served
+    /// unkept: a full cache is never emptied for everyone by one visitor).
+    fn put(&self, fingerprint: &str, key: String, page: Arc<Cached>) -> bool {
         let mut pages = self.pages.lock().expect("page cache");
-        if pages.fingerprint != fingerprint || pages.entries.len() >= MAX_ENTRIES {
-            // A new version (or too many pages): start over.
+        if pages.fingerprint != fingerprint {
+            // A new version: start over.
             pages.entries.clear();
             pages.fingerprint = fingerprint.to_string();
         }
+        if pages.entries.len() >= MAX_ENTRIES && !pages.entries.contains_key(&key) {
+            return false;
+        }
         pages.entries.insert(key, page);
+        metrics::gauge!("hocvu_page_cache_pages").set(pages.entries.len() as f64);
+        true
+    }
+
+    /// Swaps `old` for `new` if it is still the page kept under `key`.
+    fn replace(&self, fingerprint: &str, key: &str, old: &Arc<Cached>, new: Arc<Cached>) {
+        let mut pages = self.pages.lock().expect("page cache");
+        if pages.fingerprint != fingerprint {
+            return;
+        }
+        if let Some(entry) = pages.entries.get_mut(key) {
+            if Arc::ptr_eq(entry, old) {
+                *entry = new;
+            }
+        }
     }
 }
 
-/// The page without its nonce, its CSP allowing the inline scripts by hash,
-/// compressed both ways. `None` when the page cannot be made nonce-free.
-fn prepare(mut headers: HeaderMap, body: &[u8], nonce: Option<&CspNonce>) -> Option<Cached> {
+/// How hard `prepare` compresses: quickly on the request that missed,
+/// best when the kept page is recompressed in the background.
+#[derive(Clone, Copy)]
+enum Quality {
+    Quick,
+    Best,
+}
+
+/// The page without its nonce, its CSP allowing leptos's own inline
+/// scripts by hash (never whatever else the page holds: that would let a
+/// script smuggled into content run), compressed both ways. `None` when the
+/// page cannot be made nonce-free.
+fn prepare(
+    mut headers: HeaderMap,
+    body: &[u8],
+    nonce: Option<&CspNonce>,
+    known: &KnownScripts,
+    quality: Quality,
+) -> Option<Cached> {
     let html = std::str::from_utf8(body).ok()?;
     // leptos also writes the nonce as the preload links' `crossorigin`
     // value; a page rendered without a nonce has neither.
@@ -286,7 +425,10 @@ fn prepare(mut headers: HeaderMap, body: &[u8], nonce: Option<&CspNonce>) -> Opt
             .replace(&format!(" crossorigin=\"{nonce}\""), ""),
         None => html.to_string(),
     };
-    let hashes = inline_script_hashes(&html);
+    let hashes: Vec<String> = inline_script_hashes(&html)
+        .into_iter()
+        .filter(|hash| known.0.contains(hash))
+        .collect();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_str(&policy_with_hashes(&hashes)).ok()?,
@@ -297,12 +439,16 @@ fn prepare(mut headers: HeaderMap, body: &[u8], nonce: Option<&CspNonce>) -> Opt
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     let identity = Bytes::from(html.into_bytes());
     let etag = format!("\"{}\"", hex(&Sha256::digest(&identity)[..12]));
+    let (br_quality, gzip_level) = match quality {
+        Quality::Quick => (1, flate2::Compression::fast()),
+        Quality::Best => (11, flate2::Compression::best()),
+    };
     let mut br = Vec::new();
     {
-        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, br_quality, 22);
         writer.write_all(&identity).ok()?;
     }
-    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), gzip_level);
     gzip.write_all(&identity).ok()?;
     Some(Cached {
         etag: HeaderValue::from_str(&etag).ok()?,
@@ -448,5 +594,78 @@ mod tests {
             hashes[0],
             "'sha256-5KYv+PUboo5h+0+YAtGRPbwv5d/QxzHslP4YGnUaxRw='"
         );
+    }
+
+    #[test]
+    fn a_kept_page_allows_the_framework_scripts_and_nothing_smuggled_in() {
+        let framework = "<script type=\"module\">go()</script>";
+        let known = KnownScripts::of(framework);
+        let page = format!(
+            "<html><head><title>T</title><script>alert(document.domain)</script><title></title>\
+             </head><body>{framework}</body></html>"
+        );
+        let cached = prepare(
+            HeaderMap::new(),
+            page.as_bytes(),
+            None,
+            &known,
+            Quality::Quick,
+        )
+        .expect("prepared");
+        let policy = cached.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let smuggled = inline_script_hashes("<script>alert(document.domain)</script>");
+        assert!(policy.contains(&known.0[0]), "{policy}");
+        assert!(!policy.contains(&smuggled[0]), "{policy}");
+        let scripts = policy
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{policy}");
+    }
+
+    #[test]
+    fn only_what_changes_a_kept_page_is_in_its_address() {
+        let chapter = Kept::Chapter {
+            course: "a",
+            chapter: "b",
+        };
+        assert_eq!(kept_address(&chapter, "/courses/a/b", None), "/courses/a/b");
+        assert_eq!(
+            kept_address(&chapter, "/courses/a/b", Some("b=1&utm=x")),
+            "/courses/a/b"
+        );
+        assert_eq!(
+            kept_address(&chapter, "/courses/a/b", Some("read=1&lang=en&x=<y>")),
+            "/courses/a/b?lang=en&read=1"
+        );
+        assert_eq!(
+            kept_address(&chapter, "/courses/a/b", Some("lang=xx&read=2")),
+            "/courses/a/b"
+        );
+        assert_eq!(
+            kept_address(&Kept::Catalog, "/courses", Some("for=official&read=1")),
+            "/courses?for=official"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_handed_on_whole() {
+        let chunks: Vec<Bytes> = (0..10).map(|i| Bytes::from(vec![b'a' + i; 1000])).collect();
+        let body = Body::from_stream(futures_util::stream::iter(
+            chunks.clone().into_iter().map(Ok::<_, std::io::Error>),
+        ));
+        let Collected::TooLarge(body) = collect_at_most(body, 2500).await else {
+            panic!("over the limit");
+        };
+        let all = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        let expected: Vec<u8> = chunks.concat();
+        assert_eq!(all.to_vec(), expected, "nothing lost, nothing repeated");
+        let Collected::Whole(small) = collect_at_most(Body::from("short"), 2500).await else {
+            panic!("under the limit");
+        };
+        assert_eq!(small, "short");
     }
 }

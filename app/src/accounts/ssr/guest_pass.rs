@@ -89,6 +89,17 @@ impl PassKey {
         mac
     }
 
+    /// A seed only the server can work out: the order of an attempt's
+    /// questions and options comes from it, so knowing the learner id (it
+    /// is in the pass) does not give the authored order back.
+    pub fn seed(&self, message: &str) -> u64 {
+        let tag = self
+            .mac(&format!("order\n{message}"))
+            .finalize()
+            .into_bytes();
+        u64::from_le_bytes(tag[..8].try_into().expect("8 bytes"))
+    }
+
     /// A pass for `learner_id`, valid for a day from `now`.
     pub fn issue(&self, learner_id: &str, now: i64) -> String {
         let message = format!("{learner_id}.{}", now + LIFETIME);

@@ -196,16 +196,21 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
     })
 }
 
+/// How long after a guest was created the browser holding its pass may
+/// start a second session with it (a double tap, a retried request).
+const PASS_REUSE_SECS: i64 = 120;
+
 /// A session for the guest a guest pass promised, creating the learner the
 /// first time, inside the caller's transaction (a first quiz submission
 /// stores the learner, the session and the attempt with one commit). The
-/// same pass used twice (a double click, a second tab) finds its guest and
-/// gets a session for it too; `None` when the id belongs to someone with an
-/// account (a pass never names one).
+/// same pass used twice finds its guest and gets a session for it only
+/// from the browser that holds it (`same_browser`), briefly, once; `None`
+/// otherwise, and when the id belongs to someone with an account.
 pub async fn start_guest_in(
     tx: &mut WriteTx,
     config: &SessionConfig,
     learner_id: &str,
+    same_browser: bool,
 ) -> anyhow::Result<Option<HeaderValue>> {
     let now = crate::clock::now();
     let inserted = sqlx::query(
@@ -218,13 +223,24 @@ pub async fn start_guest_in(
     .await?
     .rows_affected();
     if inserted == 0 {
-        let user: Option<Option<String>> =
-            sqlx::query_scalar("SELECT user_id FROM learners WHERE id = $1")
-                .bind(learner_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        if !matches!(user, Some(None)) {
+        // The guest a pass promised exists already: a second session only
+        // for the browser that held the pass, right after its first one (a
+        // double tap), once. A pass copied or replayed later starts nothing.
+        if !same_browser {
             return Ok(None);
+        }
+        let found: Option<(Option<String>, i64, i64)> = sqlx::query_as(
+            "SELECT l.user_id, l.created_at, \
+             (SELECT COUNT(*) FROM sessions s WHERE s.learner_id = l.id) \
+             FROM learners l WHERE l.id = $1",
+        )
+        .bind(learner_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        match found {
+            Some((None, created_at, sessions))
+                if now - created_at <= PASS_REUSE_SECS && sessions < 2 => {}
+            _ => return Ok(None),
         }
     }
     let (cookie, _) = insert_session(tx, config, learner_id, None, now).await?;

@@ -327,18 +327,20 @@ fn read_course(tree: &Tree, slug: String, outer: &mut Diagnostics) -> Option<Cou
     };
     let text = text.unwrap_or_default();
     for (field, value) in [("title", &meta.title), ("summary", &meta.summary)] {
+        let (line, col) = field_position(&text, 1, field);
+        let at = Position {
+            file: &course_path,
+            line,
+            col,
+        };
         if value.trim().is_empty() {
-            let (line, col) = field_position(&text, 1, field);
             diags.error(
-                Position {
-                    file: &course_path,
-                    line,
-                    col,
-                },
+                at,
                 format!("`{field}` is empty"),
                 format!("`{field}` đang để trống"),
             );
         }
+        check_plain_text(at, field, value, &mut diags);
     }
 
     let files = chapter_files(
@@ -518,6 +520,8 @@ fn check_front(
     if front.title.trim().is_empty() {
         diags.error(at("title"), "`title` is empty", "`title` đang để trống");
     }
+    check_plain_text(at("title"), "title", &front.title, diags);
+    check_plain_text(at("summary"), "summary", &front.summary, diags);
     if front.summary.trim().is_empty() {
         diags.error(
             at("summary"),
@@ -555,6 +559,22 @@ fn check_front(
     }
 }
 
+/// Front-matter strings are plain text shown in titles, lists and search
+/// results: anything that looks like an HTML tag is refused, so a title can
+/// never carry markup into a page (pages escape them as well).
+fn check_plain_text(at: Position<'_>, field: &str, value: &str, diags: &mut Diagnostics) {
+    let tag_like = value.as_bytes().windows(2).any(|w| {
+        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
+    });
+    if tag_like {
+        diags.error(
+            at,
+            format!("`{field}` must be plain text: it contains an HTML tag (`<…>`)"),
+            format!("`{field}` chỉ được là chữ thường: không được chứa thẻ HTML (`<…>`)"),
+        );
+    }
+}
+
 /// Second pass: render bodies, parse quizzes, build the course.
 fn build_course(
     tree: &Tree,
@@ -578,6 +598,7 @@ fn build_course(
             body_offset: chapter.body_offset,
         };
         let rendered = markdown::render_chapter(&src, targets, &mut diags);
+        check_length(&chapter.file, rendered.html.len(), &mut diags);
         for m in rendered.media {
             media.insert(m.key, m.file);
         }
@@ -625,6 +646,7 @@ fn build_course(
             file: chapter.rel,
         });
     }
+    check_pictures(tree, &slug, &mut diags);
     let final_rel = format!("{slug}/final.quiz.md");
     let final_path = tree.position_path(&final_rel);
     let final_text = read_text(tree, &final_rel, false, &mut diags);
@@ -641,7 +663,11 @@ fn build_course(
         .filter_map(|c: &Chapter| c.quiz.as_ref())
         .chain(final_quiz.as_ref())
         .flat_map(|q| q.questions.iter());
-    for warning in balance::warnings_for(every_question) {
+    let every_question: Vec<_> = every_question.collect();
+    let habits = balance::warnings_for(every_question.iter().copied())
+        .into_iter()
+        .chain(balance::position_warning(every_question.iter().copied()));
+    for warning in habits {
         diags.warning(
             Position::file(&tree.position_path(&format!("{slug}/course.toml"))),
             format!("across this course's quizzes: {}", warning.en),
@@ -660,6 +686,60 @@ fn build_course(
         media,
     };
     (Some(course), diags)
+}
+
+/// Longest chapter served (its rendered HTML): the page around it must
+/// still fit the anonymous page cache, and a phone on 3G must open it.
+pub const MAX_CHAPTER_HTML_BYTES: usize = 384 * 1024;
+
+/// Warns near the limit and refuses past it (the draft check says so
+/// before anything is published).
+fn check_length(file: &Path, html_bytes: usize, diags: &mut Diagnostics) {
+    let kb = html_bytes / 1024;
+    let limit_kb = MAX_CHAPTER_HTML_BYTES / 1024;
+    if html_bytes > MAX_CHAPTER_HTML_BYTES {
+        diags.error(
+            Position::file(file),
+            format!("this chapter is too long ({kb} KB of page, at most {limit_kb} KB): split it into several chapters"),
+            format!("bài này quá dài ({kb} KB, tối đa {limit_kb} KB): hãy tách thành nhiều bài"),
+        );
+    } else if html_bytes > MAX_CHAPTER_HTML_BYTES * 3 / 4 {
+        diags.warning(
+            Position::file(file),
+            format!("this chapter is long ({kb} KB of page, at most {limit_kb} KB): consider splitting it"),
+            format!("bài này khá dài ({kb} KB, tối đa {limit_kb} KB): nên tách thành nhiều bài"),
+        );
+    }
+}
+
+/// Every SVG in the course folder, referenced or not, is a plain drawing.
+fn check_pictures(tree: &Tree, slug: &str, diags: &mut Diagnostics) {
+    let prefix = format!("{slug}/");
+    for (rel, file) in tree.files() {
+        if !rel.starts_with(&prefix) || tree::extension(rel).as_deref() != Some("svg") {
+            continue;
+        }
+        let path = tree.position_path(rel);
+        let finding = match std::str::from_utf8(&file.bytes) {
+            Ok(text) => super::svg::check(text).err(),
+            Err(_) => Some(super::svg::Finding {
+                line: 1,
+                col: 1,
+                message: super::diagnostics::Message::new(
+                    "an SVG picture must be UTF-8 text",
+                    "ảnh SVG phải là văn bản UTF-8",
+                ),
+            }),
+        };
+        if let Some(f) = finding {
+            let at = Position {
+                file: &path,
+                line: f.line,
+                col: f.col,
+            };
+            diags.error(at, f.message.en, f.message.vi);
+        }
+    }
 }
 
 /// The quiz file of a chapter file: `01-x.md` -> `01-x.quiz.md`.

@@ -46,6 +46,7 @@ pub struct MediaRef {
 }
 
 /// One chapter body turned into HTML plus what the rest of the site needs.
+#[derive(Default)]
 pub struct Rendered {
     pub html: String,
     pub toc: Vec<TocEntry>,
@@ -75,6 +76,10 @@ pub fn render_chapter(
     let body = &src.text[src.body_offset..];
     let index = LineIndex::new(src.text, 1);
     let at = |offset: usize| index.at(src.file, src.text, src.body_offset + offset);
+    if let Some(offset) = too_deep(body) {
+        report_too_deep(at(offset), diags);
+        return Rendered::default();
+    }
 
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut toc = Vec::new();
@@ -424,6 +429,74 @@ pub fn register_audio<'p>(
     register_media(name, src, 0, &|_| at, media, diags)
 }
 
+/// Deepest nesting of quotes and lists a chapter or quiz may have. Real
+/// lessons use three or four; the Markdown parser's work grows with the
+/// square of the depth (`> ` × 100,000 took a minute), so deeper text is
+/// refused before it is parsed.
+pub const MAX_NESTING: usize = 16;
+
+/// The byte offset of the first line nested deeper than `MAX_NESTING`.
+pub fn too_deep(markdown: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in markdown.split_inclusive('\n') {
+        if nesting(line) > MAX_NESTING {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Block containers a line opens or continues: each `>`, each list
+/// marker, and each four columns of indentation (how nested lists go).
+fn nesting(line: &str) -> usize {
+    let bytes = line.as_bytes();
+    let mut depth = 0;
+    let mut i = 0;
+    loop {
+        let mut columns = 0;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            columns += if bytes[i] == b'\t' { 4 } else { 1 };
+            i += 1;
+        }
+        depth += columns / 4;
+        let Some(&b) = bytes.get(i) else {
+            return depth;
+        };
+        let marker_end = match b {
+            b'>' => Some(i + 1),
+            b'-' | b'*' | b'+' if matches!(bytes.get(i + 1), Some(b' ' | b'\t')) => Some(i + 1),
+            b'0'..=b'9' => {
+                let digits = bytes[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+                (digits <= 9
+                    && matches!(bytes.get(i + digits), Some(b'.' | b')'))
+                    && matches!(bytes.get(i + digits + 1), Some(b' ' | b'\t')))
+                .then_some(i + digits + 1)
+            }
+            _ => None,
+        };
+        match marker_end {
+            Some(end) => {
+                depth += 1;
+                i = end;
+            }
+            None => return depth,
+        }
+        if depth > MAX_NESTING {
+            return depth;
+        }
+    }
+}
+
+/// The finding for text nested too deeply, at the line where it starts.
+pub fn report_too_deep(at: super::diagnostics::Position<'_>, diags: &mut Diagnostics) {
+    diags.error(
+        at,
+        format!("quotes or lists are nested more than {MAX_NESTING} deep here: flatten them"),
+        format!("trích dẫn hoặc danh sách lồng nhau quá {MAX_NESTING} tầng ở đây: hãy bớt tầng lồng nhau"),
+    );
+}
+
 /// Whether a file name says it is a picture (`![..](file)` must be one).
 fn is_picture(rel: &str) -> bool {
     matches!(
@@ -548,4 +621,21 @@ pub fn sanitize(html: &str) -> String {
         })
         .clean(html)
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_found_on_its_line() {
+        let ok = "> quote\n> > nested\n\n- a\n  - b\n    1. c\n\n    code\n";
+        assert_eq!(too_deep(ok), None);
+        let deep = format!("# Title\n\nText\n{}y\n", "> ".repeat(100_000));
+        assert_eq!(too_deep(&deep), Some("# Title\n\nText\n".len()));
+        assert!(too_deep(&"- ".repeat(30_000)).is_some());
+        assert!(too_deep(&format!("{}- x", " ".repeat(200))).is_some());
+        let limit = format!("{}x", "> ".repeat(MAX_NESTING));
+        assert_eq!(too_deep(&limit), None, "the limit itself is allowed");
+    }
 }

@@ -63,6 +63,19 @@ pub async fn serve_media(
         HeaderValue::from_static(content_type(&key)),
     );
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // A trainer's file opened on its own (an SVG is a document) must never
+    // run as the site: no script, no forms, no same-origin access. PDFs
+    // are left out of `sandbox`: Chromium will not show a PDF in a
+    // sandboxed document, and a PDF's own scripts never run as the site.
+    if content_type(&key) != "application/pdf" {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+                 media-src 'self'; sandbox",
+            ),
+        );
+    }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, value);
     }

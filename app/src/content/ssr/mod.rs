@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod media;
 pub mod skills;
 pub mod store;
+pub mod svg;
 pub mod tree;
 
 use std::sync::Arc;

@@ -77,20 +77,18 @@ pub fn find(course: &Arc<Course>, key: &str) -> Option<FoundQuiz> {
 pub type AttemptQuestion<'q> = (&'q Question, Vec<(String, &'q Choice)>);
 
 /// The questions of one attempt, each with its options in display order.
+/// The order is keyed with the installation's secret (`PassKey::seed`).
 pub fn attempt_questions<'q>(
     found: &'q FoundQuiz,
+    key: &PassKey,
     learner_id: &str,
     attempt_no: i64,
 ) -> Vec<AttemptQuestion<'q>> {
     let quiz = found.quiz();
-    let digest = Sha256::digest(
-        format!(
-            "{learner_id}\n{}\n{}\n{}\n{attempt_no}",
-            found.course.slug, found.key, found.version
-        )
-        .as_bytes(),
-    );
-    let seed = u64::from_le_bytes(digest[..8].try_into().expect("8 bytes"));
+    let seed = key.seed(&format!(
+        "{learner_id}\n{}\n{}\n{}\n{attempt_no}",
+        found.course.slug, found.key, found.version
+    ));
     let mut rng = StdRng::seed_from_u64(seed);
     let mut questions: Vec<&Question> = quiz.questions.iter().collect();
     if let Some(draw) = quiz.settings.draw {
@@ -134,14 +132,15 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
     let db = Db::from_context()?;
     // Reading writes nothing: a visitor with no session gets the learner id
     // they will have, signed into the form, and no row.
+    let pass_key = use_context::<PassKey>()
+        .ok_or_else(|| anyhow::anyhow!("guest pass key missing from context"))?;
     let (learner_id, guest_pass, used) = match current_identity().learner_id {
         Some(id) => {
             let used = store::attempts_used(&db, &id, course, key).await?;
             (id, None, used)
         }
         None => {
-            let key = use_context::<PassKey>()
-                .ok_or_else(|| anyhow::anyhow!("guest pass key missing from context"))?;
+            let key = &pass_key;
             let now = crate::clock::now();
             // The pass of an earlier view keeps the order on reload.
             let kept = use_context::<http::request::Parts>()
@@ -171,7 +170,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         }));
     }
     let attempt_no = used + 1;
-    let questions = attempt_questions(&found, &learner_id, attempt_no)
+    let questions = attempt_questions(&found, &pass_key, &learner_id, attempt_no)
         .into_iter()
         .map(|(q, choices)| QuestionForm {
             id: q.id.clone(),

@@ -11,6 +11,7 @@ use crate::{
         AppError,
     },
 };
+use leptos::prelude::use_context;
 use std::collections::HashMap;
 
 pub async fn load_result(
@@ -28,6 +29,8 @@ pub async fn load_result(
         return Ok(None);
     };
     let db = crate::server::db::Db::from_context()?;
+    let pass_key = use_context::<crate::accounts::ssr::guest_pass::PassKey>()
+        .ok_or_else(|| anyhow::anyhow!("guest pass key missing from context"))?;
     let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await?
     else {
         return Ok(None);
@@ -38,11 +41,12 @@ pub async fn load_result(
         graded.into_iter().map(|(id, c)| (id, c != 0)).collect();
 
     // The attempt's order where the quiz is unchanged, then anything else it had.
-    let mut order: Vec<String> = form::attempt_questions(&found, &learner_id, attempt_no)
-        .into_iter()
-        .map(|(q, _)| q.id.clone())
-        .filter(|id| correct_by_id.contains_key(id))
-        .collect();
+    let mut order: Vec<String> =
+        form::attempt_questions(&found, &pass_key, &learner_id, attempt_no)
+            .into_iter()
+            .map(|(q, _)| q.id.clone())
+            .filter(|id| correct_by_id.contains_key(id))
+            .collect();
     for id in correct_by_id.keys() {
         if !order.contains(id) {
             order.push(id.clone());

@@ -62,15 +62,18 @@ pub struct NewAttempt<'a> {
 pub async fn record(
     db: &Db,
     attempt: &NewAttempt<'_>,
-    new_guest: Option<&SessionConfig>,
+    new_guest: Option<(&SessionConfig, bool)>,
 ) -> anyhow::Result<(Recorded, Option<HeaderValue>)> {
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = db.begin_write().await?;
     let cookie = match new_guest {
-        Some(config) => match session::start_guest_in(&mut tx, config, attempt.learner_id).await? {
-            Some(cookie) => Some(cookie),
-            None => return Ok((Recorded::NotAGuest, None)),
-        },
+        Some((config, same_browser)) => {
+            match session::start_guest_in(&mut tx, config, attempt.learner_id, same_browser).await?
+            {
+                Some(cookie) => Some(cookie),
+                None => return Ok((Recorded::NotAGuest, None)),
+            }
+        }
         None => None,
     };
     let inserted = sqlx::query(

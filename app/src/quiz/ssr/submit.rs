@@ -92,15 +92,20 @@ async fn submit(
         response.headers_mut().append(header::SET_COOKIE, forget);
         response
     };
+    // The browser the pass was given to still holds it as a cookie (until
+    // its first submission answers): only it may use a pass twice.
+    let cookie_pass = guest_pass::from_cookie(headers);
+    let mut same_browser = false;
     let (learner_id, new_guest) = match &identity.learner_id {
         Some(id) => (id.clone(), false),
         None => {
             // A missing, forged, expired or reused pass gets a fresh form
             // instead (nothing is lost: the answers were never graded).
-            let promised = field("guest_pass")
+            let pass = field("guest_pass")
                 .map(str::to_string)
-                .or_else(|| guest_pass::from_cookie(headers))
-                .and_then(|p| state.pass_key.verify(&p, now()));
+                .or_else(|| cookie_pass.clone());
+            same_browser = pass.is_some() && pass == cookie_pass;
+            let promised = pass.and_then(|p| state.pass_key.verify(&p, now()));
             match promised {
                 Some(id) => (id, true),
                 None => return Ok(fresh_form()),
@@ -116,7 +121,8 @@ async fn submit(
         if new_guest {
             let mut tx = state.db.begin_write().await?;
             let Some(cookie) =
-                session::start_guest_in(&mut tx, &state.sessions, &learner_id).await?
+                session::start_guest_in(&mut tx, &state.sessions, &learner_id, same_browser)
+                    .await?
             else {
                 return Ok(fresh_form());
             };
@@ -133,7 +139,7 @@ async fn submit(
         return Ok(with_cookie(AppError::Forbidden.into_response(), cookies));
     }
 
-    let questions = attempt_questions(&found, &learner_id, attempt_no);
+    let questions = attempt_questions(&found, &state.pass_key, &learner_id, attempt_no);
     let mut answers: HashMap<String, Vec<String>> = HashMap::new();
     // As the form sent them, to refill the form if something is missing.
     let mut as_sent: Vec<(&str, &str)> = Vec::new();
@@ -191,8 +197,12 @@ async fn submit(
         grade: &graded,
         passed,
     };
-    let (recorded, session) =
-        store::record(&state.db, &attempt, new_guest.then_some(&state.sessions)).await?;
+    let (recorded, session) = store::record(
+        &state.db,
+        &attempt,
+        new_guest.then_some((&state.sessions, same_browser)),
+    )
+    .await?;
     if let Some(session) = session {
         // The pass is used up; the session carries on.
         cookies.extend([session, guest_pass::clear_cookie(secure)]);
