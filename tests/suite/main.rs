@@ -10,6 +10,7 @@ mod content;
 mod fast_path;
 mod hardening;
 mod health;
+mod heavy_requests;
 mod keyboard;
 mod officials_browser;
 mod offline;

@@ -144,4 +144,21 @@ mod tests {
         let stranger = PassKey(b"other".to_vec().into());
         assert_eq!(stranger.verify(&pass, 1000), None);
     }
+
+    #[test]
+    fn the_order_seed_needs_the_installations_key() {
+        let message = "learner\ncourse\nquiz\nversion\n1";
+        let ours = PassKey(b"key".to_vec().into());
+        let theirs = PassKey(b"other".to_vec().into());
+        assert_eq!(
+            ours.seed(message),
+            ours.seed(message),
+            "stable for one attempt"
+        );
+        assert_ne!(ours.seed(message), theirs.seed(message));
+        assert_ne!(
+            ours.seed(message),
+            ours.seed("learner\ncourse\nquiz\nversion\n2")
+        );
+    }
 }
