@@ -472,7 +472,13 @@ where
 
 /// Runs `hocvu user add` against the app's database, the password on
 /// standard input as an admin would type it.
-async fn user_add(app: &TestApp, username: &str, display_name: &str, role: &str, password: &str) {
+pub async fn user_add(
+    app: &TestApp,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password: &str,
+) {
     use tokio::io::AsyncWriteExt;
     let mut child = Command::new(hocvu_bin())
         .args([

@@ -1,0 +1,168 @@
+//! Limits an outside probe found missing (issue 28): idle sockets, new
+//! guests, concurrent publishes, the CSP report log, search lengths, draft
+//! sizes, one address locking out everyone behind it, and small header
+//! details.
+
+use std::{
+    io::Write,
+    time::{Duration, Instant},
+};
+
+use hocvu_tests::{
+    add_user, chapter, course_toml, eventually, location_of, on_both_databases, session_cookie_of,
+    Agent, AppOptions, Backend, TestApp, AGENT_PASSWORD,
+};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+const COURSE: &str = "thanh-toan-khong-tien-mat";
+
+async fn spawn_with_env(backend: Backend, env: &[(&str, &str)]) -> Option<TestApp> {
+    let options = AppOptions {
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..AppOptions::default()
+    };
+    TestApp::spawn_with(backend, options).await
+}
+
+/// The first chapter id of the bundled course.
+async fn first_chapter(app: &TestApp) -> String {
+    let outline = app.page(&format!("/courses/{COURSE}")).await;
+    outline
+        .split(&format!("href=\"/courses/{COURSE}/"))
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|tail| !tail.contains('/') && !tail.contains('?') && *tail != "test")
+        .expect("a chapter link")
+        .to_string()
+}
+
+// --- 14. Small things --------------------------------------------------------
+
+#[tokio::test]
+async fn a_missing_pkg_file_is_not_cached_for_a_year() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let response = app.get("/pkg/hocvu.0000000000.css").await;
+    assert_eq!(response.status(), 404);
+    let cache = response.headers()["cache-control"].to_str().unwrap();
+    assert!(
+        !cache.contains("immutable") && cache.contains("no-store"),
+        "{cache}"
+    );
+    // A file that exists still is.
+    let page = app.page("/").await;
+    let css = page
+        .split("href=\"/pkg/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet under /pkg");
+    let response = app.get(&format!("/pkg/{css}")).await;
+    // Only when the site was built (`cargo leptos build`).
+    if response.status() == 200 {
+        assert!(response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+    }
+}
+
+#[tokio::test]
+async fn server_function_errors_say_they_are_utf8() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let response = reqwest::Client::new()
+        .post(app.url("/api/admin_users"))
+        .header("Origin", app.origin())
+        .form(&[("query", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 403);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(
+        content_type.to_ascii_lowercase().contains("charset=utf-8"),
+        "{content_type}"
+    );
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Bạn không có quyền"));
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_takes_the_host_prefix() {
+    let app = spawn_with_env(Backend::Sqlite, &[("HOCVU_SECURE_COOKIES", "true")])
+        .await
+        .unwrap();
+    hocvu_tests::user_add(&app, "lan", "Lan Hương", "learner", AGENT_PASSWORD).await;
+    let https = app.origin().replacen("http://", "https://", 1);
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/signin"))
+        .header("Origin", &https)
+        .form(&[("login", "lan"), ("password", AGENT_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.contains("hocvu_session="))
+        .expect("a session cookie");
+    assert!(session.starts_with("__Host-hocvu_session="), "{session}");
+    assert!(session.contains("; Secure") && session.contains("Path=/"));
+    assert!(!session.to_ascii_lowercase().contains("domain="));
+    let pair = session.split(';').next().unwrap().to_string();
+    // Read back under that name: the person is signed in.
+    let me = reqwest::Client::new()
+        .get(app.url("/me"))
+        .header("Cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert!(me.text().await.unwrap().contains("Lan Hương"));
+    // The plain name is not read over HTTPS (a sibling host could set it).
+    let plain = pair.replacen("__Host-", "", 1);
+    let me = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(app.url("/me"))
+        .header("Cookie", &plain)
+        .send()
+        .await
+        .unwrap();
+    let page = me.text().await.unwrap();
+    assert!(
+        !page.contains("Lan Hương"),
+        "not signed in under the plain name"
+    );
+    // Sign-out clears the prefixed cookie.
+    let out = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/signout"))
+        .header("Origin", &https)
+        .header("Cookie", &pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 303);
+    assert!(out
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|v| v.to_str().unwrap().starts_with("__Host-hocvu_session=;")));
+}
