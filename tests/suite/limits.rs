@@ -42,6 +42,42 @@ async fn first_chapter(app: &TestApp) -> String {
         .to_string()
 }
 
+// --- 9. CSP reports ----------------------------------------------------------
+
+#[tokio::test]
+async fn csp_reports_are_logged_escaped_and_limited() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let forged = format!(
+        "{{\"csp-report\":{{}}}}\n2026-12-05T00:00:00Z  INFO FORGED-LINE admin signed in\r\u{1b}[2J\u{1b}[31m{}",
+        "x".repeat(10_000)
+    );
+    let client = reqwest::Client::new();
+    for _ in 0..50 {
+        let response = client
+            .post(app.url("/csp-report"))
+            .header("content-type", "application/csp-report")
+            .body(forged.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 204);
+    }
+    let log = app.log();
+    let logged = log.matches("content security policy violation").count();
+    assert!((1..=10).contains(&logged), "{logged} of 50 reports logged");
+    assert!(
+        !log.contains('\u{1b}'),
+        "no terminal escape codes in the log"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("FORGED-LINE") && !l.contains("content security")),
+        "no forged log line"
+    );
+    let longest = log.lines().map(str::len).max().unwrap_or(0);
+    assert!(longest < 4_000, "reports are cut short ({longest})");
+}
+
 // --- 14. Small things --------------------------------------------------------
 
 #[tokio::test]
