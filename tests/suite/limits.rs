@@ -42,6 +42,82 @@ async fn first_chapter(app: &TestApp) -> String {
         .to_string()
 }
 
+// --- 8. Concurrent publishes -------------------------------------------------
+
+fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (path, bytes) in files {
+        out.start_file(*path, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(bytes).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+fn course_zip(slug: &str) -> Vec<u8> {
+    let toml = course_toml(&format!("Khóa {slug}"), "all", &["01-bai.md"]);
+    let body = chapter(
+        "bai-mot",
+        "Bài một",
+        &format!("Nội dung bài một của {slug}.\n"),
+    );
+    zip_of(&[
+        (&format!("{slug}/course.toml"), toml.as_bytes()),
+        (&format!("{slug}/01-bai.md"), body.as_bytes()),
+    ])
+}
+
+async fn upload(agent: &Agent, course: &str, files: Vec<(&str, Vec<u8>)>) -> reqwest::Response {
+    agent
+        .post_files("/content/upload", &[("course", course)], "files", files)
+        .await
+        .expect("upload sent")
+}
+
+async fn concurrent_publishes_answer_no_server_error(app: TestApp) {
+    let trainer = add_user(&app, "giang-vien", "Cô Lan", "trainer").await;
+    let mut drafts = Vec::new();
+    for i in 0..9 {
+        let response = upload(
+            &trainer,
+            "",
+            vec![("k.zip", course_zip(&format!("khoa-{i}")))],
+        )
+        .await;
+        assert_eq!(response.status(), 303);
+        drafts.push(location_of(&response));
+    }
+    let tasks: Vec<_> = drafts
+        .iter()
+        .map(|draft| {
+            let trainer = trainer.clone();
+            let path = format!("{draft}/publish");
+            tokio::spawn(async move {
+                let response = trainer.post_form(&path, &[("note", "cùng lúc")]).await;
+                let status = response.status().as_u16();
+                (status, response.text().await.unwrap_or_default())
+            })
+        })
+        .collect();
+    let mut published = 0;
+    let mut busy = 0;
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        match status {
+            303 => published += 1,
+            409 => {
+                assert!(body.contains("kept changing"), "{body}");
+                busy += 1;
+            }
+            other => panic!("publish answered {other}: {body}"),
+        }
+    }
+    eprintln!("9 concurrent publishes: {published} published, {busy} asked to retry");
+    assert!(published >= 1);
+    let versions = app.scalar("SELECT COUNT(*) FROM content_versions").await;
+    assert_eq!(versions, 1 + published, "one version per publish");
+}
+
 // --- 9. CSP reports ----------------------------------------------------------
 
 #[tokio::test]
@@ -250,5 +326,6 @@ async fn over_https_the_session_cookie_takes_the_host_prefix() {
 }
 
 on_both_databases!(
+    concurrent_publishes_answer_no_server_error,
     very_long_searches_are_cut_not_errors,
 );

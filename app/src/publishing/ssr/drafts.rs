@@ -215,7 +215,13 @@ pub enum Refused {
     Conflicts(Vec<Conflict>),
     /// The handbook with these changes has errors.
     Errors,
+    /// Others published first every time it tried: nothing is wrong with
+    /// the draft, the trainer may simply try again (a 409, not a 500).
+    Busy,
 }
+
+/// What a trainer reads when publishing lost every race (`Refused::Busy`).
+pub const KEPT_CHANGING: &str = "the handbook kept changing while publishing; try again";
 
 /// Publishes `tree_of(base)` as a new version and serves it here at once
 /// (other servers follow within seconds). Retries when someone else
@@ -250,7 +256,7 @@ pub async fn publish_with(
             Err(Stale) => continue,
         }
     }
-    anyhow::bail!("the handbook kept changing while publishing; try again")
+    Ok(Err(Refused::Busy))
 }
 
 /// Publishes a draft (see `publish_with`), marking it published.

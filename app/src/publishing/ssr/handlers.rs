@@ -384,6 +384,7 @@ pub async fn publish(
         ))),
         Err(Refused::Conflicts(_)) => Err(AppError::form(&draft_page(&id), "conflict", &[])),
         Err(Refused::Errors) => Err(AppError::form(&draft_page(&id), "errors", &[])),
+        Err(Refused::Busy) => Err(AppError::Conflict(drafts::KEPT_CHANGING)),
     }
 }
 
@@ -437,6 +438,7 @@ pub async fn rollback(
             "/content/history",
             &[("published", &number.to_string())],
         ))),
+        Err(Refused::Busy) => Err(AppError::Conflict(drafts::KEPT_CHANGING)),
         Err(_) => Err(AppError::form("/content/history", "rollback", &[])),
     }
 }
