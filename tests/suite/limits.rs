@@ -200,6 +200,95 @@ async fn very_long_searches_are_cut_not_errors(app: TestApp) {
     assert!(api.status().as_u16() < 500, "{}", api.status());
 }
 
+// --- 13. One address, many people --------------------------------------------
+
+/// Signs in from a fresh browser carrying `device` (or no cookie), returns
+/// the answer and how long it took.
+async fn sign_in_from(
+    app: &TestApp,
+    login: &str,
+    password: &str,
+    device: Option<&str>,
+) -> (reqwest::Response, Duration) {
+    let agent = Agent::with_cookie(app, device.map(str::to_string));
+    let started = Instant::now();
+    let response = agent
+        .post_form("/signin", &[("login", login), ("password", password)])
+        .await;
+    (response, started.elapsed())
+}
+
+fn device_cookie_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("hocvu_device="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
+}
+
+async fn failures_from_one_address_do_not_lock_out_known_devices(app: TestApp) {
+    add_user(&app, "lan", "Lan", "learner").await;
+    add_user(&app, "minh", "Minh", "learner").await;
+    // Lan's phone signed in before: it carries the known-device cookie.
+    let (first, _) = sign_in_from(&app, "lan", AGENT_PASSWORD, None).await;
+    assert_eq!(first.status(), 303);
+    let device = device_cookie_of(&first).expect("a known-device cookie");
+    let set = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("hocvu_device="))
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("Max-Age="),
+        "{set}"
+    );
+
+    // Someone in the same hall guesses at 25 accounts.
+    for i in 0..25 {
+        let (response, _) =
+            sign_in_from(&app, &format!("khach{i:02}"), "wrong password", None).await;
+        assert_eq!(response.status(), 303, "failure {i} is an ordinary error");
+    }
+    let slowed_before = app.log().matches("sign-in slowed down").count();
+    // Lan, on her phone, signs in as usual.
+    let (response, took) = sign_in_from(&app, "lan", AGENT_PASSWORD, Some(&device)).await;
+    assert_eq!(response.status(), 303, "the known device signs in");
+    assert_eq!(location_of(&response), "/me");
+    assert_eq!(
+        app.log().matches("sign-in slowed down").count(),
+        slowed_before,
+        "the known device was not slowed down ({took:?})"
+    );
+    // The device cookie is worth nothing for another account: Minh, on a
+    // new device, is slowed down but gets in.
+    let (response, took) = sign_in_from(&app, "minh", AGENT_PASSWORD, Some(&device)).await;
+    assert_eq!(response.status(), 303, "a new device still signs in");
+    assert!(session_cookie_of(&response).is_some());
+    assert!(
+        took >= Duration::from_millis(2_900),
+        "slowed down: {took:?}"
+    );
+    assert_eq!(
+        app.log().matches("sign-in slowed down").count(),
+        slowed_before + 1
+    );
+    // A forged device cookie is a new device.
+    let (response, took) = sign_in_from(
+        &app,
+        "lan",
+        AGENT_PASSWORD,
+        Some("hocvu_device=99999999999.abcd"),
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert!(took >= Duration::from_millis(2_900), "forged: slowed down");
+}
+
 // --- 14. Small things --------------------------------------------------------
 
 #[tokio::test]
@@ -328,4 +417,5 @@ async fn over_https_the_session_cookie_takes_the_host_prefix() {
 on_both_databases!(
     concurrent_publishes_answer_no_server_error,
     very_long_searches_are_cut_not_errors,
+    failures_from_one_address_do_not_lock_out_known_devices,
 );

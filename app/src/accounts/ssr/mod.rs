@@ -7,6 +7,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod guest_pass;
 pub mod handlers;
+pub mod known_device;
 pub mod merge;
 pub mod password;
 pub mod phone;
