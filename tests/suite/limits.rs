@@ -42,6 +42,160 @@ async fn first_chapter(app: &TestApp) -> String {
         .to_string()
 }
 
+// --- 6. New guests per address, and the purge -------------------------------
+
+async fn new_guests_from_one_address_are_limited(app: TestApp) {
+    let chapter = first_chapter(&app).await;
+    let learners_before = app.scalar("SELECT COUNT(*) FROM learners").await;
+    // A guest from before the flood keeps going.
+    let early = Agent::anonymous(&app).mark_read(COURSE, &chapter).await;
+    assert_eq!(early.status(), 303);
+    let early = Agent::with_cookie(&app, session_cookie_of(&early));
+
+    let started = Instant::now();
+    let mut statuses = Vec::new();
+    let mut pending = Vec::new();
+    for _ in 0..15 {
+        for _ in 0..20 {
+            let agent = Agent::anonymous(&app);
+            let chapter = chapter.clone();
+            pending.push(tokio::spawn(async move {
+                let response = agent.mark_read(COURSE, &chapter).await;
+                let status = response.status().as_u16();
+                let retry = response.headers().contains_key("retry-after");
+                let body = response.text().await.unwrap_or_default();
+                (status, retry, body)
+            }));
+        }
+        for task in pending.drain(..) {
+            statuses.push(task.await.unwrap());
+        }
+    }
+    let elapsed = started.elapsed();
+    let created = app.scalar("SELECT COUNT(*) FROM learners").await - learners_before;
+    let accepted = statuses.iter().filter(|(s, ..)| *s == 303).count();
+    let refused: Vec<_> = statuses.iter().filter(|(s, ..)| *s == 429).collect();
+    eprintln!(
+        "300 cookieless mark-reads in {:.1} s: {accepted} accepted, {} refused, {created} learners",
+        elapsed.as_secs_f64(),
+        refused.len()
+    );
+    assert_eq!(accepted + refused.len(), 300, "only 303 or 429");
+    assert!(created <= 120, "{created} learners (limit 120)");
+    // Parallel new guests see each other in flight, so a few more may be
+    // refused near the limit, never more accepted.
+    assert!(
+        (100..=119).contains(&accepted),
+        "the early guest counted as one of 120: {accepted}"
+    );
+    let (_, retry, body) = refused[0];
+    assert!(*retry, "Retry-After");
+    assert!(body.contains("thử lại sau"), "{body}");
+    // Existing guests are not new guests.
+    assert_eq!(early.mark_read(COURSE, &chapter).await.status(), 303);
+}
+
+async fn spawn_housekeeping_every_second(backend: Backend) -> Option<(TestApp, ())> {
+    spawn_with_env(backend, &[("HOCVU_HOUSEKEEPING_SECS", "1")])
+        .await
+        .map(|app| (app, ()))
+}
+
+const DAY: i64 = 86_400;
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Runs a statement that changes rows (RETURNING one number, which the
+/// `scalar` helper reads).
+async fn exec(app: &TestApp, sql: &str) {
+    app.scalar(&format!("{sql} RETURNING CAST(1 AS BIGINT)"))
+        .await;
+}
+
+async fn a_purge_removes_empty_guests_and_keeps_guests_with_progress(app: TestApp) {
+    let chapter = first_chapter(&app).await;
+    let reader = Agent::anonymous(&app).mark_read(COURSE, &chapter).await;
+    assert_eq!(reader.status(), 303);
+    let reader_id: String = app
+        .text("SELECT learner_id FROM progress_events LIMIT 1")
+        .await;
+    let now = now();
+    // An old guest with progress; an old empty guest; a young empty guest
+    // whose session expired; a young empty guest with a live session.
+    exec(
+        &app,
+        &format!(
+            "UPDATE learners SET created_at = {} WHERE id = '{reader_id}'",
+            now - 400 * DAY
+        ),
+    )
+    .await;
+    for (id, created) in [
+        ("empty-old", now - 2 * DAY),
+        ("empty-expired", now - 3600),
+        ("empty-live", now - 3600),
+    ] {
+        exec(
+            &app,
+            &format!(
+                "INSERT INTO learners (id, user_id, created_at) VALUES ('{id}', NULL, {created})"
+            ),
+        )
+        .await;
+    }
+    for (token, learner, seen) in [
+        ("a".repeat(64), "empty-old", now - 2 * DAY),
+        ("b".repeat(64), "empty-expired", now - 400 * DAY),
+        ("c".repeat(64), "empty-live", now - 60),
+    ] {
+        exec(
+            &app,
+            &format!(
+                "INSERT INTO sessions (token_hash, learner_id, user_id, created_at, last_seen_at) \
+                 VALUES ('{token}', '{learner}', NULL, {seen}, {seen})"
+            ),
+        )
+        .await;
+    }
+    let purged = eventually(15, || async {
+        app.scalar("SELECT COUNT(*) FROM learners WHERE id IN ('empty-old', 'empty-expired')")
+            .await
+            == 0
+    })
+    .await;
+    assert!(purged, "empty guests removed:\n{}", app.log());
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM learners WHERE id IN ('empty-live', '{reader_id}')"
+        ))
+        .await,
+        2,
+        "a young guest with a live session and a guest with progress stay"
+    );
+    assert_eq!(
+        app.scalar(
+            "SELECT COUNT(*) FROM sessions WHERE learner_id IN ('empty-old', 'empty-expired')"
+        )
+        .await,
+        0
+    );
+    // The reader still sees their progress.
+    let reader = Agent::with_cookie(&app, session_cookie_of(&reader));
+    assert_eq!(reader.mark_read(COURSE, &chapter).await.status(), 303);
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM progress_events WHERE learner_id = '{reader_id}'"
+        ))
+        .await,
+        2
+    );
+}
+
 // --- 8. Concurrent publishes -------------------------------------------------
 
 fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
@@ -415,7 +569,11 @@ async fn over_https_the_session_cookie_takes_the_host_prefix() {
 }
 
 on_both_databases!(
+    new_guests_from_one_address_are_limited,
     concurrent_publishes_answer_no_server_error,
     very_long_searches_are_cut_not_errors,
     failures_from_one_address_do_not_lock_out_known_devices,
+);
+on_both_databases!(housekeeping with spawn_housekeeping_every_second:
+    a_purge_removes_empty_guests_and_keeps_guests_with_progress,
 );

@@ -10,6 +10,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod health;
+pub mod housekeeping;
 pub mod lifecycle;
 pub mod metrics;
 pub mod preferences;

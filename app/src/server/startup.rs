@@ -192,6 +192,12 @@ impl Application {
         }
         let lifecycle = Lifecycle::default();
         crate::reminders::ssr::start_worker(&state.db, &settings, &lifecycle)?;
+        super::housekeeping::start(
+            &state.db,
+            state.sessions,
+            std::time::Duration::from_secs(settings.housekeeping_secs.max(1)),
+            &lifecycle,
+        );
         let public_url = state.public_url.clone();
         let db = state.db.clone();
         let router = router(state, &settings, &lifecycle);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod client_ip;
 pub mod guest_pass;
+pub mod guests;
 pub mod handlers;
 pub mod known_device;
 pub mod merge;
