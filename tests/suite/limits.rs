@@ -354,6 +354,88 @@ async fn very_long_searches_are_cut_not_errors(app: TestApp) {
     assert!(api.status().as_u16() < 500, "{}", api.status());
 }
 
+// --- 11. Loose files, draft quota, expiry, audit -----------------------------
+
+async fn loose_files_share_the_zip_cap_and_drafts_have_a_quota(app: TestApp) {
+    let trainer = add_user(&app, "giang-vien", "Cô Lan", "trainer").await;
+    let names: Vec<String> = (0..2_001).map(|i| format!("ghi-chu-{i}.md")).collect();
+    let files: Vec<(&str, Vec<u8>)> = names
+        .iter()
+        .map(|n| (n.as_str(), b"# Ghi chu\n".to_vec()))
+        .collect();
+    let response = upload(&trainer, COURSE, files).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("2000"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM content_drafts").await, 0);
+
+    // Twenty open drafts; the twenty-first is refused, saying why.
+    for i in 0..20 {
+        let response = upload(
+            &trainer,
+            "",
+            vec![("k.zip", course_zip(&format!("khoa-{i}")))],
+        )
+        .await;
+        assert_eq!(response.status(), 303, "draft {i}");
+    }
+    let response = upload(&trainer, "", vec![("k.zip", course_zip("khoa-21"))]).await;
+    assert_eq!(response.status(), 400);
+    assert!(response.text().await.unwrap().contains("20 bản nháp"));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM content_drafts").await, 20);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'content.draft_created'")
+            .await,
+        20,
+        "every draft is audited"
+    );
+    // Another trainer has their own quota.
+    let other = add_user(&app, "giang-vien-2", "Thầy Minh", "trainer").await;
+    let response = upload(&other, "", vec![("k.zip", course_zip("khoa-x"))]).await;
+    assert_eq!(response.status(), 303);
+}
+
+async fn abandoned_drafts_expire_with_their_files(app: TestApp) {
+    let trainer = add_user(&app, "giang-vien", "Cô Lan", "trainer").await;
+    let response = upload(&trainer, "", vec![("k.zip", course_zip("khoa-cu"))]).await;
+    assert_eq!(response.status(), 303);
+    let kept = upload(&trainer, "", vec![("k.zip", course_zip("khoa-moi"))]).await;
+    assert_eq!(kept.status(), 303);
+    let kept = location_of(&kept);
+    let blobs = app.scalar("SELECT COUNT(*) FROM content_blobs").await;
+    let old = now() - 31 * DAY;
+    exec(
+        &app,
+        &format!(
+            "UPDATE content_drafts SET created_at = {old} WHERE title = 'k.zip' \
+             AND id IN (SELECT draft_id FROM content_draft_files WHERE path LIKE 'khoa-cu/%')"
+        ),
+    )
+    .await;
+    let expired = eventually(15, || async {
+        app.scalar("SELECT COUNT(*) FROM content_drafts").await == 1
+    })
+    .await;
+    assert!(expired, "the old draft expired:\n{}", app.log());
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM content_blobs").await,
+        blobs - 2,
+        "its two files went with it; the rest stay"
+    );
+    assert_eq!(
+        trainer.get(&kept).await.status(),
+        200,
+        "the young draft stays"
+    );
+    // The handbook still serves.
+    assert_eq!(
+        Agent::anonymous(&app)
+            .get(&format!("/courses/{COURSE}"))
+            .await
+            .status(),
+        200
+    );
+}
+
 // --- 13. One address, many people --------------------------------------------
 
 /// Signs in from a fresh browser carrying `device` (or no cookie), returns
@@ -572,8 +654,10 @@ on_both_databases!(
     new_guests_from_one_address_are_limited,
     concurrent_publishes_answer_no_server_error,
     very_long_searches_are_cut_not_errors,
+    loose_files_share_the_zip_cap_and_drafts_have_a_quota,
     failures_from_one_address_do_not_lock_out_known_devices,
 );
 on_both_databases!(housekeeping with spawn_housekeeping_every_second:
     a_purge_removes_empty_guests_and_keeps_guests_with_progress,
+    abandoned_drafts_expire_with_their_files,
 );

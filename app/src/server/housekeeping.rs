@@ -21,12 +21,18 @@ pub fn start(db: &Db, sessions: SessionConfig, every: Duration, lifecycle: &Life
     });
 }
 
-/// Empty guests (see `guests::purge_empty`).
+/// Empty guests (see `guests::purge_empty`); drafts nobody published in
+/// 30 days and the stored files only they used.
 pub async fn run_once(db: &Db, sessions: &SessionConfig) {
     let now = crate::clock::now();
     match guests::purge_empty(db, sessions.guest_idle, now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(guests = n, "empty guests removed"),
         Err(err) => tracing::error!("removing empty guests: {err:#}"),
+    }
+    match crate::publishing::ssr::drafts::expire(db, now).await {
+        Ok((0, 0)) => {}
+        Ok((drafts, files)) => tracing::info!(drafts, files, "old drafts removed"),
+        Err(err) => tracing::error!("removing old drafts: {err:#}"),
     }
 }
