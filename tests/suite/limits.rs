@@ -42,6 +42,82 @@ async fn first_chapter(app: &TestApp) -> String {
         .to_string()
 }
 
+// --- 5. Idle and half-sent connections -----------------------------------
+
+/// Whether the server closed `stream` within `within`: a read ends (EOF or
+/// reset) rather than waiting.
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            // A 408 or similar before closing is fine: keep reading.
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn half_sent_and_idle_connections_are_closed_and_others_still_served() {
+    let app = spawn_with_env(Backend::Sqlite, &[("HOCVU_HEADER_TIMEOUT_SECS", "2")])
+        .await
+        .unwrap();
+    // The open-files limit was raised to the hard limit.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", app.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let numbers: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(numbers[0], numbers[1], "soft = hard: {line}");
+
+    const SOCKETS: usize = 300;
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(SOCKETS);
+    for i in 0..SOCKETS {
+        let mut stream = TcpStream::connect(&app.addr).await.unwrap();
+        // Half a request line; every tenth sends nothing at all.
+        if i % 10 != 0 {
+            stream.write_all(b"GET / HT").await.unwrap();
+        }
+        sockets.push(stream);
+    }
+    // While they hang, a normal request is answered.
+    let response = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // A connection idle after a complete request is closed too.
+    let mut keep_alive = TcpStream::connect(&app.addr).await.unwrap();
+    keep_alive
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 12];
+    keep_alive.read_exact(&mut first).await.unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200");
+
+    let mut closed = 0;
+    for stream in &mut sockets {
+        if closed_within(stream, Duration::from_secs(6)).await {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, SOCKETS, "every half-sent connection was closed");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "not before the timeout"
+    );
+    assert!(closed_within(&mut keep_alive, Duration::from_secs(4)).await);
+    eprintln!(
+        "{SOCKETS} half-sent connections closed after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let response = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(response.status(), 200, "still serving");
+}
+
 // --- 6. New guests per address, and the purge -------------------------------
 
 async fn new_guests_from_one_address_are_limited(app: TestApp) {
@@ -657,6 +733,7 @@ on_both_databases!(
     loose_files_share_the_zip_cap_and_drafts_have_a_quota,
     failures_from_one_address_do_not_lock_out_known_devices,
 );
+
 on_both_databases!(housekeeping with spawn_housekeeping_every_second:
     a_purge_removes_empty_guests_and_keeps_guests_with_progress,
     abandoned_drafts_expire_with_their_files,

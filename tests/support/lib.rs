@@ -362,6 +362,11 @@ impl TestApp {
         let _ = self.child.kill().await;
     }
 
+    /// The server's process id (to read its limits from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("server still running")
+    }
+
     /// Sends SIGTERM (what systemd and container runtimes send to stop a
     /// service) without waiting.
     pub fn terminate(&self) {

@@ -11,6 +11,7 @@ pub mod csrf;
 pub mod db;
 pub mod health;
 pub mod housekeeping;
+pub mod http;
 pub mod lifecycle;
 pub mod metrics;
 pub mod preferences;
