@@ -7,6 +7,19 @@ use unicode_normalization::{
     UnicodeNormalization,
 };
 
+/// Longest search anyone types (the search boxes say `maxlength="200"`).
+/// A longer one, sent by hand, is cut here: SQLite refuses a LIKE pattern
+/// past 50,000 bytes ("too complex"), and nobody's name is that long.
+pub const MAX_QUERY_CHARS: usize = 200;
+
+/// `query` cut to `MAX_QUERY_CHARS` characters.
+pub fn cut_query(query: &str) -> &str {
+    match query.char_indices().nth(MAX_QUERY_CHARS) {
+        Some((end, _)) => &query[..end],
+        None => query,
+    }
+}
+
 /// Lowercases and strips Vietnamese diacritics one char at a time, so the
 /// result has exactly as many chars as the input (positions map 1:1):
 /// "Điện Thoại" -> "dien thoai", "thanh toán" -> "thanh toan", "Đ"/"đ" -> "d".

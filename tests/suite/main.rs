@@ -12,6 +12,7 @@ mod hardening;
 mod health;
 mod heavy_requests;
 mod keyboard;
+mod limits;
 mod officials_browser;
 mod offline;
 mod operations;

@@ -263,20 +263,30 @@ async fn acknowledged_progress_survives_kill_9() {
 #[tokio::test]
 async fn readings_made_at_once_are_all_durable() {
     let dir = progress_content();
+    // Each from an address of its own (through a trusted proxy): new
+    // guests are limited per address.
     let options = AppOptions {
         content: Some(dir.path().to_path_buf()),
+        env: vec![("HOCVU_TRUSTED_PROXIES".into(), "127.0.0.1".into())],
         ..Default::default()
     };
     let mut app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
     let event = read_event(&app.page("/courses/p/bai-a").await);
     let mut writers = tokio::task::JoinSet::new();
-    for _ in 0..300 {
+    for i in 0..300 {
         let agent = hocvu_tests::Agent::anonymous(&app);
         let event = event.clone();
+        let origin = app.origin();
         writers.spawn(async move {
             agent
-                .post_form("/courses/p/bai-a/read", &[("event", &event)])
+                .client
+                .post(agent.url("/courses/p/bai-a/read"))
+                .header("Origin", origin)
+                .header("X-Forwarded-For", format!("10.0.{}.{}", i / 256, i % 256))
+                .form(&[("event", &event)])
+                .send()
                 .await
+                .unwrap()
                 .status()
         });
     }
@@ -305,7 +315,15 @@ async fn readings_made_at_once_are_all_durable() {
 /// Each answered write is on disk.
 #[tokio::test]
 async fn writes_cut_off_mid_request_leave_the_writer_working() {
-    let (app, _content) = progress_app(Backend::Sqlite).await.unwrap();
+    // Each new guest from an address of its own (through a trusted proxy):
+    // new guests are limited per address.
+    let content = progress_content();
+    let options = AppOptions {
+        content: Some(content.path().to_path_buf()),
+        env: vec![("HOCVU_TRUSTED_PROXIES".into(), "127.0.0.1".into())],
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
     let event = read_event(&app.page("/courses/p/bai-a").await);
     let mut writers = tokio::task::JoinSet::new();
     for i in 0..400u64 {
@@ -318,6 +336,7 @@ async fn writes_cut_off_mid_request_leave_the_writer_working() {
         let request = client
             .post(app.url("/courses/p/bai-a/read"))
             .header("Origin", app.origin())
+            .header("X-Forwarded-For", format!("10.1.{}.{}", i / 256, i % 256))
             .form(&[("event", &event)]);
         writers.spawn(async move { request.send().await.map(|r| r.status().as_u16()) });
     }
@@ -336,10 +355,11 @@ async fn writes_cut_off_mid_request_leave_the_writer_working() {
         .timeout(std::time::Duration::from_secs(20))
         .build()
         .unwrap();
-    for _ in 0..20 {
+    for i in 0..20 {
         let response = patient
             .post(app.url("/courses/p/bai-a/read"))
             .header("Origin", app.origin())
+            .header("X-Forwarded-For", format!("10.2.0.{i}"))
             .form(&[("event", &event)])
             .send()
             .await

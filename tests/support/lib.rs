@@ -362,6 +362,11 @@ impl TestApp {
         let _ = self.child.kill().await;
     }
 
+    /// The server's process id (to read its limits from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("server still running")
+    }
+
     /// Sends SIGTERM (what systemd and container runtimes send to stop a
     /// service) without waiting.
     pub fn terminate(&self) {
@@ -472,7 +477,13 @@ where
 
 /// Runs `hocvu user add` against the app's database, the password on
 /// standard input as an admin would type it.
-async fn user_add(app: &TestApp, username: &str, display_name: &str, role: &str, password: &str) {
+pub async fn user_add(
+    app: &TestApp,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password: &str,
+) {
     use tokio::io::AsyncWriteExt;
     let mut child = Command::new(hocvu_bin())
         .args([

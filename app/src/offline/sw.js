@@ -190,7 +190,8 @@ async function send() {
     } catch (err) {
       break; // still offline
     }
-    if (response.status >= 500) break;
+    // 429: too many new guests from this network; kept for later.
+    if (response.status >= 500 || response.status === 429) break;
     await store('queue', 'readwrite', (s) => s.delete(item.id));
     const landed = new URL(response.url).pathname;
     let result = 'ok';

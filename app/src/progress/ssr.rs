@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{ChapterMarks, CourseProgress, MyLearning, SkillProgress};
 use crate::{
-    accounts::ssr::{guest_pass, session, Identity},
+    accounts::ssr::{client_ip::ClientIp, guest_pass, guests, session, Identity},
     clock::now,
     content::ssr::{
         catalog::{Catalog, Course},
@@ -224,6 +224,7 @@ pub struct ReadForm {
 pub async fn mark_read(
     State(state): State<AppState>,
     identity: Identity,
+    ip: ClientIp,
     headers: HeaderMap,
     Path((course, chapter)): Path<(String, String)>,
     Form(ReadForm { event }): Form<ReadForm>,
@@ -238,6 +239,11 @@ pub async fn mark_read(
         .iter()
         .find(|c| c.id == chapter)
         .ok_or(AppError::NotFound)?;
+    if identity.learner_id.is_none() {
+        if let Err(wait) = guests::may_start(&state.db, &ip, now()).await? {
+            return Ok(guests::too_many(wait));
+        }
+    }
     // One transaction (one fsync): a new guest's learner and session, and
     // the reading. A visitor holding a quiz page's guest pass becomes the
     // guest that pass promised, so a quiz answered later (perhaps sent from

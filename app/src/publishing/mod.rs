@@ -72,6 +72,10 @@ pub enum UploadProblem {
     BadCourseName(String),
     /// This server serves the folder only (`content_source = "folder"`).
     PublishingOff,
+    /// The trainer has this many open drafts already: publish or discard some.
+    TooManyDrafts(usize),
+    /// The trainer's open drafts would hold more than this many MB.
+    DraftsTooLarge(usize),
 }
 
 /// Who published the version being served, or the folder.

@@ -258,7 +258,7 @@ impl SearchIndex {
         if limit == 0 || self.docs.is_empty() {
             return Vec::new();
         }
-        let (terms, sequence) = parse_query(query);
+        let (terms, sequence) = parse_query(crate::text::cut_query(query));
         if terms.is_empty() {
             return Vec::new();
         }

@@ -67,8 +67,20 @@ pub fn pkg_routes<S: Clone + Send + Sync + 'static>(site_root: &Path) -> Router<
         .precompressed_gzip();
     Router::new()
         .nest_service("/pkg", files)
+        // Only a file found is forever: a 404 for a name a newer release
+        // will have must not be kept by browsers and proxies for a year.
         .layer(SetResponseHeaderLayer::overriding(
             CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
+            |response: &axum::response::Response| {
+                Some(HeaderValue::from_static(
+                    if response.status().is_success()
+                        || response.status() == http::StatusCode::NOT_MODIFIED
+                    {
+                        "public, max-age=31536000, immutable"
+                    } else {
+                        "no-store"
+                    },
+                ))
+            },
         ))
 }

@@ -54,6 +54,12 @@ pub struct Settings {
     pub shutdown_drain_secs: u64,
     /// Then: seconds requests in flight get to finish.
     pub shutdown_grace_secs: u64,
+    /// Seconds a connection may take to send a request's headers, counted
+    /// from when it is ready for one: a connection idle between requests
+    /// is closed after this long too (idle sockets hold file descriptors).
+    pub header_timeout_secs: u64,
+    /// Seconds between housekeeping runs (empty guests, old drafts).
+    pub housekeeping_secs: u64,
     /// Clients that may read `/metrics` without a token.
     pub metrics_allow: TrustedProxies,
     /// Bearer token that opens `/metrics` from anywhere (empty: none).
@@ -88,6 +94,8 @@ impl Settings {
             .set_default("max_in_flight", 512)?
             .set_default("shutdown_drain_secs", 0)?
             .set_default("shutdown_grace_secs", 20)?
+            .set_default("header_timeout_secs", 10)?
+            .set_default("housekeeping_secs", 3600)?
             .set_default("metrics_allow", "127.0.0.1, ::1")?
             .set_default("metrics_token", "")?;
         builder = crate::reminders::ssr::SenderSettings::defaults(builder)?;

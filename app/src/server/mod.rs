@@ -10,6 +10,8 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod health;
+pub mod housekeeping;
+pub mod http;
 pub mod lifecycle;
 pub mod metrics;
 pub mod preferences;

@@ -123,12 +123,14 @@ pub struct Application {
     router: Router,
     lifecycle: Lifecycle,
     stop: StopTimes,
+    header_timeout: std::time::Duration,
     db: Db,
 }
 
 impl Application {
     pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
         settings.site_root = assets::find_site_root(&settings.site_root);
+        super::http::raise_open_files_limit();
         crate::clock::set_local_offset_hours(settings.utc_offset_hours)?;
         refuse_database_inside_content(&settings)?;
         let db = Db::connect(&settings.database_url).await?;
@@ -192,6 +194,12 @@ impl Application {
         }
         let lifecycle = Lifecycle::default();
         crate::reminders::ssr::start_worker(&state.db, &settings, &lifecycle)?;
+        super::housekeeping::start(
+            &state.db,
+            state.sessions,
+            std::time::Duration::from_secs(settings.housekeeping_secs.max(1)),
+            &lifecycle,
+        );
         let public_url = state.public_url.clone();
         let db = state.db.clone();
         let router = router(state, &settings, &lifecycle);
@@ -213,6 +221,7 @@ impl Application {
                 drain: std::time::Duration::from_secs(settings.shutdown_drain_secs),
                 grace: std::time::Duration::from_secs(settings.shutdown_grace_secs),
             },
+            header_timeout: std::time::Duration::from_secs(settings.header_timeout_secs.max(1)),
             db,
         })
     }
@@ -231,23 +240,22 @@ impl Application {
         let addr = self.local_addr();
         tracing::info!(%addr, "listening");
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        // The peer address is needed for per-address sign-in throttling.
-        let server = axum::serve(
+        let server = super::http::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stop_rx.await;
-        });
-        let mut server = tokio::spawn(async move { server.await });
+            self.router,
+            self.header_timeout,
+            async move {
+                let _ = stop_rx.await;
+            },
+        );
+        let mut server = tokio::spawn(server);
         let stop_signal = lifecycle::shutdown_signal();
         self.lifecycle.serving();
         // Machine-readable line on stdout: tests and scripts wait for it.
         println!("hocvu listening on http://{addr}");
         tokio::select! {
             ended = &mut server => {
-                return ended.context("server task")?.context("server error");
+                return ended.context("server task");
             }
             _ = stop_signal => {}
         }
@@ -260,7 +268,7 @@ impl Application {
         tokio::time::sleep(self.stop.drain).await;
         let _ = stop_tx.send(());
         match tokio::time::timeout(self.stop.grace, &mut server).await {
-            Ok(ended) => ended.context("server task")?.context("server error")?,
+            Ok(ended) => ended.context("server task")?,
             Err(_) => {
                 server.abort();
                 tracing::warn!("requests still running after the grace period were cut off");

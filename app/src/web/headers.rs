@@ -113,9 +113,86 @@ fn is_html(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("text/html"))
 }
 
+/// Reports logged per client address and minute: a page blocked for real
+/// sends a handful; anyone may post here, so beyond that they are dropped.
+const CSP_REPORTS_PER_MINUTE: u32 = 10;
+
+/// Longest part of a report that is logged, in characters.
+const CSP_REPORT_CHARS: usize = 2000;
+
 /// `POST /csp-report`: what a browser blocked, logged for the operator.
-pub async fn csp_report(body: String) -> axum::http::StatusCode {
-    let report: String = body.chars().take(2000).collect();
-    tracing::warn!(%report, "content security policy violation");
+/// Anyone can post here, so the text is logged on one line with control
+/// characters escaped (no forged log lines, no terminal escape codes), cut
+/// short, and at most `CSP_REPORTS_PER_MINUTE` per address; the rest are
+/// dropped with the same 204 (a browser does not retry either way).
+pub async fn csp_report(
+    ip: crate::accounts::ssr::client_ip::ClientIp,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    if csp_reports_allowed(&ip.bucket(), std::time::Instant::now()) {
+        let report = log_safe(&String::from_utf8_lossy(&body), CSP_REPORT_CHARS);
+        tracing::warn!(%report, "content security policy violation");
+    }
     axum::http::StatusCode::NO_CONTENT
+}
+
+/// `text` cut to `max` characters, every control character (newlines,
+/// ESC, DEL, C1) written as `\u{..}`.
+pub fn log_safe(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max));
+    for c in text.chars().take(max) {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A fixed one-minute window per address, in this process (a log line is
+/// this server's business). The table is emptied when it grows large, so a
+/// flood from many addresses cannot grow it without end.
+fn csp_reports_allowed(bucket: &str, now: std::time::Instant) -> bool {
+    use std::{collections::HashMap, sync::Mutex, time::Duration};
+    static SEEN: std::sync::OnceLock<Mutex<HashMap<String, (std::time::Instant, u32)>>> =
+        std::sync::OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if seen.len() > 10_000 {
+        seen.clear();
+    }
+    let entry = seen.entry(bucket.to_string()).or_insert((now, 0));
+    if now.duration_since(entry.0) > Duration::from_secs(60) {
+        *entry = (now, 0);
+    }
+    entry.1 += 1;
+    entry.1 <= CSP_REPORTS_PER_MINUTE
+}
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_logged_on_one_line_without_escape_codes() {
+        let forged = "x\n2026-01-01 INFO admin signed in\r\u{1b}[2J\u{7f}\u{9b}tiếng Việt";
+        let safe = log_safe(forged, 2000);
+        assert!(!safe.chars().any(char::is_control), "{safe}");
+        assert!(safe.contains("tiếng Việt"));
+        assert_eq!(log_safe(&"a".repeat(5000), 2000).len(), 2000);
+    }
+
+    #[test]
+    fn reports_beyond_the_limit_are_dropped() {
+        let now = std::time::Instant::now();
+        let allowed = (0..50)
+            .filter(|_| csp_reports_allowed("unit-test-address", now))
+            .count();
+        assert_eq!(allowed, CSP_REPORTS_PER_MINUTE as usize);
+        let later = now + std::time::Duration::from_secs(61);
+        assert!(csp_reports_allowed("unit-test-address", later));
+    }
 }

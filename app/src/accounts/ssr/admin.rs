@@ -67,7 +67,7 @@ const LIST_LIMIT: i64 = 200;
 /// Users matching `query` (name, username or phone; empty: everyone),
 /// newest first.
 pub async fn list_users(db: &Db, query: &str) -> anyhow::Result<Vec<UserSummary>> {
-    let query = query.trim().to_lowercase();
+    let query = crate::text::cut_query(query.trim()).to_lowercase();
     let pattern = format!("%{}%", query.replace('%', ""));
     let phone_pattern = format!("%{}%", phone::search_fragment(&query));
     let rows: Vec<UserRow> = sqlx::query_as(

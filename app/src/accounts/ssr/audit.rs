@@ -27,6 +27,8 @@ pub enum Action {
     /// A new version of the handbook (upload, edit, command line, import).
     ContentPublished,
     ContentRolledBack,
+    /// A trainer's upload or edit stored as a draft (not yet published).
+    DraftCreated,
 }
 
 impl Action {
@@ -46,6 +48,7 @@ impl Action {
             Action::RemindersQueued => "reminders.queued",
             Action::ContentPublished => "content.published",
             Action::ContentRolledBack => "content.rolled_back",
+            Action::DraftCreated => "content.draft_created",
         }
     }
 }

@@ -83,6 +83,11 @@ impl PassKey {
         Ok(PassKey(key.into_bytes().into()))
     }
 
+    #[cfg(test)]
+    pub fn for_tests(key: &[u8]) -> PassKey {
+        PassKey(key.to_vec().into())
+    }
+
     fn mac(&self, message: &str) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         mac.update(message.as_bytes());
@@ -98,6 +103,23 @@ impl PassKey {
             .finalize()
             .into_bytes();
         u64::from_le_bytes(tag[..8].try_into().expect("8 bytes"))
+    }
+
+    /// The hex HMAC of `message` (other signed cookies use the same key).
+    pub fn sign(&self, message: &str) -> String {
+        let tag = self.mac(message).finalize().into_bytes();
+        tag.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `hex` is `message`'s HMAC (compared in constant time).
+    pub fn check(&self, message: &str, hex: &str) -> bool {
+        if hex.len() != 64 {
+            return false;
+        }
+        let tag: Option<Vec<u8>> = (0..32)
+            .map(|i| u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect();
+        tag.is_some_and(|tag| self.mac(message).verify_slice(&tag).is_ok())
     }
 
     /// A pass for `learner_id`, valid for a day from `now`.

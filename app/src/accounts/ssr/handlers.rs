@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::{
     audit::{self, Action},
     client_ip::ClientIp,
-    merge, password, reset,
+    known_device, merge, password, reset,
     session::{self, Identity, SessionConfig},
     throttle::{self, Verdict},
     users::{self, Login, NewUser},
@@ -176,6 +176,7 @@ pub async fn sign_up(
     }
     let hash = password::hash(&form.password).await?;
     let now = now();
+    let login_bucket = login.bucket();
     let mut tx = begin_switch(&state, &identity).await?;
     let user = NewUser::with_login(login, display_name, hash);
     let user_id = users::insert(&mut tx, &user, now)
@@ -185,7 +186,18 @@ pub async fn sign_up(
     tx.commit().await?;
     progress_followed(&state, &user_id).await;
     tracing::info!(user = %user_id, "signed up");
-    Ok(signed_in(cookie, &form.next))
+    let mut response = signed_in(cookie, &form.next);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        known_device::remember(
+            &state.pass_key,
+            &parts.headers,
+            &login_bucket,
+            now,
+            state.sessions.secure_cookies,
+        ),
+    );
+    Ok(response)
 }
 
 /// `POST /signin`
@@ -200,11 +212,17 @@ pub async fn sign_in(
     let login = Login::parse(&form.login).map_err(|p| back_to("/signin", p, &keep))?;
     let now = now();
     let here = format!("{}@{}", login.bucket(), ip.bucket());
-    let buckets = [
-        (format!("ip:{}", ip.bucket()), throttle::PER_ADDRESS),
+    let address = format!("ip:{}", ip.bucket());
+    // A browser that signed in to this account before skips the address's
+    // limits: others' failures behind the same address do not lock it out.
+    let known = known_device::knows(&state.pass_key, &parts.headers, &login.bucket(), now);
+    let mut buckets = vec![
         (here.clone(), throttle::PER_ACCOUNT_AND_ADDRESS),
         (login.bucket(), throttle::PER_ACCOUNT),
     ];
+    if !known {
+        buckets.push((address.clone(), throttle::PER_ADDRESS_HARD));
+    }
     let attempt = match throttle::begin(&state.db, &buckets, now).await? {
         Verdict::Go(attempt) => attempt,
         Verdict::Wait(seconds) => {
@@ -213,6 +231,22 @@ pub async fn sign_in(
             return Ok(throttled(&state, parts, "/signin", seconds, &keep).await);
         }
     };
+    let window = throttle::PER_ADDRESS.window;
+    if !known
+        && throttle::count(&state.db, &address, window, now).await? > throttle::PER_ADDRESS.failures
+    {
+        // Many failures from this address: slow down, unless this account
+        // is itself being guessed at (then refuse, as before).
+        let account_failures = throttle::count(&state.db, &login.bucket(), window, now).await?;
+        if account_failures > throttle::ACCOUNT_UNDER_ATTACK {
+            attempt.refused(&state.db).await?;
+            metrics::counter!("hocvu_sign_in_failures_total", "reason" => "throttled").increment(1);
+            tracing::warn!(client = %ip, "sign-in throttled: address and account");
+            return Ok(throttled(&state, parts, "/signin", window, &keep).await);
+        }
+        tracing::info!(client = %ip, "sign-in slowed down: many failures from this address");
+        tokio::time::sleep(std::time::Duration::from_secs(throttle::SLOW_DOWN_SECS)).await;
+    }
     let user = users::find_by_login(&state.db, &login).await?;
     let stored = user.as_ref().map(|u| u.password_hash.as_str());
     let verified = password::verify(&form.password, stored).await?;
@@ -243,7 +277,18 @@ pub async fn sign_in(
     progress_followed(&state, &user.id).await;
     tracing::info!(user = %user.id, rehashed = rehash, "signed in");
     attempt.succeeded(&state.db, &here).await?;
-    Ok(signed_in(cookie, &form.next))
+    let mut response = signed_in(cookie, &form.next);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        known_device::remember(
+            &state.pass_key,
+            &parts.headers,
+            &login.bucket(),
+            now,
+            state.sessions.secure_cookies,
+        ),
+    );
+    Ok(response)
 }
 
 /// `POST /signout`: the session ends in the database, not only in the browser.

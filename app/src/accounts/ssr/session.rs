@@ -23,8 +23,13 @@ use crate::{
     server::db::Db,
 };
 
-/// Name of the session cookie.
+/// Name of the session cookie over plain HTTP.
 pub const COOKIE: &str = "hocvu_session";
+
+/// Its name over HTTPS (`secure_cookies`): a browser takes a `__Host-`
+/// cookie only from this very host, `Secure`, with `Path=/`, so a sibling
+/// subdomain cannot plant a session of its choosing.
+pub const SECURE_COOKIE: &str = "__Host-hocvu_session";
 
 /// Lifetimes of sessions, in seconds.
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +42,17 @@ pub struct SessionConfig {
     pub user_absolute: i64,
     /// Mark cookies `Secure` (set when served over TLS).
     pub secure_cookies: bool,
+}
+
+impl SessionConfig {
+    /// The session cookie's name; every reader and writer asks here.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.secure_cookies {
+            SECURE_COOKIE
+        } else {
+            COOKIE
+        }
+    }
 }
 
 impl Default for SessionConfig {
@@ -85,14 +101,15 @@ fn new_token() -> String {
     )
 }
 
-fn token_from(headers: &HeaderMap) -> Option<String> {
-    crate::web::cookie_value(headers, COOKIE)
+fn token_from(headers: &HeaderMap, name: &str) -> Option<String> {
+    crate::web::cookie_value(headers, name)
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// Whether the request carries a session cookie (its answer is personal).
+/// Either name counts: treating an answer as personal is the safe side.
 pub fn has_session_cookie(headers: &HeaderMap) -> bool {
-    token_from(headers).is_some()
+    token_from(headers, SECURE_COOKIE).is_some() || token_from(headers, COOKIE).is_some()
 }
 
 /// Middleware: puts the request's `Identity` into its extensions (and so
@@ -113,7 +130,7 @@ pub async fn identify(
 /// Who the request's session cookie names (nobody without one, or when it
 /// names no live session).
 pub async fn lookup(db: &Db, config: &SessionConfig, headers: &HeaderMap) -> Identity {
-    let Some(token) = token_from(headers) else {
+    let Some(token) = token_from(headers, config.cookie_name()) else {
         return Identity::default();
     };
     load(db, config, &hash_token(&token))
@@ -299,7 +316,8 @@ fn session_cookie(config: &SessionConfig, token: &str, max_age: i64) -> HeaderVa
         ""
     };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}"
+        "{}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+        config.cookie_name()
     ))
     .expect("cookie is ASCII")
 }

@@ -41,11 +41,29 @@ pub const SIGN_UPS_PER_ADDRESS: Limit = Limit {
     window: 15 * 60,
 };
 
-/// Per client address: a class signing in from one school network still fits.
+/// Per client address, for browsers that never signed in to the account
+/// they try: past this many failures each further try waits
+/// `SLOW_DOWN_SECS` first (a whole commune hall shares one address, so one
+/// person's guessing must not lock everyone else out)...
 pub const PER_ADDRESS: Limit = Limit {
     failures: 20,
     window: 15 * 60,
 };
+
+/// ...and past this many it is refused, saying how long to wait: a
+/// guessing run across many accounts from one address stops here.
+pub const PER_ADDRESS_HARD: Limit = Limit {
+    failures: 100,
+    window: 15 * 60,
+};
+
+/// The wait of a try past `PER_ADDRESS`, in seconds.
+pub const SLOW_DOWN_SECS: u64 = 3;
+
+/// An account with this many failures (from every address) within
+/// `PER_ACCOUNT.window` is under attack: from an address past
+/// `PER_ADDRESS`, tries at it are refused rather than slowed down.
+pub const ACCOUNT_UNDER_ATTACK: usize = 10;
 
 /// The longest window of any limit: older rows are deleted.
 const LONGEST_WINDOW: i64 = 15 * 60;
@@ -110,7 +128,24 @@ pub async fn begin(db: &Db, buckets: &[(String, Limit)], now: i64) -> anyhow::Re
     Ok(Verdict::Go(attempt))
 }
 
+/// Attempts in `bucket` within `window` seconds of `now` (in flight too).
+pub async fn count(db: &Db, bucket: &str, window: i64, now: i64) -> anyhow::Result<usize> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE bucket = $1 AND at > $2")
+            .bind(bucket)
+            .bind(now - window)
+            .fetch_one(db.pool())
+            .await
+            .context("counting sign-in attempts")?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
 impl Attempt {
+    /// The attempt was refused after all: it does not count.
+    pub async fn refused(self, db: &Db) -> anyhow::Result<()> {
+        self.forget(db).await
+    }
+
     /// The attempt failed: its rows stay and count against the buckets.
     pub fn failed(self) {}
 

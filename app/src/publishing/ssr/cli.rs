@@ -146,7 +146,7 @@ async fn store_version(
             Err(Stale) => continue,
         }
     }
-    anyhow::bail!("the handbook kept changing while publishing; try again")
+    anyhow::bail!(super::drafts::KEPT_CHANGING)
 }
 
 fn export(tree: &Tree, dir: &Path) -> anyhow::Result<()> {

@@ -9,12 +9,13 @@ use sqlx::Row;
 
 use super::versions::{self, Author, Kind, Stale};
 use crate::{
+    accounts::ssr::audit::{self, Action},
     content::ssr::{
         loader::{self, LoadOutcome},
         tree::{File, Tree},
         ContentStore,
     },
-    publishing::Conflict,
+    publishing::{Conflict, UploadProblem},
     server::db::Db,
 };
 
@@ -66,8 +67,25 @@ impl Draft {
     }
 }
 
+/// Open (unpublished) drafts one trainer may hold. A draft is a step on
+/// the way to publishing; twenty waiting at once is a forgotten pile.
+pub const MAX_OPEN_DRAFTS: usize = 20;
+
+/// Bytes one trainer's open drafts may hold together (each file counted
+/// once per draft): twice the largest single upload (`MAX_UNPACKED`), so a
+/// whole handbook can wait beside an edit, but a loop of uploads cannot
+/// fill the disk (a 107 KB zip of repetitive text unpacked to 38 MB).
+pub const MAX_DRAFT_BYTES: usize = 2 * super::archive::MAX_UNPACKED;
+
+/// An open draft nobody published in this many seconds (30 days) is
+/// removed by housekeeping, with the stored files nothing else uses.
+pub const DRAFT_EXPIRY: i64 = 30 * 86_400;
+
 /// Stores a draft of `files` (path, new bytes or `None` to remove),
-/// recording what each was in `base`.
+/// recording what each was in `base`, and an audit entry. Refused when the
+/// author's open drafts would go past `MAX_OPEN_DRAFTS` or
+/// `MAX_DRAFT_BYTES` (checked inside the write, so parallel uploads cannot
+/// slip past together).
 pub async fn create(
     db: &Db,
     author_id: &str,
@@ -75,9 +93,10 @@ pub async fn create(
     files: Vec<(String, Option<File>)>,
     base: &Tree,
     now: i64,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Result<String, UploadProblem>> {
     let id = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.begin_write().await?;
+    // The write lock first (SQLite), then the author's current drafts.
     sqlx::query(
         "INSERT INTO content_drafts (id, author_id, title, created_at) VALUES ($1, $2, $3, $4)",
     )
@@ -88,6 +107,38 @@ pub async fn create(
     .execute(&mut *tx)
     .await
     .context("creating a draft")?;
+    let (drafts, bytes): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM content_drafts \
+           WHERE author_id = $1 AND published_as IS NULL AND id <> $2), \
+         (SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM content_drafts d \
+           JOIN content_draft_files f ON f.draft_id = d.id \
+           JOIN content_blobs b ON b.hash = f.hash \
+           WHERE d.author_id = $1 AND d.published_as IS NULL AND d.id <> $2)",
+    )
+    .bind(author_id)
+    .bind(&id)
+    .fetch_one(&mut *tx)
+    .await
+    .context("measuring a trainer's drafts")?;
+    if usize::try_from(drafts).unwrap_or(usize::MAX) >= MAX_OPEN_DRAFTS {
+        drop(tx); // rolls back
+        return Ok(Err(UploadProblem::TooManyDrafts(MAX_OPEN_DRAFTS)));
+    }
+    let new_bytes: usize = files
+        .iter()
+        .filter_map(|(_, f)| f.as_ref().map(|f| f.bytes.len()))
+        .sum();
+    if usize::try_from(bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(new_bytes)
+        > MAX_DRAFT_BYTES
+    {
+        drop(tx); // rolls back
+        return Ok(Err(UploadProblem::DraftsTooLarge(
+            MAX_DRAFT_BYTES / (1024 * 1024),
+        )));
+    }
+    let count = files.len();
     for (path, file) in files {
         if let Some(file) = &file {
             versions::store_blob(&mut tx, file).await?;
@@ -103,8 +154,53 @@ pub async fn create(
         .await
         .context("recording a draft file")?;
     }
+    let detail: String = format!("{count} files, {new_bytes} bytes: {title}")
+        .chars()
+        .take(500)
+        .collect();
+    audit::record(
+        &mut tx,
+        Some(author_id),
+        Action::DraftCreated,
+        &id,
+        &detail,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(Ok(id))
+}
+
+/// Removes open drafts created before `now - DRAFT_EXPIRY`, then every
+/// stored file no version and no draft uses. Returns (drafts, files).
+pub async fn expire(db: &Db, now: i64) -> anyhow::Result<(u64, u64)> {
+    let mut tx = db.begin_write().await?;
+    let stale = "SELECT id FROM content_drafts WHERE published_as IS NULL AND created_at < $1";
+    sqlx::query(&format!(
+        "DELETE FROM content_draft_files WHERE draft_id IN ({stale})"
+    ))
+    .bind(now - DRAFT_EXPIRY)
+    .execute(&mut *tx)
+    .await
+    .context("removing the files of old drafts")?;
+    let drafts =
+        sqlx::query("DELETE FROM content_drafts WHERE published_as IS NULL AND created_at < $1")
+            .bind(now - DRAFT_EXPIRY)
+            .execute(&mut *tx)
+            .await
+            .context("removing old drafts")?
+            .rows_affected();
+    let blobs = sqlx::query(
+        "DELETE FROM content_blobs WHERE \
+           NOT EXISTS (SELECT 1 FROM content_version_files v WHERE v.hash = content_blobs.hash) \
+           AND NOT EXISTS (SELECT 1 FROM content_draft_files f WHERE f.hash = content_blobs.hash)",
+    )
+    .execute(&mut *tx)
+    .await
+    .context("removing unused content files")?
+    .rows_affected();
+    tx.commit().await?;
+    Ok((drafts, blobs))
 }
 
 /// The draft `id` with its files, if it exists.
@@ -215,7 +311,13 @@ pub enum Refused {
     Conflicts(Vec<Conflict>),
     /// The handbook with these changes has errors.
     Errors,
+    /// Others published first every time it tried: nothing is wrong with
+    /// the draft, the trainer may simply try again (a 409, not a 500).
+    Busy,
 }
+
+/// What a trainer reads when publishing lost every race (`Refused::Busy`).
+pub const KEPT_CHANGING: &str = "the handbook kept changing while publishing; try again";
 
 /// Publishes `tree_of(base)` as a new version and serves it here at once
 /// (other servers follow within seconds). Retries when someone else
@@ -250,7 +352,7 @@ pub async fn publish_with(
             Err(Stale) => continue,
         }
     }
-    anyhow::bail!("the handbook kept changing while publishing; try again")
+    Ok(Err(Refused::Busy))
 }
 
 /// Publishes a draft (see `publish_with`), marking it published.

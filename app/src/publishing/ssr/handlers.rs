@@ -80,6 +80,11 @@ pub async fn upload(
         };
         match (name.as_str(), file_name) {
             ("files", Some(file_name)) if !file_name.is_empty() && !bytes.is_empty() => {
+                // Loose files count against the same cap as a zip's.
+                if uploads.len() == archive::MAX_FILES {
+                    let problem = UploadProblem::TooManyFiles(archive::MAX_FILES);
+                    return Ok(refuse_upload(&state, parts, vec![problem]).await);
+                }
                 uploads.push((file_name, bytes.to_vec()))
             }
             ("course", _) => course = String::from_utf8_lossy(&bytes).trim().to_string(),
@@ -99,8 +104,10 @@ pub async fn upload(
         .map(|(name, _)| name.as_str())
         .collect::<Vec<_>>()
         .join(", ");
-    let id = drafts::create(&state.db, &user.id, &title, changes, &base, now()).await?;
-    Ok(see_other(&draft_page(&id)))
+    match drafts::create(&state.db, &user.id, &title, changes, &base, now()).await? {
+        Ok(id) => Ok(see_other(&draft_page(&id))),
+        Err(problem) => Ok(refuse_upload(&state, parts, vec![problem]).await),
+    }
 }
 
 /// What an upload changes: each course folder in a zip replaces that
@@ -165,6 +172,17 @@ fn changes_of_upload(
             format!("{course}/images/{name}")
         };
         changes.push((path, Some(File::new(bytes.clone()))));
+    }
+    // Several zips, or zips and loose files, in one upload: the same caps
+    // as for one zip apply to all of them together.
+    let new_files = changes.iter().filter_map(|(_, f)| f.as_ref());
+    if new_files.clone().count() > archive::MAX_FILES {
+        problems.push(UploadProblem::TooManyFiles(archive::MAX_FILES));
+    }
+    if new_files.map(|f| f.bytes.len()).sum::<usize>() > archive::MAX_UNPACKED {
+        problems.push(UploadProblem::TooLargeInAll(
+            archive::MAX_UNPACKED / (1024 * 1024),
+        ));
     }
     if problems.is_empty() {
         // Same path twice (two uploads): the last one wins.
@@ -335,8 +353,10 @@ pub async fn save_edit(
     }
     let file = File::new(text.into_bytes());
     let changes = vec![(form.file.clone(), Some(file))];
-    let id = drafts::create(&state.db, &user.id, &form.file, changes, &base, now()).await?;
-    Ok(see_other(&draft_page(&id)))
+    match drafts::create(&state.db, &user.id, &form.file, changes, &base, now()).await? {
+        Ok(id) => Ok(see_other(&draft_page(&id))),
+        Err(problem) => Ok(refuse_upload(&state, parts, vec![problem]).await),
+    }
 }
 
 #[derive(Deserialize)]
@@ -384,6 +404,7 @@ pub async fn publish(
         ))),
         Err(Refused::Conflicts(_)) => Err(AppError::form(&draft_page(&id), "conflict", &[])),
         Err(Refused::Errors) => Err(AppError::form(&draft_page(&id), "errors", &[])),
+        Err(Refused::Busy) => Err(AppError::Conflict(drafts::KEPT_CHANGING)),
     }
 }
 
@@ -437,6 +458,7 @@ pub async fn rollback(
             "/content/history",
             &[("published", &number.to_string())],
         ))),
+        Err(Refused::Busy) => Err(AppError::Conflict(drafts::KEPT_CHANGING)),
         Err(_) => Err(AppError::form("/content/history", "rollback", &[])),
     }
 }

@@ -17,7 +17,7 @@ use super::{
     store::{self, NewAttempt},
 };
 use crate::{
-    accounts::ssr::{guest_pass, session, Identity},
+    accounts::ssr::{client_ip::ClientIp, guest_pass, guests, session, Identity},
     clock::now,
     quiz::{grade::grade, AnswerKind},
     server::AppState,
@@ -33,27 +33,30 @@ const MAX_FIELDS: usize = 500;
 pub async fn submit_chapter_quiz(
     State(state): State<AppState>,
     identity: Identity,
+    ip: ClientIp,
     headers: HeaderMap,
     Path((course, chapter)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, &headers, &course, &chapter, fields).await
+    submit(state, identity, ip, &headers, &course, &chapter, fields).await
 }
 
 pub async fn submit_final_test(
     State(state): State<AppState>,
     identity: Identity,
+    ip: ClientIp,
     headers: HeaderMap,
     Path(course): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, &headers, &course, FINAL_TEST, fields).await
+    submit(state, identity, ip, &headers, &course, FINAL_TEST, fields).await
 }
 
 /// `headers` carry the guest pass cookie of a visitor without a session.
 async fn submit(
     state: AppState,
     identity: Identity,
+    ip: ClientIp,
     headers: &HeaderMap,
     course: &str,
     key: &str,
@@ -107,7 +110,12 @@ async fn submit(
             same_browser = pass.is_some() && pass == cookie_pass;
             let promised = pass.and_then(|p| state.pass_key.verify(&p, now()));
             match promised {
-                Some(id) => (id, true),
+                Some(id) => {
+                    if let Err(wait) = guests::may_start(&state.db, &ip, now()).await? {
+                        return Ok(guests::too_many(wait));
+                    }
+                    (id, true)
+                }
                 None => return Ok(fresh_form()),
             }
         }

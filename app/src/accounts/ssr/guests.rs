@@ -1,0 +1,112 @@
+//! Guests: how many new ones one address may start, and clearing away the
+//! empty ones.
+//!
+//! A guest costs rows (a learner, a year-long session) the first time a
+//! visitor without a cookie does something worth keeping. Without a limit a
+//! script could post "Đã đọc xong" in a loop and fill the database.
+
+use anyhow::Context;
+
+use super::{
+    client_ip::ClientIp,
+    throttle::{self, Limit, Verdict},
+};
+use crate::server::db::Db;
+
+/// New guests per client address. A commune hall behind one address has
+/// 20–60 people with their own phones, each a new guest at their first
+/// "Đã đọc xong" or quiz, some on two phones or after clearing cookies:
+/// 120 in 10 minutes lets a full class of 60 start twice over, while a
+/// script gets no more than 120 learners per 10 minutes (17,280 a day,
+/// and the empty ones are purged).
+pub const NEW_GUESTS_PER_ADDRESS: Limit = Limit {
+    failures: 120,
+    window: 10 * 60,
+};
+
+/// What a visitor reads when their address has started too many guests
+/// (nothing of anyone's is lost: their step was not recorded, existing
+/// sessions are never counted).
+pub fn too_many_message(wait: i64) -> String {
+    let minutes = (wait + 59) / 60;
+    format!(
+        "Có quá nhiều người mới bắt đầu học từ cùng một mạng trong vài phút qua, nên bước này \
+         chưa được lưu. Vui lòng thử lại sau khoảng {minutes} phút, hoặc đăng nhập để lưu tiến độ. \
+         / Too many new visitors from this network in the last minutes: this step was not \
+         saved. Please try again in about {minutes} min, or sign in."
+    )
+}
+
+/// The 429 answer with `too_many_message`.
+pub fn too_many(wait: i64) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        http::StatusCode::TOO_MANY_REQUESTS,
+        [(http::header::RETRY_AFTER, wait.to_string())],
+        too_many_message(wait),
+    )
+        .into_response()
+}
+
+/// Counts a new guest for `ip`: `Err(seconds)` to wait when the address
+/// started `NEW_GUESTS_PER_ADDRESS` already.
+pub async fn may_start(db: &Db, ip: &ClientIp, now: i64) -> anyhow::Result<Result<(), i64>> {
+    let bucket = [(format!("guest-ip:{}", ip.bucket()), NEW_GUESTS_PER_ADDRESS)];
+    Ok(match throttle::begin(db, &bucket, now).await? {
+        // Every guest started counts, like every sign-up.
+        Verdict::Go(attempt) => {
+            attempt.failed();
+            Ok(())
+        }
+        Verdict::Wait(seconds) => {
+            tracing::warn!(client = %ip, "new guests throttled");
+            metrics::counter!("hocvu_guests_throttled_total").increment(1);
+            Err(seconds)
+        }
+    })
+}
+
+/// How old an empty guest may get: a day is long enough for a visitor
+/// who started with an action that left nothing (a repeated quiz click)
+/// to come back to it.
+const EMPTY_GUEST_AGE: i64 = 86_400;
+
+/// Deletes guests that hold nothing (no reading, no quiz attempt, no
+/// course status) and are older than a day or have no live session, with
+/// their sessions; and every expired session. Guests with progress are
+/// kept, whatever their age. Returns how many guests went.
+pub async fn purge_empty(db: &Db, guest_idle: i64, now: i64) -> anyhow::Result<u64> {
+    let empty = "l.user_id IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM progress_events p WHERE p.learner_id = l.id) \
+         AND NOT EXISTS (SELECT 1 FROM quiz_attempts q WHERE q.learner_id = l.id) \
+         AND NOT EXISTS (SELECT 1 FROM course_status c WHERE c.learner_id = l.id) \
+         AND (l.created_at < $1 OR NOT EXISTS (SELECT 1 FROM sessions s \
+              WHERE s.learner_id = l.id AND s.last_seen_at >= $2))";
+    let mut tx = db.begin_write().await?;
+    sqlx::query(&format!(
+        "DELETE FROM sessions WHERE learner_id IN (SELECT l.id FROM learners l WHERE {empty})"
+    ))
+    .bind(now - EMPTY_GUEST_AGE)
+    .bind(now - guest_idle)
+    .execute(&mut *tx)
+    .await
+    .context("deleting the sessions of empty guests")?;
+    // The same guests match again: deleting the sessions of guests already
+    // picked changes nothing about which guests are picked.
+    let purged = sqlx::query(&format!(
+        "DELETE FROM learners WHERE id IN (SELECT l.id FROM learners l WHERE {empty})"
+    ))
+    .bind(now - EMPTY_GUEST_AGE)
+    .bind(now - guest_idle)
+    .execute(&mut *tx)
+    .await
+    .context("deleting empty guests")?
+    .rows_affected();
+    sqlx::query("DELETE FROM sessions WHERE user_id IS NULL AND last_seen_at < $1")
+        .bind(now - guest_idle)
+        .execute(&mut *tx)
+        .await
+        .context("deleting expired guest sessions")?;
+    tx.commit().await?;
+    Ok(purged)
+}
