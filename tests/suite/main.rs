@@ -19,6 +19,7 @@ mod pages;
 mod progress;
 mod publishing;
 mod quiz;
+mod quiz_figures;
 mod read_aloud;
 mod release;
 mod reminders;

@@ -8,6 +8,8 @@
 #[cfg(feature = "ssr")]
 pub mod balance;
 #[cfg(feature = "ssr")]
+pub mod figures;
+#[cfg(feature = "ssr")]
 pub mod grade;
 pub mod island;
 #[cfg(feature = "ssr")]
