@@ -49,8 +49,7 @@ fn contains_word(text: &str, word: &str) -> bool {
 /// false).
 pub fn is_false_statement(q: &Question) -> bool {
     q.kind == QuestionKind::TrueFalse
-        && q
-            .options
+        && q.options
             .iter()
             .any(|c| c.correct && c.text_md.trim().eq_ignore_ascii_case("sai"))
 }
@@ -328,7 +327,10 @@ mod tests {
         );
         let warnings = question_warnings(&odd);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].en.contains("only one wrong option"), "{warnings:?}");
+        assert!(
+            warnings[0].en.contains("only one wrong option"),
+            "{warnings:?}"
+        );
         let two_wrong = question(
             QuestionKind::Multiple,
             "?",
@@ -350,7 +352,11 @@ mod tests {
             question(
                 QuestionKind::Single,
                 "?",
-                &[("Không", true), ("Khi ngân hàng gọi", false), ("Luôn luôn", false)],
+                &[
+                    ("Không", true),
+                    ("Khi ngân hàng gọi", false),
+                    ("Luôn luôn", false),
+                ],
             ),
             // Two options: one wrong; neither longest nor shortest counted.
             question(QuestionKind::Single, "?", &[("A", false), ("BB", true)]),
@@ -406,6 +412,9 @@ mod tests {
             report.contains("right answer by authored position: 1: 1, 2: 2"),
             "{report}"
         );
-        assert_eq!(Figures::of(&[]).report().lines().count(), report.lines().count());
+        assert_eq!(
+            Figures::of(&[]).report().lines().count(),
+            report.lines().count()
+        );
     }
 }

@@ -175,10 +175,7 @@ fn check_content(dir: &std::path::Path, stats: bool) -> ExitCode {
                 .chain(course.final_quiz.as_ref())
                 .flat_map(|quiz| quiz.questions.iter())
         });
-        println!(
-            "{}",
-            crate::quiz::figures::Figures::of(questions).report()
-        );
+        println!("{}", crate::quiz::figures::Figures::of(questions).report());
     }
     if errors > 0 {
         ExitCode::FAILURE
