@@ -71,6 +71,8 @@ pub struct QuizForm {
     pub pass_percent: u8,
     /// Attempts left, when the quiz limits them.
     pub attempts_left: Option<i64>,
+    /// Minutes to wait after a failed attempt, when the quiz sets a wait.
+    pub wait_minutes: Option<u32>,
     pub questions: Vec<QuestionForm>,
 }
 
@@ -83,6 +85,14 @@ pub enum QuizPageData {
         title: String,
         course_slug: String,
         result_href: String,
+    },
+    /// The latest attempt failed and the quiz's `wait_minutes` have not
+    /// passed: no form until `until` (local time, `HH:MM` or a date).
+    Wait {
+        title: String,
+        course_slug: String,
+        result_href: String,
+        until: String,
     },
 }
 
@@ -122,6 +132,10 @@ pub struct QuizResult {
     /// A passed final test of a certificate course: the certificate, or
     /// (for a guest) the sign-up that brings it.
     pub certificate: Option<CertificateLink>,
+    /// A failed course test with attempts left: right answers and
+    /// explanations are held back (the pool would be learnt), only whether
+    /// each answer was right is shown.
+    pub answers_hidden: bool,
     pub questions: Vec<QuestionOutcome>,
 }
 

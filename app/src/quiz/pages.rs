@@ -49,6 +49,17 @@ fn QuizPage(key: Signal<String>) -> impl IntoView {
                         }
                             .into_any()
                     }
+                    Ok(Some(QuizPageData::Wait { title, course_slug, result_href, until })) => {
+                        let tx = t();
+                        view! {
+                            <Title text=title.clone()/>
+                            <h1>{title}</h1>
+                            <p role="status" class="notice">{(tx.quiz_wait_until)(&until)}</p>
+                            <p><a href=result_href>{tx.quiz_last_result}</a></p>
+                            <p><a href=links::course(&course_slug)>{tx.back_to_course}</a></p>
+                        }
+                            .into_any()
+                    }
                     Ok(None) => view! { <NotFound/> }.into_any(),
                     Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
                 }
@@ -99,6 +110,7 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
             <span>{(tx.quiz_pass_mark)(form.pass_percent)}</span>
             <span>{(tx.quiz_attempt)(form.attempt_no)}</span>
             {form.attempts_left.map(|n| view! { <span>{(tx.quiz_attempts_left)(n)}</span> })}
+            {form.wait_minutes.map(|n| view! { <span>{(tx.quiz_wait_rule)(n)}</span> })}
         </p>
         {updated.then(|| view! { <p class="notice" role="status">{tx.quiz_updated}</p> })}
         {(!missing_numbers.is_empty()).then(|| view! {
@@ -256,6 +268,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
             </a>
         </p>
         <h2 class="review-title">{tx.quiz_review}</h2>
+        {result.answers_hidden.then(|| view! { <p class="notice">{tx.quiz_answers_hidden}</p> })}
         <ol class="outcomes" lang="vi">
             {result
                 .questions
@@ -269,7 +282,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
                             {(!q.given.is_empty()).then(|| view! {
                                 <p><strong>{tx.quiz_you_answered}</strong>" "{q.given.join("; ")}</p>
                             })}
-                            {(!q.correct).then(|| view! {
+                            {(!q.correct && !q.expected_html.is_empty()).then(|| view! {
                                 <div class="expected">
                                     <strong>{tx.quiz_correct_answer}</strong>
                                     {q.expected_html.into_iter().map(|h| view! { <div inner_html=h></div> }).collect_view()}

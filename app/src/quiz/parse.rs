@@ -213,6 +213,20 @@ fn parse_settings(
                     ),
                 ),
             },
+            "wait_minutes" => match value.as_integer().map(u32::try_from) {
+                Some(Ok(n)) if n <= 60 * 24 * 30 => settings.wait_minutes = n,
+                _ => diags.error(
+                    at,
+                    format!(
+                        "`wait_minutes` must be a whole number of minutes, at most 43200 (30 days): \
+                         how long a learner waits after a failed attempt, 0 for no wait (not {value})"
+                    ),
+                    format!(
+                        "`wait_minutes` phải là số phút (số nguyên, tối đa 43200 tức 30 ngày): thời \
+                         gian người học phải chờ sau một lần làm chưa đạt, 0 là không chờ (không phải {value})"
+                    ),
+                ),
+            },
             "shuffle" => match value.as_bool() {
                 Some(b) => settings.shuffle = b,
                 None => diags.error(
@@ -265,11 +279,11 @@ fn parse_settings(
                 at,
                 format!(
                     "unknown setting `{key}`: a quiz accepts only `pass_percent`, \
-                     `max_attempts`, `shuffle` and `draw`"
+                     `max_attempts`, `wait_minutes`, `shuffle` and `draw`"
                 ),
                 format!(
                     "thiết lập `{key}` không hợp lệ: bài kiểm tra chỉ nhận `pass_percent`, \
-                     `max_attempts`, `shuffle` và `draw`"
+                     `max_attempts`, `wait_minutes`, `shuffle` và `draw`"
                 ),
             ),
         }
@@ -1340,6 +1354,7 @@ Bà Tư nhận được cuộc gọi lạ.
             QuizSettings {
                 pass_percent: 80,
                 max_attempts: 3,
+                wait_minutes: 0,
                 shuffle: false,
                 draw: Some(4),
             }
@@ -1618,6 +1633,17 @@ Bà Tư nhận được cuộc gọi lạ.
         let text = "# Bài kiểm tra\n\n## Q? {#q}\n\n### Gợi ý\n\n- [x] A\n- [ ] B\n";
         assert_eq!(error_lines(text), [1, 5]);
         assert!(messages(text)[0].contains("`#`"));
+    }
+
+    #[test]
+    fn wait_minutes_is_a_number_of_minutes() {
+        let quiz = |front: &str| format!("+++\n{front}\n+++\n## Q? {{#q}}\n\n- [x] A\n- [ ] B\n");
+        let (parsed, found) = parse(&quiz("wait_minutes = 60"));
+        assert!(found.is_empty(), "{found:#?}");
+        assert_eq!(parsed.expect("quiz").settings.wait_minutes, 60);
+        assert_eq!(error_lines(&quiz("wait_minutes = -5")), [2]);
+        assert_eq!(error_lines(&quiz("wait_minutes = \"1h\"")), [2]);
+        assert_eq!(error_lines(&quiz("wait_minutes = 100000")), [2]);
     }
 
     #[test]

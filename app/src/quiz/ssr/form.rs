@@ -170,6 +170,18 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
             result_href: links::quiz_result(course, key, used),
         }));
     }
+    if used > 0 && settings.wait_minutes > 0 {
+        let now = crate::clock::now();
+        let wait = store::wait_until(&db, &learner_id, course, key, settings.wait_minutes, now);
+        if let Some(until) = wait.await? {
+            return Ok(Some(QuizPageData::Wait {
+                title: found.title.clone(),
+                course_slug: course.to_string(),
+                result_href: links::quiz_result(course, key, used),
+                until: crate::clock::time_or_when(until, now),
+            }));
+        }
+    }
     let attempt_no = used + 1;
     let questions = attempt_questions(&found, &learner_id, attempt_no)
         .into_iter()
@@ -200,6 +212,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         guest_pass,
         pass_percent: settings.pass_percent,
         attempts_left: (settings.max_attempts > 0).then(|| i64::from(settings.max_attempts) - used),
+        wait_minutes: (settings.wait_minutes > 0).then_some(settings.wait_minutes),
         questions,
     })))
 }
