@@ -20,6 +20,7 @@ mod progress;
 mod publishing;
 mod quiz;
 mod quiz_figures;
+mod quiz_spot;
 mod quiz_waits;
 mod read_aloud;
 mod release;

@@ -29,7 +29,7 @@ async fn content_check_stats_prints_the_quiz_figures_and_warns_at_the_question()
 
     assert!(ok, "warnings do not fail the check:\n{out}");
     for figure in [
-        "questions: 9 (single 3, multiple 2, true-false 3, text 1)",
+        "questions: 9 (single 3, multiple 2, true-false 3, text 1, spot 0)",
         "multiple with exactly one wrong option: 1 of 2 (50%)",
         "single-choice with exactly one wrong option: 1 of 3 (33%)",
         "true-false statements: 1 true, 2 false",

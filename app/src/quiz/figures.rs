@@ -70,6 +70,14 @@ pub fn is_odd_one_out(q: &Question) -> bool {
 /// one wrong option.
 pub fn question_warnings(q: &Question) -> Vec<Message> {
     let mut out = Vec::new();
+    if q.kind == QuestionKind::Spot && wrong_options(q) == 0 {
+        out.push(Message::new(
+            "every part of this .spot message is marked as a sign: ticking everything passes; \
+             include the harmless parts of the message too, with `- [ ]`",
+            "mọi phần của tin nhắn .spot này đều là dấu hiệu: cứ đánh dấu hết là đúng; hãy đưa cả \
+             những phần bình thường của tin nhắn vào, với `- [ ]`",
+        ));
+    }
     if is_odd_one_out(q) {
         out.push(Message::new(
             "this .multiple question has only one wrong option: learners find the odd one out \
@@ -110,6 +118,8 @@ pub struct Figures {
     pub multiple: usize,
     pub true_false: usize,
     pub text: usize,
+    /// Spot-the-scam questions (`.spot`).
+    pub spot: usize,
     /// `.multiple` questions with exactly one wrong option.
     pub multiple_one_wrong: usize,
     /// Single-choice questions with two options (one wrong).
@@ -184,11 +194,12 @@ impl Figures {
                 }
             }
             QuestionKind::Text => self.text += 1,
+            QuestionKind::Spot => self.spot += 1,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.single + self.multiple + self.true_false + self.text
+        self.single + self.multiple + self.true_false + self.text + self.spot
     }
 
     /// The figures as the lines `content check --stats` prints.
@@ -216,12 +227,13 @@ impl Figures {
         [
             "quiz figures:".to_string(),
             format!(
-                "  questions: {} (single {}, multiple {}, true-false {}, text {})",
+                "  questions: {} (single {}, multiple {}, true-false {}, text {}, spot {})",
                 self.total(),
                 self.single,
                 self.multiple,
                 self.true_false,
-                self.text
+                self.text,
+                self.spot
             ),
             format!(
                 "  multiple with exactly one wrong option: {}",
@@ -383,6 +395,7 @@ mod tests {
                 multiple: 2,
                 true_false: 3,
                 text: 1,
+                spot: 0,
                 multiple_one_wrong: 1,
                 single_two_options: 1,
                 statements_true: 1,
@@ -397,7 +410,7 @@ mod tests {
         );
         let report = figures.report();
         assert!(
-            report.contains("questions: 9 (single 3, multiple 2, true-false 3, text 1)"),
+            report.contains("questions: 9 (single 3, multiple 2, true-false 3, text 1, spot 0)"),
             "{report}"
         );
         assert!(

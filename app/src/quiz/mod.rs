@@ -35,6 +35,9 @@ pub enum AnswerKind {
     Many,
     /// A text box.
     Text,
+    /// Checkboxes, one per part of a message shown as a phone screen, in
+    /// the message's order (spot the scam).
+    Parts,
 }
 
 /// An option as shown before submission: no correctness, no explanation.

@@ -60,6 +60,10 @@ pub enum QuestionKind {
     TrueFalse,
     /// Type the answer (`.text`).
     Text,
+    /// Spot the scam (`.spot`): the options are the parts of a message,
+    /// shown in file order on a phone screen; the learner ticks every part
+    /// that is a sign. Graded like `Multiple`.
+    Spot,
 }
 
 impl QuestionKind {
@@ -70,6 +74,7 @@ impl QuestionKind {
             QuestionKind::Multiple => "multiple",
             QuestionKind::TrueFalse => "true-false",
             QuestionKind::Text => "text",
+            QuestionKind::Spot => "spot",
         }
     }
 

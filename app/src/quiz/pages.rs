@@ -2,7 +2,7 @@
 //! without JavaScript.
 
 use crate::web::links::{self, with_query};
-use leptos::{either::Either, prelude::*};
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -162,11 +162,32 @@ fn QuestionFieldset(
                 .find(|(q, _)| *q == question.id)
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            Either::Left(view! {
+            EitherOf3::A(view! {
                 <label for=input_id.clone() class="text-answer">{tx.quiz_your_answer}</label>
                 <input type="text" id=input_id name=name.clone() value=value maxlength="200" autocomplete="off" required/>
             })
         }
+        // Spot the scam: the message itself, part by part, on a phone
+        // screen; each part is a checkbox (no JavaScript needed).
+        AnswerKind::Parts => EitherOf3::B(view! {
+            <p class="hint">{tx.quiz_spot_hint}</p>
+            <div class="phone-screen" role="group" aria-label=tx.quiz_spot_screen>
+                {question
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        view! {
+                            <label class="choice part">
+                                <input type="checkbox" name=name.clone() value=c.id.clone() checked=chosen(&c.id)/>
+                                <b class="part-no">{i + 1}</b>
+                                <span inner_html=c.text_html.clone()></span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }),
         kind => {
             let input_type = if kind == AnswerKind::Many {
                 "checkbox"
@@ -174,7 +195,7 @@ fn QuestionFieldset(
                 "radio"
             };
             let required = kind == AnswerKind::One;
-            Either::Right(view! {
+            EitherOf3::C(view! {
                 {(kind == AnswerKind::Many).then(|| view! { <p class="hint">{tx.quiz_select_all}</p> })}
                 {question
                     .choices

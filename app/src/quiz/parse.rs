@@ -676,7 +676,7 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
             head.id_offset = offset;
         } else if let Some(class) = token.strip_prefix('.') {
             match class {
-                "multiple" | "true-false" | "text" => {
+                "multiple" | "true-false" | "text" | "spot" => {
                     if let Some(previous) = kind_class {
                         if previous != class {
                             head.ok = false;
@@ -713,13 +713,15 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                         format!(
                             "unknown question type {hint}: use `.multiple` (several correct \
                              answers), `.true-false`, `.text` (typed answer, optionally with \
-                             `.no-diacritics`), or nothing for a single-choice question"
+                             `.no-diacritics`), `.spot` (tick the parts of a message that are \
+                             signs of a scam), or nothing for a single-choice question"
                         ),
                         format!(
                             "không có loại câu hỏi `.{class}`: hãy dùng `.multiple` (nhiều đáp án \
                              đúng), `.true-false` (đúng/sai), `.text` (người học gõ câu trả lời, \
-                             có thể thêm `.no-diacritics`), hoặc không ghi gì cho câu hỏi chọn \
-                             một đáp án"
+                             có thể thêm `.no-diacritics`), `.spot` (đánh dấu các phần của tin \
+                             nhắn là dấu hiệu lừa đảo), hoặc không ghi gì cho câu hỏi chọn một \
+                             đáp án"
                         ),
                     );
                 }
@@ -809,6 +811,7 @@ fn kind_for_class(class: &str) -> Option<QuestionKind> {
         "multiple" => Some(QuestionKind::Multiple),
         "true-false" => Some(QuestionKind::TrueFalse),
         "text" => Some(QuestionKind::Text),
+        "spot" => Some(QuestionKind::Spot),
         _ => None,
     }
 }
@@ -1064,7 +1067,7 @@ fn check_choices(
         .filter_map(|i| i.marker.filter(|m| m.0).map(|m| m.1))
         .collect();
     match kind {
-        QuestionKind::Single | QuestionKind::Multiple => {
+        QuestionKind::Single | QuestionKind::Multiple | QuestionKind::Spot => {
             if all_items_ok && choices.len() < 2 {
                 ok = false;
                 ctx.error(
@@ -1076,7 +1079,12 @@ fn check_choices(
             if correct.is_empty() {
                 if all_items_ok {
                     ok = false;
-                    let (what, what_vi) = if kind == QuestionKind::Multiple {
+                    let (what, what_vi) = if kind == QuestionKind::Spot {
+                        (
+                            "tick every part that is a sign of a scam with `- [x]`",
+                            "đánh dấu `- [x]` vào mọi phần là dấu hiệu lừa đảo",
+                        )
+                    } else if kind == QuestionKind::Multiple {
                         (
                             "tick every correct answer with `- [x]`",
                             "đánh dấu `- [x]` vào mọi đáp án đúng",
@@ -1644,6 +1652,26 @@ Bà Tư nhận được cuộc gọi lạ.
         assert_eq!(error_lines(&quiz("wait_minutes = -5")), [2]);
         assert_eq!(error_lines(&quiz("wait_minutes = \"1h\"")), [2]);
         assert_eq!(error_lines(&quiz("wait_minutes = 100000")), [2]);
+    }
+
+    #[test]
+    fn spot_the_scam_lists_the_parts_of_a_message() {
+        let text = "## Tin nhắn này có dấu hiệu nào? {#giao-hang .spot}\n\n\
+                    Tin nhắn SMS từ số lạ:\n\n\
+                    - [ ] GHN: Don hang #58213 da den kho.\n\
+                    - [x] Phi phat lai 15.000d.\n  > Hãng không thu phí qua tin nhắn.\n\
+                    - [x] Cap nhat tai ghn-vn.top/cap-nhat\n\n\
+                    > Tin giả.\n";
+        let (quiz, found) = parse(text);
+        assert!(found.is_empty(), "{found:#?}");
+        let q = &quiz.expect("quiz").questions[0];
+        assert_eq!(q.kind, QuestionKind::Spot);
+        assert_eq!(q.options.len(), 3);
+        assert_eq!(q.correct_ids().collect::<Vec<_>>(), ["b", "c"]);
+        assert!(q.prompt_md.contains("Tin nhắn SMS từ số lạ"));
+        let none_marked = "## Q? {#q .spot}\n\n- [ ] Một\n- [ ] Hai\n";
+        assert_eq!(error_lines(none_marked), [3]);
+        assert!(messages(none_marked)[0].contains("sign of a scam"));
     }
 
     #[test]

@@ -220,6 +220,10 @@ pub struct Texts {
     pub quiz_no_attempts: &'static str,
     /// After a failed attempt of a quiz with a wait: when the next may start.
     pub quiz_wait_until: fn(&str) -> String,
+    /// Above a spot-the-scam message: what to tick.
+    pub quiz_spot_hint: &'static str,
+    /// The accessible name of the drawn phone screen.
+    pub quiz_spot_screen: &'static str,
     /// On the form: the wait that follows a failed attempt.
     pub quiz_wait_rule: fn(u32) -> String,
     /// A failed course test with attempts left: why no right answers show.
@@ -409,6 +413,8 @@ static VI: Texts = Texts {
     quiz_title: "Bài kiểm tra",
     quiz_no_attempts: "Bạn đã dùng hết số lần làm bài kiểm tra này.",
     quiz_wait_until: |at| format!("Bạn có thể làm lại sau {at}"),
+    quiz_spot_hint: "Đánh dấu mọi phần là dấu hiệu lừa đảo (có thể nhiều phần).",
+    quiz_spot_screen: "Tin nhắn trên màn hình điện thoại",
     quiz_wait_rule: |n| format!("Nếu chưa đạt, phải chờ {n} phút mới làm lại được"),
     quiz_answers_hidden: "Bạn còn lượt làm bài nên đáp án đúng chưa hiện ở đây. Hãy đọc lại các bài học rồi làm lại.",
     quiz_last_result: "Xem kết quả lần làm gần nhất",
@@ -596,6 +602,8 @@ static EN: Texts = Texts {
     quiz_title: "Quiz",
     quiz_no_attempts: "You have used all your attempts at this quiz.",
     quiz_wait_until: |at| format!("You can try again after {at}"),
+    quiz_spot_hint: "Tick every part that is a sign of a scam (there may be several).",
+    quiz_spot_screen: "The message on a phone screen",
     quiz_wait_rule: |n| format!("If you do not pass, wait {n} minutes before trying again"),
     quiz_answers_hidden: "You have attempts left, so the right answers are not shown here. Read the chapters again, then try again.",
     quiz_last_result: "See your latest result",

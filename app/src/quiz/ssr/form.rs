@@ -102,7 +102,9 @@ pub fn attempt_questions<'q>(
         .map(|q| {
             let mut choices: Vec<&Choice> = q.options.iter().collect();
             // True/false keeps its natural order.
-            if quiz.settings.shuffle && q.kind != QuestionKind::TrueFalse {
+            if quiz.settings.shuffle
+                && !matches!(q.kind, QuestionKind::TrueFalse | QuestionKind::Spot)
+            {
                 choices.shuffle(&mut rng);
             }
             let choices = choices
@@ -122,6 +124,7 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
         QuestionKind::Single | QuestionKind::TrueFalse => AnswerKind::One,
         QuestionKind::Multiple => AnswerKind::Many,
         QuestionKind::Text => AnswerKind::Text,
+        QuestionKind::Spot => AnswerKind::Parts,
     }
 }
 

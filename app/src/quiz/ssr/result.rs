@@ -82,11 +82,22 @@ pub async fn load_result(
                     .filter(|c| c.correct)
                     .filter_map(|c| q.choice_html(&c.id).map(|(text, _)| text.clone()))
                     .collect();
-                let notes = given_raw
-                    .iter()
-                    .filter_map(|id| q.choice_html(id))
-                    .filter_map(|(_, explanation)| explanation.clone())
-                    .collect();
+                let notes = if q.kind == QuestionKind::Spot {
+                    // Every sign explains itself, ticked or missed; a part
+                    // ticked wrongly says why it is harmless.
+                    q.options
+                        .iter()
+                        .filter(|c| c.correct || given_raw.contains(&c.id))
+                        .filter_map(|c| q.choice_html(&c.id))
+                        .filter_map(|(_, explanation)| explanation.clone())
+                        .collect()
+                } else {
+                    given_raw
+                        .iter()
+                        .filter_map(|id| q.choice_html(id))
+                        .filter_map(|(_, explanation)| explanation.clone())
+                        .collect()
+                };
                 (given, expected, notes)
             };
             let explanation_html = q.html().explanation.clone();

@@ -180,7 +180,10 @@ async fn submit(
     }
     let missing: Vec<&str> = questions
         .iter()
-        .filter(|(q, _)| answer_kind(q.kind) != AnswerKind::Many && !answers.contains_key(&q.id))
+        .filter(|(q, _)| {
+            !matches!(answer_kind(q.kind), AnswerKind::Many | AnswerKind::Parts)
+                && !answers.contains_key(&q.id)
+        })
         .map(|(q, _)| q.id.as_str())
         .collect();
     if !missing.is_empty() {
