@@ -56,6 +56,17 @@ pub fn when(unix: i64) -> String {
     )
 }
 
+/// A local time for a message about a wait: `14:05` when it is still
+/// today (local) at `now`, else `01/12/2026 14:05`.
+pub fn time_or_when(unix: i64, now: i64) -> String {
+    if local(unix) == local(now) {
+        let t = local_time(unix);
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    } else {
+        when(unix)
+    }
+}
+
 fn format_date(date: Date) -> String {
     format!(
         "{:04}-{:02}-{:02}",
@@ -112,5 +123,13 @@ mod tests {
         // 2026-01-01 17:00 UTC is already the 2nd in Vietnam.
         assert_eq!(date_of(1_767_286_800), "2026-01-02");
         assert_eq!(days_between("2026-01-30", "2026-02-02"), 3);
+    }
+
+    #[test]
+    fn a_wait_shows_the_time_today_and_the_date_later() {
+        // 2026-01-02 03:00 UTC is 10:00 in Vietnam.
+        let now = 1_767_322_800;
+        assert_eq!(time_or_when(now + 3_600, now), "11:00");
+        assert_eq!(time_or_when(now + 86_400, now), "03/01/2026 10:00");
     }
 }

@@ -446,9 +446,15 @@ pub fn course_toml(title: &str, audience: &str, chapters: &[&str]) -> String {
 
 /// Runs `hocvu content check DIR`: (exit success, stdout).
 pub async fn content_check(dir: &Path) -> (bool, String) {
+    content_check_with(dir, &[]).await
+}
+
+/// Runs `hocvu content check ARGS... DIR` (e.g. `--stats`): (exit success, stdout).
+pub async fn content_check_with(dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(hocvu_bin())
         .arg("content")
         .arg("check")
+        .args(args)
         .arg(dir)
         .output()
         .await

@@ -78,7 +78,10 @@ fn check(q: &Question, given: &[String]) -> (bool, bool) {
             let correct = answered && given.len() == 1 && text_matches(q, &given[0]);
             (answered, correct)
         }
-        QuestionKind::Single | QuestionKind::TrueFalse | QuestionKind::Multiple => {
+        QuestionKind::Single
+        | QuestionKind::TrueFalse
+        | QuestionKind::Multiple
+        | QuestionKind::Spot => {
             let answered = !given.is_empty();
             if !answered || given.len() > q.options.len() {
                 return (answered, false);
@@ -89,7 +92,7 @@ fn check(q: &Question, given: &[String]) -> (bool, bool) {
             let chosen: HashSet<&str> = given.iter().map(String::as_str).collect();
             let expected: HashSet<&str> = q.correct_ids().collect();
             let correct = match q.kind {
-                QuestionKind::Multiple => chosen == expected,
+                QuestionKind::Multiple | QuestionKind::Spot => chosen == expected,
                 // One choice only; `chosen` also collapses a repeated id,
                 // so require a single given id.
                 _ => given.len() == 1 && chosen == expected,

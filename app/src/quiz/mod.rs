@@ -8,6 +8,8 @@
 #[cfg(feature = "ssr")]
 pub mod balance;
 #[cfg(feature = "ssr")]
+pub mod figures;
+#[cfg(feature = "ssr")]
 pub mod grade;
 pub mod island;
 #[cfg(feature = "ssr")]
@@ -33,6 +35,9 @@ pub enum AnswerKind {
     Many,
     /// A text box.
     Text,
+    /// Checkboxes, one per part of a message shown as a phone screen, in
+    /// the message's order (spot the scam).
+    Parts,
 }
 
 /// An option as shown before submission: no correctness, no explanation.
@@ -69,6 +74,8 @@ pub struct QuizForm {
     pub pass_percent: u8,
     /// Attempts left, when the quiz limits them.
     pub attempts_left: Option<i64>,
+    /// Minutes to wait after a failed attempt, when the quiz sets a wait.
+    pub wait_minutes: Option<u32>,
     pub questions: Vec<QuestionForm>,
 }
 
@@ -81,6 +88,14 @@ pub enum QuizPageData {
         title: String,
         course_slug: String,
         result_href: String,
+    },
+    /// The latest attempt failed and the quiz's `wait_minutes` have not
+    /// passed: no form until `until` (local time, `HH:MM` or a date).
+    Wait {
+        title: String,
+        course_slug: String,
+        result_href: String,
+        until: String,
     },
 }
 
@@ -120,6 +135,10 @@ pub struct QuizResult {
     /// A passed final test of a certificate course: the certificate, or
     /// (for a guest) the sign-up that brings it.
     pub certificate: Option<CertificateLink>,
+    /// A failed course test with attempts left: right answers and
+    /// explanations are held back (the pool would be learnt), only whether
+    /// each answer was right is shown.
+    pub answers_hidden: bool,
     pub questions: Vec<QuestionOutcome>,
 }
 

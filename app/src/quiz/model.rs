@@ -13,6 +13,9 @@ pub struct QuizSettings {
     pub pass_percent: u8,
     /// How many times a learner may take the quiz; 0 = unlimited (default).
     pub max_attempts: u32,
+    /// Minutes a learner must wait after a failed attempt before the next
+    /// one; 0 = no wait (default).
+    pub wait_minutes: u32,
     /// Whether choices are shown in a random order (default true).
     pub shuffle: bool,
     /// Draw this many questions at random from the pool for each attempt
@@ -25,6 +28,7 @@ impl Default for QuizSettings {
         QuizSettings {
             pass_percent: 70,
             max_attempts: 0,
+            wait_minutes: 0,
             shuffle: true,
             draw: None,
         }
@@ -56,6 +60,10 @@ pub enum QuestionKind {
     TrueFalse,
     /// Type the answer (`.text`).
     Text,
+    /// Spot the scam (`.spot`): the options are the parts of a message,
+    /// shown in file order on a phone screen; the learner ticks every part
+    /// that is a sign. Graded like `Multiple`.
+    Spot,
 }
 
 impl QuestionKind {
@@ -66,6 +74,7 @@ impl QuestionKind {
             QuestionKind::Multiple => "multiple",
             QuestionKind::TrueFalse => "true-false",
             QuestionKind::Text => "text",
+            QuestionKind::Spot => "spot",
         }
     }
 
@@ -223,6 +232,7 @@ mod tests {
         let s = QuizSettings::default();
         assert_eq!(s.pass_percent, 70);
         assert_eq!(s.max_attempts, 0);
+        assert_eq!(s.wait_minutes, 0);
         assert!(s.shuffle);
         assert_eq!(s.draw, None);
     }

@@ -2,7 +2,7 @@
 //! without JavaScript.
 
 use crate::web::links::{self, with_query};
-use leptos::{either::Either, prelude::*};
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -44,6 +44,17 @@ fn QuizPage(key: Signal<String>) -> impl IntoView {
                             <Title text=title.clone()/>
                             <h1>{title}</h1>
                             <p role="status">{tx.quiz_no_attempts}</p>
+                            <p><a href=result_href>{tx.quiz_last_result}</a></p>
+                            <p><a href=links::course(&course_slug)>{tx.back_to_course}</a></p>
+                        }
+                            .into_any()
+                    }
+                    Ok(Some(QuizPageData::Wait { title, course_slug, result_href, until })) => {
+                        let tx = t();
+                        view! {
+                            <Title text=title.clone()/>
+                            <h1>{title}</h1>
+                            <p role="status" class="notice">{(tx.quiz_wait_until)(&until)}</p>
                             <p><a href=result_href>{tx.quiz_last_result}</a></p>
                             <p><a href=links::course(&course_slug)>{tx.back_to_course}</a></p>
                         }
@@ -99,6 +110,7 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
             <span>{(tx.quiz_pass_mark)(form.pass_percent)}</span>
             <span>{(tx.quiz_attempt)(form.attempt_no)}</span>
             {form.attempts_left.map(|n| view! { <span>{(tx.quiz_attempts_left)(n)}</span> })}
+            {form.wait_minutes.map(|n| view! { <span>{(tx.quiz_wait_rule)(n)}</span> })}
         </p>
         {updated.then(|| view! { <p class="notice" role="status">{tx.quiz_updated}</p> })}
         {(!missing_numbers.is_empty()).then(|| view! {
@@ -150,11 +162,32 @@ fn QuestionFieldset(
                 .find(|(q, _)| *q == question.id)
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default();
-            Either::Left(view! {
+            EitherOf3::A(view! {
                 <label for=input_id.clone() class="text-answer">{tx.quiz_your_answer}</label>
                 <input type="text" id=input_id name=name.clone() value=value maxlength="200" autocomplete="off" required/>
             })
         }
+        // Spot the scam: the message itself, part by part, on a phone
+        // screen; each part is a checkbox (no JavaScript needed).
+        AnswerKind::Parts => EitherOf3::B(view! {
+            <p class="hint">{tx.quiz_spot_hint}</p>
+            <div class="phone-screen" role="group" aria-label=tx.quiz_spot_screen>
+                {question
+                    .choices
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        view! {
+                            <label class="choice part">
+                                <input type="checkbox" name=name.clone() value=c.id.clone() checked=chosen(&c.id)/>
+                                <b class="part-no">{i + 1}</b>
+                                <span inner_html=c.text_html.clone()></span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }),
         kind => {
             let input_type = if kind == AnswerKind::Many {
                 "checkbox"
@@ -162,7 +195,7 @@ fn QuestionFieldset(
                 "radio"
             };
             let required = kind == AnswerKind::One;
-            Either::Right(view! {
+            EitherOf3::C(view! {
                 {(kind == AnswerKind::Many).then(|| view! { <p class="hint">{tx.quiz_select_all}</p> })}
                 {question
                     .choices
@@ -256,6 +289,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
             </a>
         </p>
         <h2 class="review-title">{tx.quiz_review}</h2>
+        {result.answers_hidden.then(|| view! { <p class="notice">{tx.quiz_answers_hidden}</p> })}
         <ol class="outcomes" lang="vi">
             {result
                 .questions
@@ -269,7 +303,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
                             {(!q.given.is_empty()).then(|| view! {
                                 <p><strong>{tx.quiz_you_answered}</strong>" "{q.given.join("; ")}</p>
                             })}
-                            {(!q.correct).then(|| view! {
+                            {(!q.correct && !q.expected_html.is_empty()).then(|| view! {
                                 <div class="expected">
                                     <strong>{tx.quiz_correct_answer}</strong>
                                     {q.expected_html.into_iter().map(|h| view! { <div inner_html=h></div> }).collect_view()}

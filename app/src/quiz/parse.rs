@@ -218,6 +218,20 @@ fn parse_settings(
                     ),
                 ),
             },
+            "wait_minutes" => match value.as_integer().map(u32::try_from) {
+                Some(Ok(n)) if n <= 60 * 24 * 30 => settings.wait_minutes = n,
+                _ => diags.error(
+                    at,
+                    format!(
+                        "`wait_minutes` must be a whole number of minutes, at most 43200 (30 days): \
+                         how long a learner waits after a failed attempt, 0 for no wait (not {value})"
+                    ),
+                    format!(
+                        "`wait_minutes` phải là số phút (số nguyên, tối đa 43200 tức 30 ngày): thời \
+                         gian người học phải chờ sau một lần làm chưa đạt, 0 là không chờ (không phải {value})"
+                    ),
+                ),
+            },
             "shuffle" => match value.as_bool() {
                 Some(b) => settings.shuffle = b,
                 None => diags.error(
@@ -270,11 +284,11 @@ fn parse_settings(
                 at,
                 format!(
                     "unknown setting `{key}`: a quiz accepts only `pass_percent`, \
-                     `max_attempts`, `shuffle` and `draw`"
+                     `max_attempts`, `wait_minutes`, `shuffle` and `draw`"
                 ),
                 format!(
                     "thiết lập `{key}` không hợp lệ: bài kiểm tra chỉ nhận `pass_percent`, \
-                     `max_attempts`, `shuffle` và `draw`"
+                     `max_attempts`, `wait_minutes`, `shuffle` và `draw`"
                 ),
             ),
         }
@@ -667,7 +681,7 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
             head.id_offset = offset;
         } else if let Some(class) = token.strip_prefix('.') {
             match class {
-                "multiple" | "true-false" | "text" => {
+                "multiple" | "true-false" | "text" | "spot" => {
                     if let Some(previous) = kind_class {
                         if previous != class {
                             head.ok = false;
@@ -704,13 +718,15 @@ fn parse_heading<'a>(node: &Node<'_>, ctx: &mut Ctx<'a, '_>) -> Heading<'a> {
                         format!(
                             "unknown question type {hint}: use `.multiple` (several correct \
                              answers), `.true-false`, `.text` (typed answer, optionally with \
-                             `.no-diacritics`), or nothing for a single-choice question"
+                             `.no-diacritics`), `.spot` (tick the parts of a message that are \
+                             signs of a scam), or nothing for a single-choice question"
                         ),
                         format!(
                             "không có loại câu hỏi `.{class}`: hãy dùng `.multiple` (nhiều đáp án \
                              đúng), `.true-false` (đúng/sai), `.text` (người học gõ câu trả lời, \
-                             có thể thêm `.no-diacritics`), hoặc không ghi gì cho câu hỏi chọn \
-                             một đáp án"
+                             có thể thêm `.no-diacritics`), `.spot` (đánh dấu các phần của tin \
+                             nhắn là dấu hiệu lừa đảo), hoặc không ghi gì cho câu hỏi chọn một \
+                             đáp án"
                         ),
                     );
                 }
@@ -800,6 +816,7 @@ fn kind_for_class(class: &str) -> Option<QuestionKind> {
         "multiple" => Some(QuestionKind::Multiple),
         "true-false" => Some(QuestionKind::TrueFalse),
         "text" => Some(QuestionKind::Text),
+        "spot" => Some(QuestionKind::Spot),
         _ => None,
     }
 }
@@ -1055,7 +1072,7 @@ fn check_choices(
         .filter_map(|i| i.marker.filter(|m| m.0).map(|m| m.1))
         .collect();
     match kind {
-        QuestionKind::Single | QuestionKind::Multiple => {
+        QuestionKind::Single | QuestionKind::Multiple | QuestionKind::Spot => {
             if all_items_ok && choices.len() < 2 {
                 ok = false;
                 ctx.error(
@@ -1067,7 +1084,12 @@ fn check_choices(
             if correct.is_empty() {
                 if all_items_ok {
                     ok = false;
-                    let (what, what_vi) = if kind == QuestionKind::Multiple {
+                    let (what, what_vi) = if kind == QuestionKind::Spot {
+                        (
+                            "tick every part that is a sign of a scam with `- [x]`",
+                            "đánh dấu `- [x]` vào mọi phần là dấu hiệu lừa đảo",
+                        )
+                    } else if kind == QuestionKind::Multiple {
                         (
                             "tick every correct answer with `- [x]`",
                             "đánh dấu `- [x]` vào mọi đáp án đúng",
@@ -1345,6 +1367,7 @@ Bà Tư nhận được cuộc gọi lạ.
             QuizSettings {
                 pass_percent: 80,
                 max_attempts: 3,
+                wait_minutes: 0,
                 shuffle: false,
                 draw: Some(4),
             }
@@ -1623,6 +1646,37 @@ Bà Tư nhận được cuộc gọi lạ.
         let text = "# Bài kiểm tra\n\n## Q? {#q}\n\n### Gợi ý\n\n- [x] A\n- [ ] B\n";
         assert_eq!(error_lines(text), [1, 5]);
         assert!(messages(text)[0].contains("`#`"));
+    }
+
+    #[test]
+    fn wait_minutes_is_a_number_of_minutes() {
+        let quiz = |front: &str| format!("+++\n{front}\n+++\n## Q? {{#q}}\n\n- [x] A\n- [ ] B\n");
+        let (parsed, found) = parse(&quiz("wait_minutes = 60"));
+        assert!(found.is_empty(), "{found:#?}");
+        assert_eq!(parsed.expect("quiz").settings.wait_minutes, 60);
+        assert_eq!(error_lines(&quiz("wait_minutes = -5")), [2]);
+        assert_eq!(error_lines(&quiz("wait_minutes = \"1h\"")), [2]);
+        assert_eq!(error_lines(&quiz("wait_minutes = 100000")), [2]);
+    }
+
+    #[test]
+    fn spot_the_scam_lists_the_parts_of_a_message() {
+        let text = "## Tin nhắn này có dấu hiệu nào? {#giao-hang .spot}\n\n\
+                    Tin nhắn SMS từ số lạ:\n\n\
+                    - [ ] GHN: Don hang #58213 da den kho.\n\
+                    - [x] Phi phat lai 15.000d.\n  > Hãng không thu phí qua tin nhắn.\n\
+                    - [x] Cap nhat tai ghn-vn.top/cap-nhat\n\n\
+                    > Tin giả.\n";
+        let (quiz, found) = parse(text);
+        assert!(found.is_empty(), "{found:#?}");
+        let q = &quiz.expect("quiz").questions[0];
+        assert_eq!(q.kind, QuestionKind::Spot);
+        assert_eq!(q.options.len(), 3);
+        assert_eq!(q.correct_ids().collect::<Vec<_>>(), ["b", "c"]);
+        assert!(q.prompt_md.contains("Tin nhắn SMS từ số lạ"));
+        let none_marked = "## Q? {#q .spot}\n\n- [ ] Một\n- [ ] Hai\n";
+        assert_eq!(error_lines(none_marked), [3]);
+        assert!(messages(none_marked)[0].contains("sign of a scam"));
     }
 
     #[test]

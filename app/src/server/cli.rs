@@ -75,6 +75,11 @@ pub enum ContentCommand {
         /// The content folder.
         #[arg(default_value = "content")]
         dir: PathBuf,
+        /// Also print the handbook's quiz figures: questions by kind,
+        /// odd-one-out multiple choice, giveaway words in false statements,
+        /// right answer longest/shortest and by authored position.
+        #[arg(long)]
+        stats: bool,
     },
     #[command(flatten)]
     Versions(crate::publishing::ssr::cli::VersionCommand),
@@ -109,7 +114,9 @@ pub async fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(cli.config, args).await,
         Command::Migrate(args) => migrate(cli.config, args).await,
-        Command::Content(ContentCommand::Check { dir }) => return check_content(&dir),
+        Command::Content(ContentCommand::Check { dir, stats }) => {
+            return check_content(&dir, stats)
+        }
         Command::Content(ContentCommand::Versions(command)) => {
             content_versions(cli.config, command).await
         }
@@ -143,7 +150,7 @@ async fn serve(config: Option<PathBuf>, args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// Runs the same loader as the server and reports every finding.
-fn check_content(dir: &std::path::Path) -> ExitCode {
+fn check_content(dir: &std::path::Path, stats: bool) -> ExitCode {
     let outcome = crate::content::ssr::loader::load_dir(dir, None);
     for finding in &outcome.diagnostics {
         println!("{finding}");
@@ -159,6 +166,17 @@ fn check_content(dir: &std::path::Path) -> ExitCode {
         outcome.catalog.courses.len(),
         outcome.catalog.chapter_count()
     );
+    if stats {
+        let questions = outcome.catalog.courses.iter().flat_map(|course| {
+            course
+                .chapters
+                .iter()
+                .filter_map(|c| c.quiz.as_ref())
+                .chain(course.final_quiz.as_ref())
+                .flat_map(|quiz| quiz.questions.iter())
+        });
+        println!("{}", crate::quiz::figures::Figures::of(questions).report());
+    }
     if errors > 0 {
         ExitCode::FAILURE
     } else {

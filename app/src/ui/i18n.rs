@@ -218,6 +218,16 @@ pub struct Texts {
     pub progress_label: fn(usize, usize, usize, usize) -> String,
     pub quiz_title: &'static str,
     pub quiz_no_attempts: &'static str,
+    /// After a failed attempt of a quiz with a wait: when the next may start.
+    pub quiz_wait_until: fn(&str) -> String,
+    /// Above a spot-the-scam message: what to tick.
+    pub quiz_spot_hint: &'static str,
+    /// The accessible name of the drawn phone screen.
+    pub quiz_spot_screen: &'static str,
+    /// On the form: the wait that follows a failed attempt.
+    pub quiz_wait_rule: fn(u32) -> String,
+    /// A failed course test with attempts left: why no right answers show.
+    pub quiz_answers_hidden: &'static str,
     pub quiz_last_result: &'static str,
     pub quiz_updated: &'static str,
     pub quiz_submit: &'static str,
@@ -402,6 +412,11 @@ static VI: Texts = Texts {
     progress_label: |r, c, p, q| format!("Đã đọc {r}/{c} bài, đạt {p}/{q} bài kiểm tra"),
     quiz_title: "Bài kiểm tra",
     quiz_no_attempts: "Bạn đã dùng hết số lần làm bài kiểm tra này.",
+    quiz_wait_until: |at| format!("Bạn có thể làm lại sau {at}"),
+    quiz_spot_hint: "Đánh dấu mọi phần là dấu hiệu lừa đảo (có thể nhiều phần).",
+    quiz_spot_screen: "Tin nhắn trên màn hình điện thoại",
+    quiz_wait_rule: |n| format!("Nếu chưa đạt, phải chờ {n} phút mới làm lại được"),
+    quiz_answers_hidden: "Bạn còn lượt làm bài nên đáp án đúng chưa hiện ở đây. Hãy đọc lại các bài học rồi làm lại.",
     quiz_last_result: "Xem kết quả lần làm gần nhất",
     quiz_updated: "Bài kiểm tra vừa được cập nhật. Mời bạn làm lại với câu hỏi mới.",
     quiz_submit: "Nộp bài",
@@ -586,6 +601,11 @@ static EN: Texts = Texts {
     progress_label: |r, c, p, q| format!("{r} of {c} chapters read, {p} of {q} quizzes passed"),
     quiz_title: "Quiz",
     quiz_no_attempts: "You have used all your attempts at this quiz.",
+    quiz_wait_until: |at| format!("You can try again after {at}"),
+    quiz_spot_hint: "Tick every part that is a sign of a scam (there may be several).",
+    quiz_spot_screen: "The message on a phone screen",
+    quiz_wait_rule: |n| format!("If you do not pass, wait {n} minutes before trying again"),
+    quiz_answers_hidden: "You have attempts left, so the right answers are not shown here. Read the chapters again, then try again.",
     quiz_last_result: "See your latest result",
     quiz_updated: "This quiz was just updated. Please take it again with the new questions.",
     quiz_submit: "Submit answers",

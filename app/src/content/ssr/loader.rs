@@ -202,6 +202,14 @@ fn check_balance(file: &Path, quiz: &Quiz, diags: &mut Diagnostics) {
         diags.warning(Position::file(file), warning.en, warning.vi);
     }
     for question in &quiz.questions {
+        for warning in crate::quiz::figures::question_warnings(question) {
+            let at = Position {
+                file,
+                line: question.line,
+                col: 1,
+            };
+            diags.warning(at, warning.en, warning.vi);
+        }
         question.html();
     }
 }

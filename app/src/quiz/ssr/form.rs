@@ -100,7 +100,9 @@ pub fn attempt_questions<'q>(
         .map(|q| {
             let mut choices: Vec<&Choice> = q.options.iter().collect();
             // True/false keeps its natural order.
-            if quiz.settings.shuffle && q.kind != QuestionKind::TrueFalse {
+            if quiz.settings.shuffle
+                && !matches!(q.kind, QuestionKind::TrueFalse | QuestionKind::Spot)
+            {
                 choices.shuffle(&mut rng);
             }
             let choices = choices
@@ -120,6 +122,7 @@ pub fn answer_kind(kind: QuestionKind) -> AnswerKind {
         QuestionKind::Single | QuestionKind::TrueFalse => AnswerKind::One,
         QuestionKind::Multiple => AnswerKind::Many,
         QuestionKind::Text => AnswerKind::Text,
+        QuestionKind::Spot => AnswerKind::Parts,
     }
 }
 
@@ -169,6 +172,18 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
             result_href: links::quiz_result(course, key, used),
         }));
     }
+    if used > 0 && settings.wait_minutes > 0 {
+        let now = crate::clock::now();
+        let wait = store::wait_until(&db, &learner_id, course, key, settings.wait_minutes, now);
+        if let Some(until) = wait.await? {
+            return Ok(Some(QuizPageData::Wait {
+                title: found.title.clone(),
+                course_slug: course.to_string(),
+                result_href: links::quiz_result(course, key, used),
+                until: crate::clock::time_or_when(until, now),
+            }));
+        }
+    }
     let attempt_no = used + 1;
     let questions = attempt_questions(&found, &pass_key, &learner_id, attempt_no)
         .into_iter()
@@ -199,6 +214,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
         guest_pass,
         pass_percent: settings.pass_percent,
         attempts_left: (settings.max_attempts > 0).then(|| i64::from(settings.max_attempts) - used),
+        wait_minutes: (settings.wait_minutes > 0).then_some(settings.wait_minutes),
         questions,
     })))
 }

@@ -53,6 +53,16 @@ pub async fn load_result(
         }
     }
     let quiz = found.quiz();
+    let settings = &quiz.settings;
+    let used = store::attempts_used(&db, &learner_id, course, key).await?;
+    let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
+    let passed = attempt.passed != 0;
+    // A strict course test (limited attempts or a wait) that is failed and
+    // can be taken again keeps its right answers to itself.
+    let answers_hidden = key == FINAL_TEST
+        && !passed
+        && can_retry
+        && (settings.max_attempts > 0 || settings.wait_minutes > 0);
     let questions = order
         .iter()
         .filter_map(|id| quiz.questions.iter().find(|q| &q.id == id))
@@ -76,12 +86,29 @@ pub async fn load_result(
                     .filter(|c| c.correct)
                     .filter_map(|c| q.choice_html(&c.id).map(|(text, _)| text.clone()))
                     .collect();
-                let notes = given_raw
-                    .iter()
-                    .filter_map(|id| q.choice_html(id))
-                    .filter_map(|(_, explanation)| explanation.clone())
-                    .collect();
+                let notes = if q.kind == QuestionKind::Spot {
+                    // Every sign explains itself, ticked or missed; a part
+                    // ticked wrongly says why it is harmless.
+                    q.options
+                        .iter()
+                        .filter(|c| c.correct || given_raw.contains(&c.id))
+                        .filter_map(|c| q.choice_html(&c.id))
+                        .filter_map(|(_, explanation)| explanation.clone())
+                        .collect()
+                } else {
+                    given_raw
+                        .iter()
+                        .filter_map(|id| q.choice_html(id))
+                        .filter_map(|(_, explanation)| explanation.clone())
+                        .collect()
+                };
                 (given, expected, notes)
+            };
+            let explanation_html = q.html().explanation.clone();
+            let (expected_html, explanation_html, notes_html) = if answers_hidden {
+                (Vec::new(), None, Vec::new())
+            } else {
+                (expected_html, explanation_html, notes_html)
             };
             QuestionOutcome {
                 id: q.id.clone(),
@@ -90,17 +117,13 @@ pub async fn load_result(
                 answered: !given_raw.is_empty(),
                 given,
                 expected_html,
-                explanation_html: q.html().explanation.clone(),
+                explanation_html,
                 notes_html,
             }
         })
         .collect();
 
-    let settings = &quiz.settings;
-    let used = store::attempts_used(&db, &learner_id, course, key).await?;
-    let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);
     let course_ref = &found.course;
-    let passed = attempt.passed != 0;
     let next = if key == FINAL_TEST {
         None
     } else {
@@ -148,6 +171,7 @@ pub async fn load_result(
         continue_href,
         next_title: next.map(|c| c.title.clone()),
         certificate,
+        answers_hidden,
         questions,
     }))
 }

@@ -32,6 +32,37 @@ pub async fn attempts_used(
     Ok(used.unwrap_or(0))
 }
 
+/// When the learner may start the next attempt, if they must wait: the
+/// latest attempt failed less than `wait_minutes` before `now`. Returns the
+/// unix time the wait ends.
+pub async fn wait_until(
+    db: &Db,
+    learner_id: &str,
+    course: &str,
+    quiz: &str,
+    wait_minutes: u32,
+    now: i64,
+) -> anyhow::Result<Option<i64>> {
+    if wait_minutes == 0 {
+        return Ok(None);
+    }
+    let latest: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT passed, created_at FROM quiz_attempts \
+         WHERE learner_id = $1 AND course = $2 AND quiz = $3 \
+         ORDER BY attempt_no DESC LIMIT 1",
+    )
+    .bind(learner_id)
+    .bind(course)
+    .bind(quiz)
+    .fetch_optional(db.pool())
+    .await
+    .context("reading the latest attempt")?;
+    Ok(latest.and_then(|(passed, created_at)| {
+        let until = created_at + i64::from(wait_minutes) * 60;
+        (passed == 0 && now < until).then_some(until)
+    }))
+}
+
 /// Whether the attempt was stored now or had been stored before.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Recorded {

@@ -146,6 +146,22 @@ async fn submit(
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
         return Ok(with_cookie(AppError::Forbidden.into_response(), cookies));
     }
+    // Too early after a failed attempt: nothing is graded; the quiz page
+    // says when the learner can try again.
+    if attempt_no > 1
+        && store::wait_until(
+            &state.db,
+            &learner_id,
+            course,
+            key,
+            settings.wait_minutes,
+            now(),
+        )
+        .await?
+        .is_some()
+    {
+        return Ok(with_cookie(see_other(&page), cookies));
+    }
 
     let questions = attempt_questions(&found, &state.pass_key, &learner_id, attempt_no);
     let mut answers: HashMap<String, Vec<String>> = HashMap::new();
@@ -178,7 +194,10 @@ async fn submit(
     }
     let missing: Vec<&str> = questions
         .iter()
-        .filter(|(q, _)| answer_kind(q.kind) != AnswerKind::Many && !answers.contains_key(&q.id))
+        .filter(|(q, _)| {
+            !matches!(answer_kind(q.kind), AnswerKind::Many | AnswerKind::Parts)
+                && !answers.contains_key(&q.id)
+        })
         .map(|(q, _)| q.id.as_str())
         .collect();
     if !missing.is_empty() {
