@@ -69,18 +69,27 @@ fn start_writers(
             let stop = stop.clone();
             tokio::spawn(async move {
                 let mut refused = 0;
+                // Each writer is one reader: a guest from its first reading on
+                // (new guests per address are limited).
+                let mut session: Option<String> = None;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let event = uuid::Uuid::new_v4().to_string();
-                    let sent = agent
+                    let mut request = agent
                         .client
                         .post(agent.url("/courses/p/bai-a/read"))
                         .header("Origin", agent.url(""))
-                        .header("Sec-Fetch-Site", "same-origin")
-                        .form(&[("event", &event)])
-                        .send()
-                        .await;
+                        .header("Sec-Fetch-Site", "same-origin");
+                    if let Some(cookie) = &session {
+                        request = request.header("Cookie", cookie);
+                    }
+                    let sent = request.form(&[("event", &event)]).send().await;
                     match sent {
-                        Ok(response) if response.status() == 303 => acked.lock().await.push(event),
+                        Ok(response) if response.status() == 303 => {
+                            if session.is_none() {
+                                session = hocvu_tests::session_cookie_of(&response);
+                            }
+                            acked.lock().await.push(event)
+                        }
                         // Refused or cut off while stopping: not acknowledged.
                         _ => {
                             refused += 1;
