@@ -609,6 +609,63 @@ async fn failures_from_one_address_do_not_lock_out_known_devices(app: TestApp) {
     assert!(took >= Duration::from_millis(2_900), "forged: slowed down");
 }
 
+/// 100 wrong guesses at one account from 100 addresses close it to new
+/// browsers for 15 minutes; the owner's own phone still signs in.
+async fn guesses_spread_over_addresses_do_not_lock_the_owners_phone(backend: Backend) {
+    let Some(app) = spawn_with_env(backend, &[("HOCVU_TRUSTED_PROXIES", "127.0.0.1")]).await else {
+        return;
+    };
+    add_user(&app, "lan", "Lan", "learner").await;
+    let (first, _) = sign_in_from(&app, "lan", AGENT_PASSWORD, None).await;
+    let device = device_cookie_of(&first).expect("a known-device cookie");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (url, origin) = (app.url("/signin"), app.origin());
+    let guess = move |i: u32| {
+        let (client, url, origin) = (client.clone(), url.clone(), origin.clone());
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .header("Origin", origin)
+                .header("Sec-Fetch-Site", "same-origin")
+                .header("X-Forwarded-For", format!("10.9.{}.{}", i / 256, i % 256))
+                .form(&[("login", "lan"), ("password", "wrong password")])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        })
+    };
+    for batch in 0..11u32 {
+        let guesses: Vec<_> = (0..10).map(|i| guess(batch * 10 + i)).collect();
+        for handle in guesses {
+            let status = handle.await.unwrap();
+            assert!(status.as_u16() < 500, "{status}");
+        }
+    }
+    let stranger = guess(5000).await.unwrap();
+    assert_eq!(
+        stranger.as_u16(),
+        429,
+        "the account is closed to new browsers"
+    );
+    let (response, _) = sign_in_from(&app, "lan", AGENT_PASSWORD, Some(&device)).await;
+    assert_eq!(response.status(), 303, "Lan's phone signs in");
+    assert_eq!(location_of(&response), "/me");
+}
+
+#[tokio::test]
+async fn guesses_spread_over_addresses_do_not_lock_the_owners_phone_on_sqlite() {
+    guesses_spread_over_addresses_do_not_lock_the_owners_phone(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn guesses_spread_over_addresses_do_not_lock_the_owners_phone_on_postgres() {
+    guesses_spread_over_addresses_do_not_lock_the_owners_phone(Backend::Postgres).await;
+}
+
 // --- 14. Small things --------------------------------------------------------
 
 #[tokio::test]

@@ -448,7 +448,31 @@ async fn the_handbook_downloads_as_a_zip(app: TestApp) {
     );
 }
 
+/// Any trainer may discard a colleague's draft (one team; README), and the
+/// audit log says who did.
+async fn a_colleagues_draft_can_be_discarded_and_it_is_audited(app: TestApp) {
+    let lan = add_user(&app, "co-lan", "Cô Lan", "trainer").await;
+    let minh = add_user(&app, "thay-minh", "Thầy Minh", "trainer").await;
+    let draft = location_of(&upload(&lan, "", vec![("khoa-moi.zip", new_course_zip())]).await);
+    let discarded = minh.post_form(&format!("{draft}/discard"), &[]).await;
+    assert_eq!(discarded.status(), 303);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM content_drafts").await,
+        0,
+        "gone"
+    );
+    let id = draft.rsplit('/').next().unwrap();
+    let by = app
+        .text(&format!(
+            "SELECT u.username FROM audit_log a JOIN users u ON u.id = a.actor_user_id \
+             WHERE a.action = 'content.draft_discarded' AND a.target = '{id}'"
+        ))
+        .await;
+    assert_eq!(by, "thay-minh");
+}
+
 on_both_databases!(
+    a_colleagues_draft_can_be_discarded_and_it_is_audited,
     upload_check_preview_publish,
     a_broken_upload_is_refused_with_positions,
     bad_uploads_change_nothing,

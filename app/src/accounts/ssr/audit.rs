@@ -29,6 +29,8 @@ pub enum Action {
     ContentRolledBack,
     /// A trainer's upload or edit stored as a draft (not yet published).
     DraftCreated,
+    /// A draft thrown away unpublished (by any trainer: see the README).
+    DraftDiscarded,
 }
 
 impl Action {
@@ -49,6 +51,7 @@ impl Action {
             Action::ContentPublished => "content.published",
             Action::ContentRolledBack => "content.rolled_back",
             Action::DraftCreated => "content.draft_created",
+            Action::DraftDiscarded => "content.draft_discarded",
         }
     }
 }

@@ -144,6 +144,12 @@ impl ClientIp {
 /// header makes throttling stricter, never looser.
 pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) -> ClientIp {
     let peer = peer.to_canonical();
+    if let Some(why) = misconfigured_proxy(peer, headers, trusted) {
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            tracing::warn!("{why}");
+        }
+    }
     if !trusted.is_trusted(peer) {
         return ClientIp(peer);
     }
@@ -163,6 +169,42 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &TrustedProxies) ->
         }
     }
     ClientIp(client)
+}
+
+/// A proxy on this machine that Hocvu cannot see through: every visitor
+/// then shares its address (one throttle bucket for a whole province, and
+/// `/metrics` open to anyone it forwards). Said once, in the log.
+fn misconfigured_proxy(
+    peer: IpAddr,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> Option<&'static str> {
+    if !peer.is_loopback() {
+        return None;
+    }
+    let forwarded = [
+        "x-real-ip",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "forwarded",
+        "via",
+    ]
+    .iter()
+    .any(|h| headers.contains_key(*h));
+    let has_xff = headers.contains_key("x-forwarded-for");
+    match (trusted.is_trusted(peer), forwarded || has_xff, has_xff) {
+        (false, true, _) => Some(
+            "requests arrive through a proxy on this machine but HOCVU_TRUSTED_PROXIES does not \
+             name it: every visitor shares its address (one throttle bucket, /metrics open to all); \
+             set HOCVU_TRUSTED_PROXIES=127.0.0.1 and have the proxy send X-Forwarded-For",
+        ),
+        (true, true, false) => Some(
+            "the trusted proxy on this machine sends no X-Forwarded-For: every visitor shares its \
+             address (one throttle bucket, /metrics open to all); add \
+             `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` (nginx)",
+        ),
+        _ => None,
+    }
 }
 
 /// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1`, `[2001:db8::1]:5678`.
@@ -291,5 +333,28 @@ mod tests {
             "2001:db8:1:2::/64"
         );
         assert_eq!(ClientIp(ip("198.51.100.7")).bucket(), "198.51.100.7");
+    }
+
+    #[test]
+    fn a_local_proxy_that_hides_visitors_is_noticed() {
+        let local = ip("127.0.0.1");
+        let none: TrustedProxies = "".parse().unwrap();
+        let local_proxy: TrustedProxies = "127.0.0.1".parse().unwrap();
+        let mut proxied = HeaderMap::new();
+        proxied.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert!(
+            misconfigured_proxy(local, &proxied, &none).is_some(),
+            "not trusted"
+        );
+        assert!(
+            misconfigured_proxy(local, &proxied, &local_proxy).is_some(),
+            "no XFF"
+        );
+        assert!(misconfigured_proxy(local, &xff("203.0.113.7"), &local_proxy).is_none());
+        assert!(
+            misconfigured_proxy(local, &HeaderMap::new(), &none).is_none(),
+            "a local visitor"
+        );
+        assert!(misconfigured_proxy(ip("203.0.113.7"), &proxied, &none).is_none());
     }
 }

@@ -214,13 +214,13 @@ pub async fn sign_in(
     let here = format!("{}@{}", login.bucket(), ip.bucket());
     let address = format!("ip:{}", ip.bucket());
     // A browser that signed in to this account before skips the address's
-    // limits: others' failures behind the same address do not lock it out.
+    // limits (others' failures behind the same address do not lock it out)
+    // and the account-wide one (guesses spread over many addresses do not
+    // lock the owner out of their own phone); its own failures still count.
     let known = known_device::knows(&state.pass_key, &parts.headers, &login.bucket(), now);
-    let mut buckets = vec![
-        (here.clone(), throttle::PER_ACCOUNT_AND_ADDRESS),
-        (login.bucket(), throttle::PER_ACCOUNT),
-    ];
+    let mut buckets = vec![(here.clone(), throttle::PER_ACCOUNT_AND_ADDRESS)];
     if !known {
+        buckets.push((login.bucket(), throttle::PER_ACCOUNT));
         buckets.push((address.clone(), throttle::PER_ADDRESS_HARD));
     }
     let attempt = match throttle::begin(&state.db, &buckets, now).await? {

@@ -266,7 +266,8 @@ pub async fn open_drafts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> 
 }
 
 /// Removes an unpublished draft (its stored bytes stay: they may be shared).
-pub async fn discard(db: &Db, id: &str) -> anyhow::Result<()> {
+/// Throws away an unpublished draft, noting who did.
+pub async fn discard(db: &Db, id: &str, by: &str, now: i64) -> anyhow::Result<()> {
     let mut tx = db.begin_write().await?;
     sqlx::query(
         "DELETE FROM content_draft_files WHERE draft_id = $1 AND draft_id IN \
@@ -276,11 +277,15 @@ pub async fn discard(db: &Db, id: &str) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await
     .context("discarding a draft")?;
-    sqlx::query("DELETE FROM content_drafts WHERE id = $1 AND published_as IS NULL")
+    let gone = sqlx::query("DELETE FROM content_drafts WHERE id = $1 AND published_as IS NULL")
         .bind(id)
         .execute(&mut *tx)
         .await
-        .context("discarding a draft")?;
+        .context("discarding a draft")?
+        .rows_affected();
+    if gone > 0 {
+        audit::record(&mut tx, Some(by), Action::DraftDiscarded, id, "", now).await?;
+    }
     tx.commit().await
 }
 

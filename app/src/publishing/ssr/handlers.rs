@@ -411,10 +411,10 @@ pub async fn publish(
 /// `POST /content/drafts/:id/discard`.
 pub async fn discard(
     State(state): State<AppState>,
-    RequireRole { .. }: RequireRole<Trainers>,
+    RequireRole { user, .. }: RequireRole<Trainers>,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    drafts::discard(&state.db, &id).await?;
+    drafts::discard(&state.db, &id, &user.id, now()).await?;
     Ok(see_other(CONTENT_PAGE))
 }
 
