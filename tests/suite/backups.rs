@@ -48,7 +48,9 @@ async fn a_backup_taken_under_load_restores_with_every_earlier_write() {
     let acked: Arc<Mutex<Vec<(Instant, String)>>> = Arc::default();
     let mut handles = Vec::new();
     for _ in 0..6 {
-        let agent = Agent::anonymous(&app);
+        // Each writer is one reader: a guest from its first reading on (new
+        // guests per address are limited).
+        let mut agent = Agent::anonymous(&app);
         let (acked, stop) = (acked.clone(), stop.clone());
         handles.push(tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
@@ -56,6 +58,9 @@ async fn a_backup_taken_under_load_restores_with_every_earlier_write() {
                 let response = agent
                     .post_form("/courses/p/bai-a/read", &[("event", &event)])
                     .await;
+                if agent.cookie.is_none() {
+                    agent.cookie = hocvu_tests::session_cookie_of(&response);
+                }
                 if response.status() == 303 {
                     acked.lock().await.push((Instant::now(), event));
                 }

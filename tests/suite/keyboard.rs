@@ -117,11 +117,16 @@ async fn wait_for_url(browser: &Browser, check: impl Fn(&url::Url) -> bool) -> u
 
 /// The right answers of `ma-otp.quiz.md`, by a piece of each question.
 fn right_answers(prompt: &str) -> &'static [&'static str] {
-    const ANSWERS: [(&str, &[&str]); 6] = [
+    const ANSWERS: [(&str, &[&str]); 8] = [
         (
             "Bác nên làm gì",
             &["Cúp máy, tự gọi tổng đài in sau thẻ để hỏi"],
         ),
+        (
+            "Bà Hạnh nên làm gì",
+            &["Nhập mã vào ứng dụng ngân hàng để hoàn tất giao dịch"],
+        ),
+        ("gọi vào số điện thoại ghi trong tin nhắn", &["Sai"]),
         ("bà Hoa", &["Có người đang cố vào tài khoản của bà"]),
         ("Smart OTP an toàn hơn", &["Đúng"]),
         (
@@ -238,7 +243,7 @@ async fn a_resident_reads_marks_takes_the_quiz_and_moves_on_by_keyboard() {
         stop["text"]
             .as_str()
             .unwrap()
-            .contains("Xác thực khuôn mặt"),
+            .contains("Xác thực sinh trắc học"),
         "{stop}"
     );
     browser

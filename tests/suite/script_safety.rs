@@ -293,5 +293,18 @@ async fn no_trainer_markup_runs_for_anyone_in_a_browser() {
         title.as_str().unwrap().contains("<meta http-equiv=refresh"),
         "the admin reads the file name as text: {title}"
     );
+    // A picture opened on its own is a document of no origin: whatever it
+    // held could not reach the site's pages, cookies or forms.
+    browser
+        .client
+        .goto(&app.url(&format!("/media/{COURSE}/images/hinh.svg")))
+        .await
+        .unwrap();
+    let origin = browser
+        .client
+        .execute("return window.origin", vec![])
+        .await
+        .unwrap();
+    assert_eq!(origin, serde_json::json!("null"), "sandboxed");
     browser.close().await;
 }

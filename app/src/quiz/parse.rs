@@ -46,9 +46,9 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
         index: LineIndex::new(split.body, split.body_line),
         diags,
     };
-    if let Some(offset) = crate::content::ssr::markdown::too_deep(split.body) {
-        let at = ctx.index.at(file, split.body, offset);
-        crate::content::ssr::markdown::report_too_deep(at, ctx.diags);
+    let index = &ctx.index;
+    let at = |offset| index.at(file, split.body, offset);
+    if !crate::content::ssr::markdown::check_nesting(split.body, at, ctx.diags) {
         return None;
     }
 

@@ -76,8 +76,7 @@ pub fn render_chapter(
     let body = &src.text[src.body_offset..];
     let index = LineIndex::new(src.text, 1);
     let at = |offset: usize| index.at(src.file, src.text, src.body_offset + offset);
-    if let Some(offset) = too_deep(body) {
-        report_too_deep(at(offset), diags);
+    if !check_nesting(body, &at, diags) {
         return Rendered::default();
     }
 
@@ -435,12 +434,33 @@ pub fn register_audio<'p>(
 /// refused before it is parsed.
 pub const MAX_NESTING: usize = 16;
 
-/// The byte offset of the first line nested deeper than `MAX_NESTING`.
-pub fn too_deep(markdown: &str) -> Option<usize> {
+/// Most quote and list levels a file may open in all (the sum over its
+/// lines). A long chapter has a few hundred; a megabyte of lines each 16
+/// deep took 2.3 s and 470 MB to render before its length was refused.
+pub const MAX_CONTAINERS: usize = 20_000;
+
+/// Where a body's nesting goes past what the parser is given.
+#[derive(Debug, PartialEq)]
+pub enum TooDeep {
+    /// This line is nested deeper than `MAX_NESTING`.
+    Line(usize),
+    /// By this line the file has opened more than `MAX_CONTAINERS`.
+    File(usize),
+}
+
+/// The byte offset of the first line nested deeper than `MAX_NESTING`, or
+/// of the line where the file passes `MAX_CONTAINERS`.
+pub fn too_deep(markdown: &str) -> Option<TooDeep> {
     let mut offset = 0;
+    let mut total = 0;
     for line in markdown.split_inclusive('\n') {
-        if nesting(line) > MAX_NESTING {
-            return Some(offset);
+        let depth = nesting(line);
+        if depth > MAX_NESTING {
+            return Some(TooDeep::Line(offset));
+        }
+        total += depth;
+        if total > MAX_CONTAINERS {
+            return Some(TooDeep::File(offset));
         }
         offset += line.len();
     }
@@ -488,13 +508,32 @@ fn nesting(line: &str) -> usize {
     }
 }
 
-/// The finding for text nested too deeply, at the line where it starts.
-pub fn report_too_deep(at: super::diagnostics::Position<'_>, diags: &mut Diagnostics) {
-    diags.error(
-        at,
-        format!("quotes or lists are nested more than {MAX_NESTING} deep here: flatten them"),
-        format!("trích dẫn hoặc danh sách lồng nhau quá {MAX_NESTING} tầng ở đây: hãy bớt tầng lồng nhau"),
-    );
+/// Reports text nested too deeply at the line where it starts; true when
+/// `markdown` is within the limits (and may be parsed).
+pub fn check_nesting<'p>(
+    markdown: &str,
+    at: impl Fn(usize) -> super::diagnostics::Position<'p>,
+    diags: &mut Diagnostics,
+) -> bool {
+    match too_deep(markdown) {
+        None => true,
+        Some(TooDeep::Line(offset)) => {
+            diags.error(
+                at(offset),
+                format!("quotes or lists are nested more than {MAX_NESTING} deep here: flatten them"),
+                format!("trích dẫn hoặc danh sách lồng nhau quá {MAX_NESTING} tầng ở đây: hãy bớt tầng lồng nhau"),
+            );
+            false
+        }
+        Some(TooDeep::File(offset)) => {
+            diags.error(
+                at(offset),
+                format!("by this line the file holds more than {MAX_CONTAINERS} nested quotes and list items: split it"),
+                format!("đến dòng này, tệp đã có hơn {MAX_CONTAINERS} tầng trích dẫn và mục danh sách: hãy tách thành nhiều tệp"),
+            );
+            false
+        }
+    }
 }
 
 /// Whether a file name says it is a picture (`![..](file)` must be one).
@@ -632,10 +671,19 @@ mod tests {
         let ok = "> quote\n> > nested\n\n- a\n  - b\n    1. c\n\n    code\n";
         assert_eq!(too_deep(ok), None);
         let deep = format!("# Title\n\nText\n{}y\n", "> ".repeat(100_000));
-        assert_eq!(too_deep(&deep), Some("# Title\n\nText\n".len()));
+        assert_eq!(
+            too_deep(&deep),
+            Some(TooDeep::Line("# Title\n\nText\n".len()))
+        );
         assert!(too_deep(&"- ".repeat(30_000)).is_some());
         assert!(too_deep(&format!("{}- x", " ".repeat(200))).is_some());
         let limit = format!("{}x", "> ".repeat(MAX_NESTING));
         assert_eq!(too_deep(&limit), None, "the limit itself is allowed");
+        let line = format!("{}y\n", "- ".repeat(MAX_NESTING));
+        let many = line.repeat(MAX_CONTAINERS / MAX_NESTING + 1);
+        assert_eq!(
+            too_deep(&many),
+            Some(TooDeep::File(line.len() * (MAX_CONTAINERS / MAX_NESTING)))
+        );
     }
 }
