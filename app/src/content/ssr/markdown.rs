@@ -76,7 +76,7 @@ pub fn render_chapter(
     let body = &src.text[src.body_offset..];
     let index = LineIndex::new(src.text, 1);
     let at = |offset: usize| index.at(src.file, src.text, src.body_offset + offset);
-    if !check_nesting(body, &at, diags) {
+    if !check_nesting(body, at, diags) {
         return Rendered::default();
     }
 
