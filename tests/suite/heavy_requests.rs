@@ -9,25 +9,9 @@ use hocvu_tests::{
     Agent, Backend, TestApp,
 };
 
-const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
+use crate::operations::counter as series;
 
-/// The sum of a Prometheus series in `/metrics` whose labels include `labels`.
-fn series(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    metrics
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (metric, rest) = series.split_once('{').unwrap_or((series, ""));
-            (metric == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\""))))
-            .then(|| value.parse::<f64>().ok())
-            .flatten()
-        })
-        .sum()
-}
+const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
 
 /// `?b=1`, `?b=2`… are one page: rendered once, kept once.
 async fn query_strings_do_not_bust_the_page_cache(app: TestApp) {

@@ -241,7 +241,8 @@ async fn past_max_in_flight_requests_get_a_quick_503_with_retry_after(backend: B
 // Metrics
 
 /// The value of the series `name{labels…}` (all of `labels` present), or 0.
-fn counter(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+/// The sum of a Prometheus series in `/metrics` whose labels include `labels`.
+pub(crate) fn counter(metrics: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
     metrics
         .lines()
         .filter(|line| !line.starts_with('#'))

@@ -47,6 +47,19 @@ async fn spawn(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
     Some((app, dir))
 }
 
+/// A trainer's upload of one loose file into the course.
+async fn upload(trainer: &Agent, name: &str, bytes: &[u8]) -> reqwest::Response {
+    trainer
+        .post_files(
+            "/content/upload",
+            &[("course", COURSE)],
+            "files",
+            vec![(name, bytes.to_vec())],
+        )
+        .await
+        .expect("upload sent")
+}
+
 /// The text between `<title>` and `</title>`, as sent.
 fn raw_title(page: &str) -> String {
     let start = page.find("<title>").expect("a title") + "<title>".len();
@@ -106,15 +119,7 @@ async fn titles_are_escaped_in_every_page(app: TestApp) {
     assert!(raw_title(&course).starts_with("An toàn &lt; 5 phút &amp; hơn"));
 
     let trainer = add_user(&app, "co-lan", "Cô Lan", "trainer").await;
-    let uploaded = trainer
-        .post_files(
-            "/content/upload",
-            &[("course", COURSE)],
-            "files",
-            vec![(&format!("{PAYLOAD}.md"), b"x".to_vec())],
-        )
-        .await
-        .expect("upload sent");
+    let uploaded = upload(&trainer, &format!("{PAYLOAD}.md"), b"x").await;
     assert_eq!(uploaded.status(), 303);
     let draft = trainer.page(&location_of(&uploaded)).await;
     let title = raw_title(&draft);
@@ -184,15 +189,7 @@ async fn pictures_are_plain_drawings_served_in_a_sandbox(app: TestApp) {
 
     let trainer = add_user(&app, "co-lan", "Cô Lan", "trainer").await;
     let scripted = "<svg xmlns=\"http://www.w3.org/2000/svg\">\n  <script>fetch('/admin/users/role')</script>\n</svg>";
-    let uploaded = trainer
-        .post_files(
-            "/content/upload",
-            &[("course", COURSE)],
-            "files",
-            vec![("hinh.svg", scripted.as_bytes().to_vec())],
-        )
-        .await
-        .expect("upload sent");
+    let uploaded = upload(&trainer, "hinh.svg", scripted.as_bytes()).await;
     let draft = trainer.page(&location_of(&uploaded)).await;
     assert!(
         draft.contains(&format!("{COURSE}/images/hinh.svg:2:3")),
@@ -236,15 +233,7 @@ async fn the_content_check_refuses_script_bearing_titles_and_pictures() {
 async fn no_trainer_markup_runs_for_anyone_in_a_browser() {
     let (app, _dir) = spawn(Backend::Sqlite).await.unwrap();
     let trainer = add_user(&app, "co-lan", "Cô Lan", "trainer").await;
-    let uploaded = trainer
-        .post_files(
-            "/content/upload",
-            &[("course", COURSE)],
-            "files",
-            vec![(&format!("{PAYLOAD}.md"), b"x".to_vec())],
-        )
-        .await
-        .expect("upload sent");
+    let uploaded = upload(&trainer, &format!("{PAYLOAD}.md"), b"x").await;
     let draft = location_of(&uploaded);
     let guest = Agent::anonymous(&app);
     let read = guest.mark_read(COURSE, "bai-mot").await;

@@ -1081,15 +1081,12 @@ fn check_choices(
                     "câu hỏi chọn đáp án cần ít nhất hai đáp án để chọn",
                 );
             }
-            if correct.is_empty() {
+            // A spot-the-scam message may be genuine: no part is a sign, and
+            // ticking nothing is the right answer.
+            if correct.is_empty() && kind != QuestionKind::Spot {
                 if all_items_ok {
                     ok = false;
-                    let (what, what_vi) = if kind == QuestionKind::Spot {
-                        (
-                            "tick every part that is a sign of a scam with `- [x]`",
-                            "đánh dấu `- [x]` vào mọi phần là dấu hiệu lừa đảo",
-                        )
-                    } else if kind == QuestionKind::Multiple {
+                    let (what, what_vi) = if kind == QuestionKind::Multiple {
                         (
                             "tick every correct answer with `- [x]`",
                             "đánh dấu `- [x]` vào mọi đáp án đúng",
@@ -1674,9 +1671,11 @@ Bà Tư nhận được cuộc gọi lạ.
         assert_eq!(q.options.len(), 3);
         assert_eq!(q.correct_ids().collect::<Vec<_>>(), ["b", "c"]);
         assert!(q.prompt_md.contains("Tin nhắn SMS từ số lạ"));
-        let none_marked = "## Q? {#q .spot}\n\n- [ ] Một\n- [ ] Hai\n";
-        assert_eq!(error_lines(none_marked), [3]);
-        assert!(messages(none_marked)[0].contains("sign of a scam"));
+        // A genuine message: no part is a sign.
+        let genuine = "## Q? {#q .spot}\n\n- [ ] Một\n- [ ] Hai\n";
+        let (quiz, found) = parse(genuine);
+        assert!(found.is_empty(), "{found:#?}");
+        assert_eq!(quiz.unwrap().questions[0].correct_ids().count(), 0);
     }
 
     #[test]
