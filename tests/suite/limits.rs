@@ -3,10 +3,7 @@
 //! sizes, one address locking out everyone behind it, and small header
 //! details.
 
-use std::{
-    io::Write,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use hocvu_tests::{
     add_user, chapter, course_toml, eventually, location_of, on_both_databases, session_cookie_of,
@@ -282,15 +279,7 @@ async fn a_purge_removes_empty_guests_and_keeps_guests_with_progress(app: TestAp
 
 // --- 8. Concurrent publishes -------------------------------------------------
 
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (path, bytes) in files {
-        out.start_file(*path, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        out.write_all(bytes).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
+use crate::publishing::zip_of;
 
 fn course_zip(slug: &str) -> Vec<u8> {
     let toml = course_toml(&format!("Khóa {slug}"), "all", &["01-bai.md"]);

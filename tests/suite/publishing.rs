@@ -21,7 +21,7 @@ const PNG: &[u8] = &[
 const QUIZ: &str = "+++\npass_percent = 50\n+++\n\n## Mã OTP có nên đọc cho người gọi điện không? {#doc-otp}\n\n- [ ] Có, nếu họ xưng là ngân hàng\n- [x] Không bao giờ\n  > Ngân hàng không bao giờ hỏi mã OTP.\n\n> Mã OTP chỉ mình bạn được biết.\n";
 
 /// A zip of `files` (path, bytes).
-fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+pub(crate) fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (path, bytes) in files {
         out.start_file(*path, zip::write::SimpleFileOptions::default())

@@ -69,6 +69,30 @@ fn destination(next: &str) -> &str {
     }
 }
 
+/// `signed_in`, and this browser remembered as a known device of the
+/// account (sign-in limits: see `known_device`).
+fn signed_in_on_this_device(
+    state: &AppState,
+    parts: &Parts,
+    cookie: HeaderValue,
+    next: &str,
+    login_bucket: &str,
+    now: i64,
+) -> Response {
+    let mut response = signed_in(cookie, next);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        known_device::remember(
+            &state.pass_key,
+            &parts.headers,
+            login_bucket,
+            now,
+            state.sessions.secure_cookies,
+        ),
+    );
+    response
+}
+
 /// Signed in: go on, carrying the new session cookie.
 fn signed_in(cookie: HeaderValue, next: &str) -> Response {
     let mut response = see_other(destination(next));
@@ -186,17 +210,7 @@ pub async fn sign_up(
     tx.commit().await?;
     progress_followed(&state, &user_id).await;
     tracing::info!(user = %user_id, "signed up");
-    let mut response = signed_in(cookie, &form.next);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        known_device::remember(
-            &state.pass_key,
-            &parts.headers,
-            &login_bucket,
-            now,
-            state.sessions.secure_cookies,
-        ),
-    );
+    let response = signed_in_on_this_device(&state, &parts, cookie, &form.next, &login_bucket, now);
     Ok(response)
 }
 
@@ -277,17 +291,8 @@ pub async fn sign_in(
     progress_followed(&state, &user.id).await;
     tracing::info!(user = %user.id, rehashed = rehash, "signed in");
     attempt.succeeded(&state.db, &here).await?;
-    let mut response = signed_in(cookie, &form.next);
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        known_device::remember(
-            &state.pass_key,
-            &parts.headers,
-            &login.bucket(),
-            now,
-            state.sessions.secure_cookies,
-        ),
-    );
+    let response =
+        signed_in_on_this_device(&state, &parts, cookie, &form.next, &login.bucket(), now);
     Ok(response)
 }
 
