@@ -1,0 +1,53 @@
+//! The web boundary: what every handler and server function shares, so each
+//! one reads as what it does.
+//!
+//! - [`links`]: every address the site links to (both targets).
+//! - `AppError` (ssr): the one error type at the boundary, rendered as a
+//!   page or message, or turned into a `ServerFnError` after logging.
+//! - extractors (ssr): [`Identity`](crate::accounts::ssr::Identity),
+//!   `RequireRole<Policy>`, a `Form` that answers 400 when unreadable.
+//! - `respond` (ssr): redirects, cookies, pages rendered for a POST.
+//! - `headers` and `page_cache` (ssr): security headers and caching, and
+//!   the anonymous page cache in front of everything.
+//! - `scripts` (ssr): the few plain scripts, served by content hash.
+
+pub mod links;
+
+mod error;
+mod extract;
+pub mod headers;
+pub mod page_cache;
+pub mod respond;
+pub mod scripts;
+pub mod server_fns;
+
+pub use error::AppError;
+pub use extract::{
+    cookie_value, current_identity, identity_of, user_with_role, Form, Policy, RequireRole,
+};
+pub use links::with_query;
+pub use respond::{page, see_other, with_cookie};
+
+/// An enum whose values travel as short codes (`?error=unit`, `?done=saved`):
+/// the handler writes `code()`, the page reads `parse()`, so the two cannot
+/// drift apart.
+#[macro_export]
+macro_rules! coded_enum {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        $vis enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn parse(code: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+        }
+    };
+}
