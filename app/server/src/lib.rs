@@ -21,7 +21,6 @@
 pub mod accounts;
 pub mod assignments;
 pub mod certificates;
-pub mod clock;
 pub mod content;
 pub mod offline;
 pub mod orgs;
@@ -31,8 +30,9 @@ pub mod quiz;
 pub mod reminders;
 pub mod reports;
 pub mod search;
-pub mod text;
 pub mod ui;
 pub mod web;
+
+pub use hocvu_domain::{clock, text};
 
 pub mod server;

@@ -39,7 +39,7 @@ pub struct IssuedCode {
 pub async fn admin_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
     use crate::web::{user_with_role, AppError};
     user_with_role(&[Role::Admin])?;
-    let db = crate::server::db::Db::from_context()?;
+    let db = crate::web::request_db()?;
     let users = super::ssr::admin::list_users(&db, &query).await;
     Ok(users.map_err(AppError::from)?)
 }

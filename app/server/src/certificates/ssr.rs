@@ -127,7 +127,7 @@ fn verification(row: &Row) -> Verification {
 }
 
 pub async fn verify(code: &str) -> Result<Option<Verification>, AppError> {
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let row = find(&db, code).await.context("verifying a certificate")?;
     Ok(row.as_ref().map(verification))
 }
@@ -159,7 +159,7 @@ pub fn qr_svg(url: &str) -> anyhow::Result<String> {
 }
 
 pub async fn printable(code: &str) -> Result<Option<Printable>, AppError> {
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let viewer = current_identity().user;
     let row = find(&db, code).await.context("showing a certificate")?;
     let allowed = |row: &Row| {
@@ -189,7 +189,7 @@ pub async fn mine() -> Result<Vec<MyCertificate>, AppError> {
     let Some(user) = current_identity().user else {
         return Ok(Vec::new());
     };
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT code, course_title, completed_at, revoked_at FROM certificates \
          WHERE user_id = $1 ORDER BY completed_at DESC",

@@ -19,7 +19,7 @@ use axum::{
 use serde::Serialize;
 
 use crate::{
-    content::ssr::{catalog::Course, media::content_type, ContentStore},
+    content::ssr::{catalog::Course, ContentStore},
     server::startup::AppState,
     ui::{i18n::Lang, read_aloud, ReaderPrefs},
     web::{
@@ -164,10 +164,6 @@ fn quiz_title(title: &str, lang_vi: bool, final_test: bool) -> String {
     }
 }
 
-/// Pages compress to about a third over the wire (brotli or gzip), plus
-/// the layout around the text; pictures are already compressed.
-const PAGE_OVERHEAD: u64 = 2_500;
-
 impl Download {
     pub fn of(course: &Course, lang_vi: bool) -> Download {
         let mut pages = vec![DownloadPage {
@@ -192,49 +188,18 @@ impl Download {
                 title: quiz_title(&course.title, lang_vi, true),
             });
         }
-        let mut media: Vec<String> = pictures(course)
+        let mut media: Vec<String> = course
+            .pictures()
             .map(|(key, _)| format!("/media/{key}"))
             .collect();
         media.sort();
         Download {
             title: course.title.clone(),
             pages,
-            bytes: Download::bytes_of(course),
+            bytes: course.download_bytes(),
             media,
         }
     }
-
-    /// About how many bytes downloading the course costs over the network
-    /// (shown on the course page before anyone presses the button).
-    pub fn bytes_of(course: &Course) -> u64 {
-        let chapters: u64 = course
-            .chapters
-            .iter()
-            .map(|c| {
-                let quiz = if c.quiz.is_some() {
-                    2 * PAGE_OVERHEAD
-                } else {
-                    0
-                };
-                c.html.len() as u64 / 3 + PAGE_OVERHEAD + quiz
-            })
-            .sum();
-        let final_test = if course.final_quiz.is_some() {
-            3 * PAGE_OVERHEAD
-        } else {
-            0
-        };
-        chapters + final_test + pictures(course).map(|(_, bytes)| bytes).sum::<u64>()
-    }
-}
-
-/// The course's pictures and their sizes (recordings are left out).
-fn pictures(course: &Course) -> impl Iterator<Item = (&String, u64)> {
-    course
-        .media
-        .iter()
-        .filter(|(key, _)| content_type(key).starts_with("image/"))
-        .map(|(key, file)| (key, file.bytes.len() as u64))
 }
 
 async fn course_download(

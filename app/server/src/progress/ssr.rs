@@ -91,7 +91,13 @@ pub async fn chapter_marks(course: &str, chapter: &str) -> Result<ChapterMarks, 
     let Some(learner_id) = current_identity().learner_id else {
         return Ok(ChapterMarks::default());
     };
-    Ok(marks_on(Db::from_context()?.pool(), &learner_id, course, chapter).await?)
+    Ok(marks_on(
+        crate::web::request_db()?.pool(),
+        &learner_id,
+        course,
+        chapter,
+    )
+    .await?)
 }
 
 /// One course's progress from what the learner has done.
@@ -133,7 +139,7 @@ pub async fn my_learning() -> Result<MyLearning, AppError> {
         return Ok(MyLearning::default());
     };
     let catalog = current_catalog()?;
-    let done = done_by(&Db::from_context()?, &learner_id).await?;
+    let done = done_by(&crate::web::request_db()?, &learner_id).await?;
     let mut learning = MyLearning {
         skills: skills_covered(&catalog, &done),
         ..MyLearning::default()
@@ -198,7 +204,7 @@ pub async fn course_marks(course: &str) -> Result<Vec<(String, ChapterMarks)>, A
     let Some(course) = catalog.course(course) else {
         return Ok(Vec::new());
     };
-    let done = done_by(&Db::from_context()?, &learner_id).await?;
+    let done = done_by(&crate::web::request_db()?, &learner_id).await?;
     Ok(course
         .chapters
         .iter()

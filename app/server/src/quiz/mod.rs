@@ -5,12 +5,9 @@
 //! the attempt is submitted. A quiz is a plain HTML form (`pages`); the
 //! `island` only makes submitting it smoother when JavaScript runs.
 
-pub mod balance;
-pub mod figures;
-pub mod grade;
-pub mod model;
+pub use hocvu_domain::quiz::{balance, figures, grade, model, parse};
+
 pub mod pages;
-pub mod parse;
 pub mod ssr;
 pub mod stats;
 

@@ -7,8 +7,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    load_quiz_form, load_quiz_result, AnswerKind, CertificateLink,
-    QuestionForm, QuizForm, QuizPageData, QuizResult, FINAL_TEST,
+    load_quiz_form, load_quiz_result, AnswerKind, CertificateLink, QuestionForm, QuizForm,
+    QuizPageData, QuizResult, FINAL_TEST,
 };
 use hocvu_island::QuizSubmit;
 

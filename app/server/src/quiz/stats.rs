@@ -143,7 +143,7 @@ mod ssr {
         let Some(course) = catalog.course(course) else {
             return Ok(StatsPage::NotFound);
         };
-        let db = Db::from_context()?;
+        let db = crate::web::request_db()?;
         let mut quizzes = Vec::new();
         let chapter_quizzes = course
             .chapters

@@ -3,35 +3,13 @@
 //! The index is built from the catalog at each content load (`index`), so
 //! search behaves the same on SQLite and PostgreSQL and needs no database.
 
-pub mod index;
-
 use crate::web::links;
+pub use hocvu_domain::search::{SearchHit, Segment};
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 use crate::ui::i18n::t;
-
-/// A piece of a snippet; `highlighted` pieces matched the query.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Segment {
-    pub text: String,
-    pub highlighted: bool,
-}
-
-/// One matching chapter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SearchHit {
-    pub course_slug: String,
-    pub course_title: String,
-    pub chapter_id: String,
-    pub chapter_title: String,
-    /// Anchor of the best-matching heading, for a deep link.
-    pub anchor: Option<String>,
-    pub snippet: Vec<Segment>,
-    pub score: u32,
-}
 
 /// Most hits a results page shows.
 const RESULT_LIMIT: usize = 20;

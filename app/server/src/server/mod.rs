@@ -8,7 +8,6 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod csrf;
-pub mod db;
 pub mod health;
 pub mod housekeeping;
 pub mod http;
@@ -18,4 +17,5 @@ pub mod preferences;
 pub mod startup;
 pub mod telemetry;
 
+pub use hocvu_domain::db;
 pub use startup::{AppState, Application};

@@ -5,54 +5,13 @@
 //! is the default; English is chosen with the language switch and kept in the
 //! `lang` cookie.
 
-use serde::{Deserialize, Serialize};
+pub use hocvu_domain::Lang;
 
-/// A language the interface is available in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    /// Name of the cookie that remembers the reader's choice.
-    pub const COOKIE: &'static str = "lang";
-
-    /// Every language, in the order the switch offers them.
-    pub const ALL: [Lang; 2] = [Lang::Vi, Lang::En];
-
-    /// BCP 47 code, as used in `<html lang>` and the cookie.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
-    /// Parses a cookie or form value; anything unknown is `None`.
-    pub fn parse(code: &str) -> Option<Lang> {
-        match code.trim() {
-            "vi" => Some(Lang::Vi),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The strings for this language.
-    pub fn texts(self) -> &'static Texts {
-        match self {
-            Lang::Vi => &VI,
-            Lang::En => &EN,
-        }
-    }
-
-    /// The language's own name, shown on the switch.
-    pub fn native_name(self) -> &'static str {
-        match self {
-            Lang::Vi => "Tiếng Việt",
-            Lang::En => "English",
-        }
+/// The strings for a language.
+pub fn texts_of(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
     }
 }
 
@@ -63,7 +22,7 @@ pub fn use_lang() -> Lang {
 
 /// Shorthand for the current request's strings.
 pub fn t() -> &'static Texts {
-    use_lang().texts()
+    texts_of(use_lang())
 }
 
 /// Every string the interface shows, one field per phrase.

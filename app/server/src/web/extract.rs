@@ -118,3 +118,9 @@ pub fn user_with_role(roles: &[Role]) -> Result<CurrentUser, AppError> {
         _ => Err(AppError::Forbidden),
     }
 }
+
+/// For server functions and pages: the database of the request being served.
+pub fn request_db() -> Result<crate::server::db::Db, AppError> {
+    leptos::prelude::use_context::<crate::server::db::Db>()
+        .ok_or_else(|| anyhow::anyhow!("database missing from context").into())
+}

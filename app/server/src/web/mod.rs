@@ -23,7 +23,8 @@ pub mod server_fns;
 
 pub use error::AppError;
 pub use extract::{
-    cookie_value, current_identity, identity_of, user_with_role, Form, Policy, RequireRole,
+    cookie_value, current_identity, identity_of, request_db, user_with_role, Form, Policy,
+    RequireRole,
 };
 pub use links::with_query;
 pub use respond::{page, see_other, with_cookie};

@@ -31,7 +31,7 @@ use crate::{
         units::parse_code,
     },
     policy,
-    server::{db::Db, AppState},
+    server::AppState,
     web::{
         current_identity, page, see_other, user_with_role, with_query, AppError, Form, RequireRole,
     },
@@ -196,7 +196,7 @@ async fn delete(
 
 pub async fn assignments_page_data() -> Result<AssignmentsData, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let data = async {
         let tree = Tree::load(db.pool()).await?;
@@ -257,7 +257,7 @@ pub async fn my_required() -> Result<Vec<RequiredCourse>, AppError> {
     let Some(user) = current_identity().user else {
         return Ok(Vec::new());
     };
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let required = async {
         let tree = Tree::load(db.pool()).await?;

@@ -15,26 +15,8 @@ use axum::{
 };
 use http_range_header::parse_range_header;
 
-use super::{tree, ContentStore};
+use super::{tree::content_type, ContentStore};
 use crate::web::AppError;
-
-/// The `Content-Type` of a handbook file.
-pub fn content_type(name: &str) -> &'static str {
-    match tree::extension(name).as_deref() {
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("webp") => "image/webp",
-        Some("svg") => "image/svg+xml",
-        Some("mp3") => "audio/mpeg",
-        Some("m4a") => "audio/mp4",
-        Some("ogg") => "audio/ogg",
-        Some("pdf") => "application/pdf",
-        Some("md") => "text/markdown; charset=utf-8",
-        Some("toml") => "application/toml; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
 
 pub async fn serve_media(
     State(store): State<Arc<ContentStore>>,

@@ -1,21 +1,15 @@
 //! Server side of the handbook: loading `content/` into an immutable catalog.
 
-pub mod catalog;
-pub mod diagnostics;
-pub mod front_matter;
-pub mod loader;
-pub mod markdown;
 pub mod media;
-pub mod skills;
-pub mod store;
-pub mod svg;
-pub mod tree;
 
 use std::sync::Arc;
 
 use leptos::prelude::*;
 
-pub use self::{catalog::Catalog, store::ContentStore};
+pub use hocvu_domain::content::{
+    catalog, diagnostics, front_matter, loader, markdown, skills, store, svg, tree, Catalog,
+    ContentStore,
+};
 
 /// The catalog for this request (server functions and pages): the snapshot
 /// taken when the request began, so a page never mixes two versions.

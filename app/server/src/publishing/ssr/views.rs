@@ -41,7 +41,7 @@ fn store() -> Result<Arc<ContentStore>, AppError> {
 
 pub async fn home() -> Result<Home, AppError> {
     user_with_role(TRAINERS)?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let store = store()?;
     let served = store.current();
     let serving = match served.version {
@@ -155,7 +155,7 @@ async fn checked(db: &Db, store: &ContentStore, draft: &Draft) -> Result<Arc<Che
 
 pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
     user_with_role(TRAINERS)?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let store = store()?;
     let Some(draft) = drafts::load(&db, id).await? else {
         return Ok(None);
@@ -251,7 +251,7 @@ pub async fn preview(
     chapter: &str,
 ) -> Result<Option<PreviewPage>, AppError> {
     user_with_role(TRAINERS)?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let store = store()?;
     let Some(draft) = drafts::load(&db, draft_id).await? else {
         return Ok(None);
@@ -309,7 +309,7 @@ pub async fn preview(
 
 pub async fn history() -> Result<Vec<VersionLine>, AppError> {
     user_with_role(TRAINERS)?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let serving = store()?.current().version;
     Ok(versions::list(&db, 200)
         .await?
@@ -328,7 +328,7 @@ pub async fn history() -> Result<Vec<VersionLine>, AppError> {
 
 pub async fn edit(file: &str) -> Result<Option<EditPage>, AppError> {
     user_with_role(TRAINERS)?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let store = store()?;
     let (_, base) = drafts::current_base(&db, &store).await?;
     if !editable(&base, file) {

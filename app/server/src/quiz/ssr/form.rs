@@ -22,7 +22,6 @@ use crate::{
         model::{Choice, Question, QuestionKind, Quiz},
         AnswerKind, ChoiceForm, QuestionForm, QuizForm, QuizPageData,
     },
-    server::db::Db,
     web::{
         current_identity,
         links::{self, FINAL_TEST},
@@ -132,7 +131,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
     let Some(found) = catalog.course(course).and_then(|c| find(c, key)) else {
         return Ok(None);
     };
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     // Reading writes nothing: a visitor with no session gets the learner id
     // they will have, signed into the form, and no row.
     let pass_key = use_context::<PassKey>()

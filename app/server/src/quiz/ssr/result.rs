@@ -28,7 +28,7 @@ pub async fn load_result(
     let Some(learner_id) = identity.learner_id.clone() else {
         return Ok(None);
     };
-    let db = crate::server::db::Db::from_context()?;
+    let db = crate::web::request_db()?;
     let pass_key = use_context::<crate::accounts::ssr::guest_pass::PassKey>()
         .ok_or_else(|| anyhow::anyhow!("guest pass key missing from context"))?;
     let Some((attempt, graded)) = store::load(&db, &learner_id, course, key, attempt_no).await?

@@ -203,7 +203,7 @@ pub async fn report(
     group: &str,
 ) -> Result<Option<Report>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let built = async {
         let Some(view) = View::resolve(&db, &user, unit).await? else {
@@ -352,7 +352,7 @@ pub fn overdue_lines<'g>(
 
 pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
-    let db = Db::from_context()?;
+    let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let built = async {
         let Some(view) = View::resolve(&db, &user, unit).await? else {

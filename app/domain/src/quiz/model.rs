@@ -122,7 +122,7 @@ pub struct QuestionHtml {
 impl Question {
     /// The HTML of this question, rendered on first use and kept.
     pub fn html(&self) -> &QuestionHtml {
-        use crate::content::ssr::markdown::render_fragment;
+        use crate::content::markdown::render_fragment;
         self.html.get_or_init(|| QuestionHtml {
             prompt: render_fragment(&self.prompt_md),
             explanation: self.explanation_md.as_deref().map(render_fragment),

@@ -2,12 +2,19 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use super::{skills::Framework, tree::File};
+use super::{
+    skills::Framework,
+    tree::{content_type, File},
+};
 use crate::{
     content::{Audience, ChapterLink, ChapterView, CourseCard, CourseOutline, TocEntry},
     quiz::model::Quiz,
-    search::index::SearchIndex,
+    search::SearchIndex,
 };
+
+/// Pages compress to about a third over the wire (brotli or gzip), plus
+/// the layout around the text; pictures are already compressed.
+const PAGE_OVERHEAD: u64 = 2_500;
 
 /// Every course, chapter, quiz and media file, rendered and checked.
 pub struct Catalog {
@@ -146,7 +153,7 @@ impl Course {
             card: self.card(),
             chapters: self.chapters.iter().map(Chapter::link).collect(),
             has_final_test: self.final_quiz.is_some(),
-            offline_bytes: crate::offline::ssr::Download::bytes_of(self),
+            offline_bytes: self.download_bytes(),
         }
     }
 
@@ -169,6 +176,37 @@ impl Course {
             read_event: chapter.read_event(&self.slug),
             audio: chapter.audio.clone(),
         })
+    }
+
+    /// About how many bytes downloading the course for offline reading
+    /// costs over the network (shown before anyone presses the button).
+    pub fn download_bytes(&self) -> u64 {
+        let chapters: u64 = self
+            .chapters
+            .iter()
+            .map(|c| {
+                let quiz = if c.quiz.is_some() {
+                    2 * PAGE_OVERHEAD
+                } else {
+                    0
+                };
+                c.html.len() as u64 / 3 + PAGE_OVERHEAD + quiz
+            })
+            .sum();
+        let final_test = if self.final_quiz.is_some() {
+            3 * PAGE_OVERHEAD
+        } else {
+            0
+        };
+        chapters + final_test + self.pictures().map(|(_, bytes)| bytes).sum::<u64>()
+    }
+
+    /// The course's pictures and their sizes (recordings are left out).
+    pub fn pictures(&self) -> impl Iterator<Item = (&String, u64)> {
+        self.media
+            .iter()
+            .filter(|(key, _)| content_type(key).starts_with("image/"))
+            .map(|(key, file)| (key, file.bytes.len() as u64))
     }
 }
 

@@ -33,20 +33,20 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// The message in `lang` (trainers read Vietnamese by default).
-    pub fn message_in(&self, lang: crate::ui::i18n::Lang) -> &str {
+    pub fn message_in(&self, lang: crate::Lang) -> &str {
         match lang {
-            crate::ui::i18n::Lang::Vi => &self.message_vi,
-            crate::ui::i18n::Lang::En => &self.message,
+            crate::Lang::Vi => &self.message_vi,
+            crate::Lang::En => &self.message,
         }
     }
 
     /// `file:line:col: error: message`, in `lang`.
-    pub fn text_in(&self, lang: crate::ui::i18n::Lang) -> String {
+    pub fn text_in(&self, lang: crate::Lang) -> String {
         let kind = match (self.severity, lang) {
-            (Severity::Error, crate::ui::i18n::Lang::Vi) => "lỗi",
-            (Severity::Warning, crate::ui::i18n::Lang::Vi) => "cảnh báo",
-            (Severity::Error, crate::ui::i18n::Lang::En) => "error",
-            (Severity::Warning, crate::ui::i18n::Lang::En) => "warning",
+            (Severity::Error, crate::Lang::Vi) => "lỗi",
+            (Severity::Warning, crate::Lang::Vi) => "cảnh báo",
+            (Severity::Error, crate::Lang::En) => "error",
+            (Severity::Warning, crate::Lang::En) => "warning",
         };
         format!(
             "{}:{}:{}: {kind}: {}",
@@ -201,7 +201,7 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
-    use crate::content::ssr::{
+    use crate::content::{
         loader,
         tree::{File, Tree},
     };

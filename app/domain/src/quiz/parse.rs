@@ -12,7 +12,7 @@ use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
 use unicode_normalization::UnicodeNormalization;
 
 use super::model::{choice_id, Choice, Question, QuestionKind, Quiz, QuizSettings};
-use crate::content::ssr::{
+use crate::content::{
     diagnostics::{Diagnostics, LineIndex, Position},
     front_matter,
     markdown::parser_options,
@@ -48,7 +48,7 @@ fn parse_inner(file: &Path, text: &str, diags: &mut Diagnostics) -> Option<Quiz>
     };
     let index = &ctx.index;
     let at = |offset| index.at(file, split.body, offset);
-    if !crate::content::ssr::markdown::check_nesting(split.body, at, ctx.diags) {
+    if !crate::content::markdown::check_nesting(split.body, at, ctx.diags) {
         return None;
     }
 
@@ -1275,7 +1275,7 @@ fn unquote(src: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::ssr::diagnostics::Severity;
+    use crate::content::diagnostics::Severity;
 
     /// Line, column, severity and message of one finding.
     type Finding = (usize, usize, Severity, String);

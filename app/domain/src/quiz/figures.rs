@@ -9,7 +9,7 @@
 //! trainers can see whether a rewrite helped.
 
 use super::model::{Question, QuestionKind};
-use crate::content::ssr::diagnostics::Message;
+use crate::content::diagnostics::Message;
 
 /// Words and phrases that make a statement absolute. Compared with the
 /// lower-cased statement, as whole words (so "mọi" does not match "mọc").

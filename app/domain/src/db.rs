@@ -192,12 +192,6 @@ impl Db {
         }))
     }
 
-    /// The database of the request being served (pages, server functions).
-    pub fn from_context() -> Result<Db, crate::web::AppError> {
-        leptos::prelude::use_context::<Db>()
-            .ok_or_else(|| anyhow::anyhow!("database missing from context").into())
-    }
-
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }

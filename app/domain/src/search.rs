@@ -21,6 +21,8 @@
 //! contains can only ever come back as text.
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
@@ -73,9 +75,25 @@ pub struct SearchDoc {
     pub body: String,
 }
 
-// `Segment` and `SearchHit` live in the parent module because the browser
-// build needs them too; re-exported so this module reads as a whole.
-pub use super::{SearchHit, Segment};
+/// A piece of a snippet; `highlighted` pieces matched the query.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub text: String,
+    pub highlighted: bool,
+}
+
+/// One matching chapter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub course_slug: String,
+    pub course_title: String,
+    pub chapter_id: String,
+    pub chapter_title: String,
+    /// Anchor of the best-matching heading, for a deep link.
+    pub anchor: Option<String>,
+    pub snippet: Vec<Segment>,
+    pub score: u32,
+}
 
 /// The search index over all chapters. Immutable once built, so it can be
 /// shared between requests freely.

@@ -4,7 +4,7 @@
 //! them to trainers as warnings (they never block a publish).
 
 use super::model::{Question, QuestionKind, Quiz};
-use crate::content::ssr::diagnostics::Message;
+use crate::content::diagnostics::Message;
 
 /// Fewer questions of a kind than this say nothing about a habit.
 const ENOUGH: usize = 4;

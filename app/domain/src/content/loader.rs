@@ -26,7 +26,7 @@ use super::{
 use crate::{
     content::Audience,
     quiz::{balance, model::Quiz, parse::parse_quiz},
-    search::index::{SearchDoc, SearchIndex},
+    search::{SearchDoc, SearchIndex},
 };
 
 /// Chapter ids that would clash with course pages (`/courses/<c>/test`, `/stats`).

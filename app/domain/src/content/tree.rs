@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 /// Largest Markdown or TOML file accepted (a chapter is a few KB).
@@ -263,6 +263,24 @@ impl Tree {
 
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The `Content-Type` of a handbook file.
+pub fn content_type(name: &str) -> &'static str {
+    match extension(name).as_deref() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("webp") => "image/webp",
+        Some("svg") => "image/svg+xml",
+        Some("mp3") => "audio/mpeg",
+        Some("m4a") => "audio/mp4",
+        Some("ogg") => "audio/ogg",
+        Some("pdf") => "application/pdf",
+        Some("md") => "text/markdown; charset=utf-8",
+        Some("toml") => "application/toml; charset=utf-8",
+        _ => "application/octet-stream",
+    }
 }
 
 #[cfg(test)]

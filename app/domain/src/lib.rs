@@ -1,0 +1,22 @@
+//! Hocvu's domain: what the platform knows and decides, with no web in it.
+//!
+//! - [`db`]: one code base on two databases (SQLite, PostgreSQL);
+//! - [`content`]: the handbook loaded from Markdown into an immutable
+//!   catalog, checked and rendered once per load;
+//! - [`quiz`]: quiz files parsed, balanced and graded;
+//! - [`search`]: the diacritic-forgiving index over every chapter;
+//! - [`clock`] (now, local dates), [`text`] (folding, cutting) and
+//!   [`Lang`] (which languages there are).
+//!
+//! Nothing here names leptos, axum or a page: the server crate above turns
+//! requests into calls and results into pages.
+
+pub mod clock;
+pub mod content;
+pub mod db;
+mod lang;
+pub mod quiz;
+pub mod search;
+pub mod text;
+
+pub use lang::Lang;
