@@ -394,14 +394,7 @@ Lê Thị Bích Ngọc,091200,SO-XD,Kế toán viên\n",
         .await
         .unwrap();
     file.send_keys(&csv.display().to_string()).await.unwrap();
-    browser
-        .client
-        .find(Locator::Css("button[value=dry_run]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.click("button[value=dry_run]").await;
     browser
         .client
         .wait()

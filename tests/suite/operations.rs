@@ -419,28 +419,7 @@ async fn metrics_are_refused_to_callers_that_are_not_allowed(backend: Backend) {
     assert_eq!(from("203.0.113.9").await.unwrap().status(), 403);
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+hocvu_tests::on_both_databases!(per backend:
     readyz_is_503_while_draining_then_the_server_exits_cleanly,
     sigterm_finishes_requests_in_flight_and_loses_no_acknowledged_write,
     past_max_in_flight_requests_get_a_quick_503_with_retry_after,
