@@ -59,12 +59,7 @@ async fn only_pages_with_an_island_load_the_wasm() {
     browser
         .goto(&app.url("/courses/thanh-toan-khong-tien-mat/ma-otp/quiz"))
         .await;
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css(".quiz-island[data-ready]"))
-        .await
-        .expect("the quiz island hydrates");
+    browser.wait_for(".quiz-island[data-ready]").await;
     let loaded = browser.client.execute(wasm_loaded, vec![]).await.unwrap();
     assert!(
         loaded.as_i64().unwrap_or(0) >= 1,

@@ -513,7 +513,7 @@ mod in_a_browser {
     /// Ticks the options whose label is one of `ALL_RIGHT` and types the
     /// text answer, as a person would.
     async fn answer_everything_right(browser: &Browser) {
-        browser.tick_choices(&ALL_RIGHT).await;
+        browser.tick_choices(ALL_RIGHT).await;
         let text = browser.find(".quiz input[type=text]").await;
         text.send_keys("mat khau manh 8d1e").await.unwrap();
     }
@@ -604,12 +604,7 @@ mod in_a_browser {
         let browser = Browser::phone(true).await;
         browser.client.goto(&app.url(QUIZ)).await.unwrap();
         // Wait for the island to hydrate, then mark this page instance.
-        browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".quiz-island[data-ready]"))
-            .await
-            .expect("islands hydrate");
+        browser.wait_for(".quiz-island[data-ready]").await;
         browser
             .client
             .execute("window.__sameDocument = 'yes'", vec![])
@@ -619,12 +614,7 @@ mod in_a_browser {
         answer_everything_right(&browser).await;
         browser.click(".quiz button[type=submit]").await;
 
-        let score = browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".score"))
-            .await
-            .unwrap();
+        let score = browser.wait_for(".score").await;
         assert!(score.text().await.unwrap().contains("4/4"));
         let same = browser
             .client

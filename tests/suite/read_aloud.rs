@@ -258,12 +258,7 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
     browser.goto(&app.url(CHAPTER)).await;
     // Once the script runs and the
     // voices have arrived, the read-aloud control is still hidden.
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css(".read-aloud[data-ready]"))
-        .await
-        .expect("islands hydrate");
+    browser.wait_for(".read-aloud[data-ready]").await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let control = browser
         .client

@@ -334,7 +334,6 @@ on_both_databases!(
 );
 
 mod in_a_browser {
-    use std::time::Duration;
 
     use fantoccini::Locator;
     use hocvu_tests::{artefact_dir, attribute_of, browser::Browser, Backend};
@@ -396,13 +395,7 @@ mod in_a_browser {
         browser.click("button.read-done").await;
         // Confirmed on the chapter (the same path, so wait for the
         // confirmation itself), with the quiz as the next step.
-        let recorded = browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(".read-recorded"))
-            .await
-            .expect("the read is confirmed");
+        let recorded = browser.wait_for_within(".read-recorded", 15).await;
         assert_eq!(app.scalar("SELECT COUNT(*) FROM progress_events").await, 1);
         assert!(recorded.is_displayed().await.unwrap());
         browser
@@ -411,22 +404,11 @@ mod in_a_browser {
         browser.click(".chapter-quiz a.button").await;
         browser.wait_for_path(|p| p == QUIZ).await;
 
-        browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".quiz-island[data-ready]"))
-            .await
-            .expect("islands hydrate");
+        browser.wait_for(".quiz-island[data-ready]").await;
         browser.tick_choices(&["A"]).await;
         browser.screenshot(&shots.join("journey-3-quiz.png")).await;
         browser.click(".quiz button[type=submit]").await;
-        let score = browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(".score"))
-            .await
-            .unwrap();
+        let score = browser.wait_for_within(".score", 15).await;
         assert!(score.text().await.unwrap().contains("1/1"));
         // The way on sits in the first screen; no "try again" after a pass.
         let next = browser

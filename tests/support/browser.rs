@@ -120,6 +120,21 @@ impl Browser {
             .unwrap_or_else(|_| panic!("{css} on the page"))
     }
 
+    /// Waits (fantoccini's default, 30 s) until `css` finds an element.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.wait_for_within(css, 30).await
+    }
+
+    /// Waits up to `seconds` until `css` finds an element.
+    pub async fn wait_for_within(&self, css: &str, seconds: u64) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(seconds))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waited for {css}: {e}"))
+    }
+
     /// Clicks what `css` finds, as a finger would.
     pub async fn click(&self, css: &str) {
         self.find(css)
