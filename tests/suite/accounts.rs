@@ -2,135 +2,14 @@
 //! throttling, session rotation, CSRF, roles, the audit log, guest merge and
 //! `hocvu user add`, against the real binary and its real database.
 
-use std::{
-    process::Stdio,
-    sync::Arc,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use hocvu_tests::{hocvu_bin, AppOptions, Backend, TestApp, TestDatabase};
-use reqwest::{
-    cookie::{CookieStore, Jar},
-    redirect::Policy,
-    Response, Url,
-};
+use hocvu_tests::{location_of, user_add_with, with_db, Agent, AppOptions, Backend, TestApp};
 use sha2::{Digest, Sha256};
-use sqlx::{Connection, PgConnection, SqliteConnection};
-use tokio::io::AsyncWriteExt;
-
-const SESSION: &str = "hocvu_session";
 const PASSWORD: &str = "mật khẩu đủ dài";
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// One browser: its own cookie jar (readable, unlike `TestApp::client`'s).
-struct Visitor {
-    client: reqwest::Client,
-    jar: Arc<Jar>,
-    base: Url,
-    origin: String,
-}
-
-impl Visitor {
-    fn new(app: &TestApp) -> Visitor {
-        let jar = Arc::new(Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .expect("http client");
-        Visitor {
-            client,
-            jar,
-            base: Url::parse(&app.url("/")).expect("base url"),
-            origin: app.origin(),
-        }
-    }
-
-    /// A visitor whose browser carries the session cookie `token`.
-    fn with_session(app: &TestApp, token: &str) -> Visitor {
-        let visitor = Visitor::new(app);
-        visitor
-            .jar
-            .add_cookie_str(&format!("{SESSION}={token}; Path=/"), &visitor.base);
-        visitor
-    }
-
-    /// The session cookie the browser holds now.
-    fn session(&self) -> Option<String> {
-        let cookies = self.jar.cookies(&self.base)?;
-        cookies
-            .to_str()
-            .ok()?
-            .split("; ")
-            .find_map(|c| c.strip_prefix(&format!("{SESSION}=")))
-            .map(str::to_string)
-    }
-
-    fn url(&self, path: &str) -> Url {
-        self.base.join(path).expect("url")
-    }
-
-    async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
-    }
-
-    async fn page(&self, path: &str) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.text().await.expect("body")
-    }
-
-    /// A form POST as a browser on this site sends it.
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client
-            .post(self.url(path))
-            .header("Origin", &self.origin)
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .expect("POST")
-    }
-
-    async fn sign_up(&self, login: &str, name: &str, password: &str) -> Response {
-        self.post(
-            "/signup",
-            &[
-                ("login", login),
-                ("display_name", name),
-                ("password", password),
-            ],
-        )
-        .await
-    }
-
-    async fn sign_in(&self, login: &str, password: &str) -> Response {
-        self.post("/signin", &[("login", login), ("password", password)])
-            .await
-    }
-
-    /// True when the site header shows a signed-in person (a sign-out form).
-    async fn is_signed_in(&self) -> bool {
-        let html = self.page("/search").await;
-        let signed_in = html.contains(r#"action="/signout""#);
-        assert_ne!(
-            signed_in,
-            html.contains(r#"href="/signin"#),
-            "exactly one of the two"
-        );
-        signed_in
-    }
-}
-
-fn location(response: &Response) -> String {
-    response
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().expect("ascii location").to_string())
-        .unwrap_or_default()
-}
 
 fn now() -> i64 {
     SystemTime::now()
@@ -144,26 +23,6 @@ fn sha256_hex(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Runs `$body` with `$conn` connected to the test server's own database.
-macro_rules! with_db {
-    ($app:expr, |$conn:ident| $body:expr) => {
-        match &$app.database {
-            TestDatabase::Sqlite { path } => {
-                let mut $conn = SqliteConnection::connect(&format!("sqlite:{}", path.display()))
-                    .await
-                    .expect("open the SQLite file");
-                $body
-            }
-            TestDatabase::Postgres { .. } | TestDatabase::Shared { .. } => {
-                let mut $conn = PgConnection::connect(&$app.database.url())
-                    .await
-                    .expect("connect to PostgreSQL");
-                $body
-            }
-        }
-    };
 }
 
 async fn exec(app: &TestApp, sql: &str, binds: &[&str]) {
@@ -295,43 +154,9 @@ async fn add_attempt(app: &TestApp, learner: &str, course: &str, quiz: &str, no:
     id
 }
 
-/// Runs `hocvu user add ARGS` against the app's database with `stdin` as
-/// standard input: (success, stdout + stderr).
-async fn user_add(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = tokio::process::Command::new(hocvu_bin())
-        .current_dir(app.dir.path())
-        .arg("user")
-        .arg("add")
-        .args(args)
-        .arg("--database-url")
-        .arg(app.database.url())
-        .env_remove("DATABASE_URL")
-        .env_remove("HOCVU_CONFIG")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run hocvu user add");
-    let mut input = child.stdin.take().expect("stdin");
-    input
-        .write_all(stdin.as_bytes())
-        .await
-        .expect("write stdin");
-    drop(input);
-    let output = child.wait_with_output().await.expect("hocvu user add ends");
-    (
-        output.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        ),
-    )
-}
-
 /// Creates a user with `role` through the command line.
 async fn make_user(app: &TestApp, username: &str, role: &str) {
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         app,
         &[
             "--username",
@@ -365,7 +190,7 @@ fn code_in(html: &str) -> Option<String> {
 // On both databases
 
 async fn sign_up_sign_out_and_sign_in_again(app: TestApp) {
-    let visitor = Visitor::new(&app);
+    let visitor = Agent::browser(&app);
     let form = visitor.page("/signup").await;
     assert!(form.contains(r#"action="/signup""#) && form.contains(r#"name="password""#));
     assert!(!visitor.is_signed_in().await);
@@ -374,7 +199,7 @@ async fn sign_up_sign_out_and_sign_in_again(app: TestApp) {
         .sign_up("lan.nguyen", "Nguyễn Thị Lan", PASSWORD)
         .await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/me");
+    assert_eq!(location_of(&response), "/me");
     let cookie = response.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -386,15 +211,15 @@ async fn sign_up_sign_out_and_sign_in_again(app: TestApp) {
     assert!(visitor.is_signed_in().await);
     assert!(visitor.page("/search").await.contains("Nguyễn Thị Lan"));
 
-    let response = visitor.post("/signout", &[]).await;
+    let response = visitor.post_form("/signout", &[]).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/");
+    assert_eq!(location_of(&response), "/");
     assert_eq!(visitor.session(), None, "cookie cleared");
     assert!(!visitor.is_signed_in().await);
 
     // Upper case is folded; `next` is followed when it is a local path.
     let response = visitor
-        .post(
+        .post_form(
             "/signin",
             &[
                 ("login", "Lan.Nguyen"),
@@ -404,13 +229,13 @@ async fn sign_up_sign_out_and_sign_in_again(app: TestApp) {
         )
         .await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/courses");
+    assert_eq!(location_of(&response), "/courses");
     assert!(visitor.is_signed_in().await);
 
     // Never off-site.
     for next in ["https://evil.example/", "//evil.example", "/\\evil.example"] {
         let response = visitor
-            .post(
+            .post_form(
                 "/signin",
                 &[
                     ("login", "lan.nguyen"),
@@ -419,40 +244,40 @@ async fn sign_up_sign_out_and_sign_in_again(app: TestApp) {
                 ],
             )
             .await;
-        assert_eq!(location(&response), "/me", "next={next}");
+        assert_eq!(location_of(&response), "/me", "next={next}");
     }
 }
 
 async fn phone_numbers_in_any_spelling_are_one_account(app: TestApp) {
-    let visitor = Visitor::new(&app);
+    let visitor = Agent::browser(&app);
     let response = visitor
         .sign_up("0912 345 678", "Trần Văn Bình", PASSWORD)
         .await;
-    assert_eq!(location(&response), "/me");
-    visitor.post("/signout", &[]).await;
+    assert_eq!(location_of(&response), "/me");
+    visitor.post_form("/signout", &[]).await;
 
     for spelling in ["+84912345678", "84912345678", "0912.345.678"] {
-        let visitor = Visitor::new(&app);
-        let response = visitor.sign_in(spelling, PASSWORD).await;
-        assert_eq!(location(&response), "/me", "sign in as {spelling}");
+        let visitor = Agent::browser(&app);
+        let response = visitor.submit_sign_in(spelling, PASSWORD).await;
+        assert_eq!(location_of(&response), "/me", "sign in as {spelling}");
         assert!(visitor.is_signed_in().await);
     }
     let stored = texts(&app, "SELECT phone FROM users", &[]).await;
     assert_eq!(stored, vec![Some("+84912345678".to_string())]);
 
     // The same number again is taken; a non-mobile number is refused.
-    let other = Visitor::new(&app);
+    let other = Agent::browser(&app);
     let response = other
         .sign_up("+84 912 345 678", "Người khác", PASSWORD)
         .await;
     assert!(
-        location(&response).starts_with("/signup?error=taken"),
+        location_of(&response).starts_with("/signup?error=taken"),
         "{}",
-        location(&response)
+        location_of(&response)
     );
     let response = other.sign_up("0212 345 678", "Người khác", PASSWORD).await;
-    assert!(location(&response).starts_with("/signup?error=phone"));
-    let html = other.page(&location(&response)).await;
+    assert!(location_of(&response).starts_with("/signup?error=phone"));
+    let html = other.page(&location_of(&response)).await;
     assert!(
         html.contains("Số điện thoại không hợp lệ"),
         "message shown in Vietnamese"
@@ -461,22 +286,22 @@ async fn phone_numbers_in_any_spelling_are_one_account(app: TestApp) {
 }
 
 async fn wrong_password_is_refused_without_a_session(app: TestApp) {
-    Visitor::new(&app).sign_up("binh", "Bình", PASSWORD).await;
+    Agent::browser(&app).sign_up("binh", "Bình", PASSWORD).await;
 
-    let visitor = Visitor::new(&app);
-    let wrong = visitor.sign_in("binh", "not the password").await;
+    let visitor = Agent::browser(&app);
+    let wrong = visitor.submit_sign_in("binh", "not the password").await;
     assert_eq!(wrong.status(), 303);
     assert!(wrong.headers().get("set-cookie").is_none());
-    let wrong_location = location(&wrong);
+    let wrong_location = location_of(&wrong);
     assert_eq!(wrong_location, "/signin?error=credentials&login=binh");
     assert!(!wrong_location.contains("password"));
     assert_eq!(visitor.session(), None);
     assert!(!visitor.is_signed_in().await);
 
     // An unknown account answers exactly the same way.
-    let unknown = visitor.sign_in("khongco", "not the password").await;
+    let unknown = visitor.submit_sign_in("khongco", "not the password").await;
     assert_eq!(
-        location(&unknown),
+        location_of(&unknown),
         "/signin?error=credentials&login=khongco"
     );
 
@@ -485,15 +310,17 @@ async fn wrong_password_is_refused_without_a_session(app: TestApp) {
     assert!(html.contains("mật khẩu không đúng"), "Vietnamese message");
     assert!(html.contains(r#"value="binh""#), "login kept");
     // And in English when chosen.
-    visitor.post("/lang", &[("to", "en"), ("back", "/")]).await;
+    visitor
+        .post_form("/lang", &[("to", "en"), ("back", "/")])
+        .await;
     let html = visitor.page(&wrong_location).await;
     assert!(html.contains("Wrong phone number/username or password."));
 }
 
 async fn sign_up_problems_keep_the_fields_but_never_the_password(app: TestApp) {
-    let visitor = Visitor::new(&app);
+    let visitor = Agent::browser(&app);
     let response = visitor
-        .post(
+        .post_form(
             "/signup",
             &[
                 ("login", "0987 654 321"),
@@ -503,7 +330,7 @@ async fn sign_up_problems_keep_the_fields_but_never_the_password(app: TestApp) {
             ],
         )
         .await;
-    let back = location(&response);
+    let back = location_of(&response);
     assert!(back.starts_with("/signup?error=password_short"), "{back}");
     assert!(!back.contains("short7"), "password never echoed: {back}");
     let html = visitor.page(&back).await;
@@ -515,7 +342,7 @@ async fn sign_up_problems_keep_the_fields_but_never_the_password(app: TestApp) {
     for (login, name, code) in [("ab", "Tên", "username"), ("hoa.le", "   ", "name")] {
         let response = visitor.sign_up(login, name, PASSWORD).await;
         assert!(
-            location(&response).starts_with(&format!("/signup?error={code}")),
+            location_of(&response).starts_with(&format!("/signup?error={code}")),
             "{login}"
         );
     }
@@ -523,16 +350,18 @@ async fn sign_up_problems_keep_the_fields_but_never_the_password(app: TestApp) {
 }
 
 async fn too_many_failures_are_throttled_but_others_still_sign_in(app: TestApp) {
-    Visitor::new(&app).sign_up("lan", "Lan", PASSWORD).await;
-    Visitor::new(&app).sign_up("hung", "Hùng", PASSWORD).await;
+    Agent::browser(&app).sign_up("lan", "Lan", PASSWORD).await;
+    Agent::browser(&app).sign_up("hung", "Hùng", PASSWORD).await;
 
-    let attacker = Visitor::new(&app);
+    let attacker = Agent::browser(&app);
     for i in 0..5 {
-        let response = attacker.sign_in("lan", &format!("guess number {i}")).await;
+        let response = attacker
+            .submit_sign_in("lan", &format!("guess number {i}"))
+            .await;
         assert_eq!(response.status(), 303, "failure {i} is an ordinary error");
     }
     // Now even the right password waits.
-    let response = attacker.sign_in("lan", PASSWORD).await;
+    let response = attacker.submit_sign_in("lan", PASSWORD).await;
     assert_eq!(response.status(), 429);
     let wait: u64 = response.headers()["retry-after"]
         .to_str()
@@ -549,20 +378,20 @@ async fn too_many_failures_are_throttled_but_others_still_sign_in(app: TestApp) 
     assert_eq!(attacker.session(), None);
 
     // Another account from the same address is not affected.
-    let other = Visitor::new(&app);
-    let response = other.sign_in("hung", PASSWORD).await;
-    assert_eq!(location(&response), "/me");
+    let other = Agent::browser(&app);
+    let response = other.submit_sign_in("hung", PASSWORD).await;
+    assert_eq!(location_of(&response), "/me");
     assert!(other.is_signed_in().await);
 }
 
 async fn the_session_rotates_at_sign_in_and_dies_at_sign_out(app: TestApp) {
-    Visitor::new(&app).sign_up("mai", "Mai", PASSWORD).await;
+    Agent::browser(&app).sign_up("mai", "Mai", PASSWORD).await;
     let guest = make_guest(&app).await;
-    let visitor = Visitor::with_session(&app, &guest.token);
+    let visitor = Agent::browser_with_session(&app, &guest.token);
     assert!(!visitor.is_signed_in().await, "a guest is not signed in");
 
-    let response = visitor.sign_in("mai", PASSWORD).await;
-    assert_eq!(location(&response), "/me");
+    let response = visitor.submit_sign_in("mai", PASSWORD).await;
+    assert_eq!(location_of(&response), "/me");
     let signed_in = visitor.session().expect("a session cookie");
     assert_ne!(signed_in, guest.token, "a new session id at sign-in");
     let old = count(
@@ -573,16 +402,16 @@ async fn the_session_rotates_at_sign_in_and_dies_at_sign_out(app: TestApp) {
     .await;
     assert_eq!(old, 0, "the guest session is gone");
     assert!(
-        !Visitor::with_session(&app, &guest.token)
+        !Agent::browser_with_session(&app, &guest.token)
             .is_signed_in()
             .await
     );
     assert!(visitor.is_signed_in().await);
 
-    visitor.post("/signout", &[]).await;
+    visitor.post_form("/signout", &[]).await;
     assert!(!visitor.is_signed_in().await);
     // Replaying the signed-in cookie from another browser: anonymous.
-    let replay = Visitor::with_session(&app, &signed_in);
+    let replay = Agent::browser_with_session(&app, &signed_in);
     assert!(!replay.is_signed_in().await);
     assert!(replay.page("/search").await.contains(r#"href="/signin"#));
     let left = count(
@@ -598,16 +427,16 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
     make_user(&app, "quantri", "admin").await;
     make_user(&app, "giangvien", "trainer").await;
     make_user(&app, "giamsat", "supervisor").await;
-    Visitor::new(&app)
+    Agent::browser(&app)
         .sign_up("hocvien", "Đoàn Thị Ngọc", PASSWORD)
         .await;
     let learner = user_id(&app, "hocvien").await;
 
     // Signed out: sent to sign in, and back afterwards.
-    let anonymous = Visitor::new(&app);
+    let anonymous = Agent::browser(&app);
     let response = anonymous.get("/admin/users").await;
     assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(location(&response), "/signin?next=/admin/users");
+    assert_eq!(location_of(&response), "/signin?next=/admin/users");
     for (path, form) in [
         (
             "/admin/users/role",
@@ -618,9 +447,9 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
             vec![("user_id", learner.as_str())],
         ),
     ] {
-        let response = anonymous.post(path, &form).await;
+        let response = anonymous.post_form(path, &form).await;
         assert_eq!(response.status(), 303, "{path}");
-        assert_eq!(location(&response), "/signin?next=/admin/users");
+        assert_eq!(location_of(&response), "/signin?next=/admin/users");
     }
 
     for (username, allowed) in [
@@ -629,8 +458,11 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
         ("giamsat", false),
         ("quantri", true),
     ] {
-        let visitor = Visitor::new(&app);
-        assert_eq!(location(&visitor.sign_in(username, PASSWORD).await), "/me");
+        let visitor = Agent::browser(&app);
+        assert_eq!(
+            location_of(&visitor.submit_sign_in(username, PASSWORD).await),
+            "/me"
+        );
         let response = visitor.get("/admin/users").await;
         let want = if allowed { 200 } else { 403 };
         assert_eq!(response.status(), want, "{username} GET /admin/users");
@@ -650,7 +482,7 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
                 vec![("user_id", learner.as_str())],
             ),
         ] {
-            let response = visitor.post(path, &form).await;
+            let response = visitor.post_form(path, &form).await;
             if allowed {
                 assert!(
                     response.status() == 200 || response.status() == 303,
@@ -662,22 +494,22 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
         }
     }
     // The server function behind the list checks the role itself.
-    let anonymous = Visitor::new(&app)
-        .post("/api/admin_users", &[("query", "")])
+    let anonymous = Agent::browser(&app)
+        .post_form("/api/admin_users", &[("query", "")])
         .await;
     assert_eq!(anonymous.status(), 403);
-    let learner = Visitor::new(&app);
-    learner.sign_in("hocvien", PASSWORD).await;
+    let learner = Agent::browser(&app);
+    learner.submit_sign_in("hocvien", PASSWORD).await;
     assert_eq!(
         learner
-            .post("/api/admin_users", &[("query", "")])
+            .post_form("/api/admin_users", &[("query", "")])
             .await
             .status(),
         403
     );
-    let admin = Visitor::new(&app);
-    admin.sign_in("quantri", PASSWORD).await;
-    let response = admin.post("/api/admin_users", &[("query", "")]).await;
+    let admin = Agent::browser(&app);
+    admin.submit_sign_in("quantri", PASSWORD).await;
+    let response = admin.post_form("/api/admin_users", &[("query", "")]).await;
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("Đoàn Thị Ngọc"));
 
@@ -697,7 +529,7 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
 async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
     make_user(&app, "quantri", "admin").await;
     let admin_id = user_id(&app, "quantri").await;
-    let learner = Visitor::new(&app);
+    let learner = Agent::browser(&app);
     learner.sign_up("0933 111 222", "Phạm Thu", PASSWORD).await;
     let learner_id = text(
         &app,
@@ -707,8 +539,8 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
     .await
     .unwrap();
 
-    let admin = Visitor::new(&app);
-    admin.sign_in("quantri", PASSWORD).await;
+    let admin = Agent::browser(&app);
+    admin.submit_sign_in("quantri", PASSWORD).await;
     let list = admin.page("/admin/users?q=0933").await;
     assert!(
         list.contains("Phạm Thu") && list.contains("0933 111 222"),
@@ -717,12 +549,12 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
 
     // Role change.
     let response = admin
-        .post(
+        .post_form(
             "/admin/users/role",
             &[("user_id", &learner_id), ("role", "trainer")],
         )
         .await;
-    assert_eq!(location(&response), "/admin/users?done=role");
+    assert_eq!(location_of(&response), "/admin/users?done=role");
     assert_eq!(
         text(&app, "SELECT role FROM users WHERE id = $1", &[&learner_id])
             .await
@@ -739,7 +571,7 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
     assert_eq!(audited, 1);
     // An unknown role is bad input, not a server error.
     let response = admin
-        .post(
+        .post_form(
             "/admin/users/role",
             &[("user_id", &learner_id), ("role", "king")],
         )
@@ -747,12 +579,12 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
     assert_eq!(response.status(), 400);
     // An admin cannot lock themselves out.
     let response = admin
-        .post(
+        .post_form(
             "/admin/users/role",
             &[("user_id", &admin_id), ("role", "learner")],
         )
         .await;
-    assert_eq!(location(&response), "/admin/users?error=self_demote");
+    assert_eq!(location_of(&response), "/admin/users?error=self_demote");
     assert_eq!(
         text(&app, "SELECT role FROM users WHERE id = $1", &[&admin_id])
             .await
@@ -762,7 +594,7 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
 
     // A reset code, shown once to the admin, stored only as a hash.
     let response = admin
-        .post("/admin/users/reset-code", &[("user_id", &learner_id)])
+        .post_form("/admin/users/reset-code", &[("user_id", &learner_id)])
         .await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -784,10 +616,10 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
     );
 
     // The person uses it (typed in lower case, without dashes) on another device.
-    let device = Visitor::new(&app);
+    let device = Agent::browser(&app);
     let typed = code.replace('-', " ").to_lowercase();
     let response = device
-        .post(
+        .post_form(
             "/reset",
             &[
                 ("login", "0933111222"),
@@ -796,7 +628,7 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(location(&response), "/me");
+    assert_eq!(location_of(&response), "/me");
     assert!(device.is_signed_in().await);
     assert!(
         !learner.is_signed_in().await,
@@ -813,17 +645,21 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
         1
     );
     // Old password gone, new one works, the code works once.
-    let check = Visitor::new(&app);
+    let check = Agent::browser(&app);
     assert_eq!(
-        location(&check.sign_in("0933111222", PASSWORD).await),
+        location_of(&check.submit_sign_in("0933111222", PASSWORD).await),
         "/signin?error=credentials&login=0933111222"
     );
     assert_eq!(
-        location(&check.sign_in("0933111222", "mật khẩu mới hoàn toàn").await),
+        location_of(
+            &check
+                .submit_sign_in("0933111222", "mật khẩu mới hoàn toàn")
+                .await
+        ),
         "/me"
     );
-    let again = Visitor::new(&app)
-        .post(
+    let again = Agent::browser(&app)
+        .post_form(
             "/reset",
             &[
                 ("login", "0933111222"),
@@ -833,19 +669,19 @@ async fn role_changes_and_reset_codes_are_audited(app: TestApp) {
         )
         .await;
     assert!(
-        location(&again).starts_with("/reset?error=reset_code"),
+        location_of(&again).starts_with("/reset?error=reset_code"),
         "{}",
-        location(&again)
+        location_of(&again)
     );
 }
 
 async fn a_guest_who_signs_up_keeps_their_learner(app: TestApp) {
     let guest = make_guest(&app).await;
     add_progress(&app, &guest.learner_id, "dien-thoai", "bat-may", now()).await;
-    let visitor = Visitor::with_session(&app, &guest.token);
+    let visitor = Agent::browser_with_session(&app, &guest.token);
 
     let response = visitor.sign_up("cuong", "Cường", PASSWORD).await;
-    assert_eq!(location(&response), "/me");
+    assert_eq!(location_of(&response), "/me");
     let user = user_id(&app, "cuong").await;
     assert_eq!(
         text(
@@ -879,7 +715,7 @@ async fn a_guest_who_signs_up_keeps_their_learner(app: TestApp) {
 }
 
 async fn a_guest_who_signs_in_brings_their_progress_along(app: TestApp) {
-    Visitor::new(&app).sign_up("dung", "Dũng", PASSWORD).await;
+    Agent::browser(&app).sign_up("dung", "Dũng", PASSWORD).await;
     let account = learner_of(&app, &user_id(&app, "dung").await).await;
     // What the account already has.
     add_progress(&app, &account, "dien-thoai", "bat-may", 1_000).await;
@@ -897,8 +733,11 @@ async fn a_guest_who_signs_in_brings_their_progress_along(app: TestApp) {
     let other_quiz = add_attempt(&app, &guest.learner_id, "an-toan", "mat-khau", 1).await;
     let answers_before = count(&app, "SELECT COUNT(*) FROM quiz_answers", &[]).await;
 
-    let visitor = Visitor::with_session(&app, &guest.token);
-    assert_eq!(location(&visitor.sign_in("dung", PASSWORD).await), "/me");
+    let visitor = Agent::browser_with_session(&app, &guest.token);
+    assert_eq!(
+        location_of(&visitor.submit_sign_in("dung", PASSWORD).await),
+        "/me"
+    );
 
     // Reading: once per chapter, nothing left behind.
     let chapters = texts(
@@ -992,8 +831,11 @@ async fn an_old_hash_is_upgraded_at_sign_in(app: TestApp) {
         &[OLD_HASH],
     )
     .await;
-    let visitor = Visitor::new(&app);
-    assert_eq!(location(&visitor.sign_in("nguoicu", PASSWORD).await), "/me");
+    let visitor = Agent::browser(&app);
+    assert_eq!(
+        location_of(&visitor.submit_sign_in("nguoicu", PASSWORD).await),
+        "/me"
+    );
     let stored = text(
         &app,
         "SELECT password_hash FROM users WHERE id = 'old-user'",
@@ -1007,13 +849,17 @@ async fn an_old_hash_is_upgraded_at_sign_in(app: TestApp) {
     );
     // And the new hash still opens the account.
     assert_eq!(
-        location(&Visitor::new(&app).sign_in("nguoicu", PASSWORD).await),
+        location_of(
+            &Agent::browser(&app)
+                .submit_sign_in("nguoicu", PASSWORD)
+                .await
+        ),
         "/me"
     );
 }
 
 async fn a_user_added_on_the_command_line_can_sign_in(app: TestApp) {
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         &app,
         &[
             "--username",
@@ -1041,13 +887,16 @@ async fn a_user_added_on_the_command_line_can_sign_in(app: TestApp) {
     );
 
     for login in ["root", "0977000111"] {
-        let visitor = Visitor::new(&app);
-        assert_eq!(location(&visitor.sign_in(login, PASSWORD).await), "/me");
+        let visitor = Agent::browser(&app);
+        assert_eq!(
+            location_of(&visitor.submit_sign_in(login, PASSWORD).await),
+            "/me"
+        );
         assert_eq!(visitor.get("/admin/users").await.status(), 200);
     }
 
     // The password is never an argument, must be long enough, and names are unique.
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         &app,
         &[
             "--username",
@@ -1061,21 +910,21 @@ async fn a_user_added_on_the_command_line_can_sign_in(app: TestApp) {
     )
     .await;
     assert!(!ok, "{output}");
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         &app,
         &["--username", "other", "--display-name", "X"],
         "short\n",
     )
     .await;
     assert!(!ok && output.contains("at least 8"), "{output}");
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         &app,
         &["--username", "root", "--display-name", "X"],
         &format!("{PASSWORD}\n"),
     )
     .await;
     assert!(!ok && output.contains("already"), "{output}");
-    let (ok, output) = user_add(
+    let (ok, output) = user_add_with(
         &app,
         &[
             "--username",
@@ -1190,15 +1039,15 @@ async fn malformed_forms_are_a_clear_4xx() {
 #[tokio::test]
 async fn a_spoofed_forwarded_for_does_not_escape_the_address_limit() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    Visitor::new(&app).sign_up("lan", "Lan", PASSWORD).await;
-    let visitor = Visitor::new(&app);
+    Agent::browser(&app).sign_up("lan", "Lan", PASSWORD).await;
+    let visitor = Agent::browser(&app);
     // 20 failures from this address against 20 accounts, each claiming to
     // come from elsewhere.
     for i in 0..20 {
         let response = visitor
             .client
             .post(visitor.url("/signin"))
-            .header("Origin", &visitor.origin)
+            .header("Origin", visitor.origin())
             .header("X-Forwarded-For", format!("198.51.100.{i}"))
             .form(&[
                 ("login", format!("khach{i:02}").as_str()),
@@ -1215,7 +1064,7 @@ async fn a_spoofed_forwarded_for_does_not_escape_the_address_limit() {
     let response = visitor
         .client
         .post(visitor.url("/signin"))
-        .header("Origin", &visitor.origin)
+        .header("Origin", visitor.origin())
         .header("X-Forwarded-For", "203.0.113.99")
         .form(&[("login", "lan"), ("password", PASSWORD)])
         .send()
@@ -1239,13 +1088,13 @@ async fn behind_a_trusted_proxy_each_client_address_has_its_own_limit() {
         ..AppOptions::default()
     };
     let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
-    Visitor::new(&app).sign_up("lan", "Lan", PASSWORD).await;
-    let visitor = Visitor::new(&app);
+    Agent::browser(&app).sign_up("lan", "Lan", PASSWORD).await;
+    let visitor = Agent::browser(&app);
     let attempt = |client_ip: &'static str, login: String, password: &'static str| {
         let request = visitor
             .client
             .post(visitor.url("/signin"))
-            .header("Origin", &visitor.origin)
+            .header("Origin", visitor.origin())
             .header("X-Forwarded-For", format!("{client_ip}, 10.1.2.3"))
             .form(&[("login", login), ("password", password.to_string())]);
         async move { request.send().await.unwrap().status() }

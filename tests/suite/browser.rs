@@ -1,7 +1,7 @@
 //! What a person sees on a phone-sized screen, in a real Chromium.
 
 use fantoccini::Locator;
-use hocvu_tests::{artefact_dir, browser::Browser, Backend, TestApp};
+use hocvu_tests::{artefact_dir, browser::Browser, Agent, Backend, TestApp};
 
 #[tokio::test]
 async fn home_page_reads_on_a_phone_without_javascript() {
@@ -59,12 +59,7 @@ async fn only_pages_with_an_island_load_the_wasm() {
     browser
         .goto(&app.url("/courses/thanh-toan-khong-tien-mat/ma-otp/quiz"))
         .await;
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css(".quiz-island[data-ready]"))
-        .await
-        .expect("the quiz island hydrates");
+    browser.wait_for(".quiz-island[data-ready]").await;
     let loaded = browser.client.execute(wasm_loaded, vec![]).await.unwrap();
     assert!(
         loaded.as_i64().unwrap_or(0) >= 1,
@@ -128,12 +123,7 @@ async fn handbook_pages_read_on_a_phone_without_javascript() {
         .goto(&app.url("/courses/thanh-toan-khong-tien-mat/ma-otp"))
         .await
         .unwrap();
-    let next = browser
-        .client
-        .find(Locator::Css(".pager a[rel=next]"))
-        .await
-        .unwrap();
-    next.click().await.unwrap();
+    browser.click(".pager a[rel=next]").await;
     let url = browser.client.current_url().await.unwrap();
     assert!(
         url.path()
@@ -175,16 +165,13 @@ async fn the_header_leaves_the_first_screen_to_the_page() {
     let admin = admin.trim_start_matches("hocvu_session=").to_string();
 
     // Without JavaScript: the switch is a form that sets the cookie.
-    let switched = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/text-size"))
-        .header("origin", app.origin())
-        .form(&[("level", "2"), ("back", "/courses")])
-        .send()
-        .await
-        .unwrap();
+    let switched = Agent::anonymous(&app)
+        .post_form_from(
+            &app.origin(),
+            "/text-size",
+            &[("level", "2"), ("back", "/courses")],
+        )
+        .await;
     assert_eq!(switched.status(), 303);
     assert_eq!(switched.headers()["location"], "/courses");
     let cookie = switched.headers()["set-cookie"]
@@ -192,12 +179,12 @@ async fn the_header_leaves_the_first_screen_to_the_page() {
         .unwrap()
         .to_string();
     assert!(cookie.starts_with("textsize=2;"), "{cookie}");
-    let large = hocvu_tests::text_of(
-        reqwest::Client::new()
-            .get(app.url("/courses"))
-            .header("cookie", "textsize=2"),
-    )
-    .await;
+    let large = Agent::following_redirects(&app)
+        .get_with("/courses", &[("cookie", "textsize=2")])
+        .await
+        .text()
+        .await
+        .expect("body");
     assert!(large.contains(r#"data-text-size="2""#));
     assert!(
         large.contains(r#"aria-pressed="true""#),

@@ -38,12 +38,6 @@ fn certificate_content() -> tempfile::TempDir {
     ])
 }
 
-async fn certificate_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = certificate_content();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
-}
-
 async fn complete(agent: &Agent) {
     for chapter in ["mot", "hai"] {
         assert_eq!(agent.mark_read("chung-chi", chapter).await.status(), 303);
@@ -384,7 +378,7 @@ async fn the_printable_certificate_is_for_its_holder_and_admins(app: TestApp) {
 }
 
 on_both_databases!(
-    certificate with certificate_app:
+    certificate on certificate_content:
     completing_a_certificate_course_issues_one_certificate,
     concurrent_completion_issues_exactly_one_certificate,
     verify_shows_valid_revoked_and_unknown,
@@ -413,7 +407,7 @@ async fn a_forged_host_never_reaches_a_printed_link(app: TestApp) {
 }
 
 on_both_databases!(
-    forged_host with certificate_app:
+    forged_host on certificate_content:
     a_forged_host_never_reaches_a_printed_link,
 );
 

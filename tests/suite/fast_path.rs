@@ -8,20 +8,9 @@ use hocvu_tests::{add_user, on_both_databases, Agent, TestApp};
 
 const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
 
-/// A client that sends what a phone browser sends, and keeps no cookies.
-fn browser_like() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
+/// A GET as a phone browser sends it, keeping no cookies.
 async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = browser_like().get(app.url(path));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request.send().await.unwrap()
+    Agent::anonymous(app).get_with(path, headers).await
 }
 
 /// The page without its per-response nonce (leptos writes it as `nonce`

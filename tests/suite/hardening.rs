@@ -7,6 +7,7 @@
 use hocvu_tests::{
     footprint, hocvu_bin, on_both_databases, server_functions, sign_in_as, Agent, TestApp,
 };
+use reqwest::Method;
 
 const COURSE: &str = "thanh-toan-khong-tien-mat";
 
@@ -56,10 +57,10 @@ async fn reading_pages_without_a_cookie_writes_nothing(app: TestApp) {
     let pages = public_pages(&app).await;
     let quizzes = pages.iter().filter(|p| p.ends_with("/quiz")).count();
     assert!(quizzes >= 20, "quiz pages are among them ({quizzes})");
-    let client = reqwest::Client::new();
+    let client = Agent::following_redirects(&app);
     for path in &pages {
         for _ in 0..2 {
-            let response = client.get(app.url(path)).send().await.unwrap();
+            let response = client.get(path).await;
             assert!(response.status().as_u16() < 500, "GET {path}");
             let sessions = response
                 .headers()
@@ -69,7 +70,7 @@ async fn reading_pages_without_a_cookie_writes_nothing(app: TestApp) {
                 .count();
             assert_eq!(sessions, 0, "GET {path} starts no session");
         }
-        let head = client.head(app.url(path)).send().await.unwrap();
+        let head = client.request(Method::HEAD, path).send().await.unwrap();
         assert!(head.status().as_u16() < 500, "HEAD {path}");
     }
     assert_eq!(footprint(&app).await, before, "reading wrote rows");
@@ -185,7 +186,7 @@ async fn malformed_arguments_to_every_server_function_are_refused_not_crashed(ap
     let cookie = sign_in_as(&app, "quantri", "admin").await;
     let functions = server_functions();
     assert!(functions.len() >= 10, "{functions:?}");
-    let client = reqwest::Client::new();
+    let client = Agent::following_redirects(&app);
     let bodies: [(&str, &str); 5] = [
         (
             "application/x-www-form-urlencoded",
@@ -207,7 +208,7 @@ async fn malformed_arguments_to_every_server_function_are_refused_not_crashed(ap
         for signed_in in [false, true] {
             for (kind, body) in bodies {
                 let mut request = client
-                    .post(app.url(path))
+                    .request(Method::POST, path)
                     .header("content-type", kind)
                     .body(body);
                 if signed_in {
@@ -275,34 +276,19 @@ async fn a_post_from_the_same_host_on_another_port_is_cross_site(app: TestApp) {
         .rsplit_once(':')
         .map(|(host, port)| format!("{host}:{}", port.parse::<u32>().unwrap() + 1))
         .unwrap();
-    let client = reqwest::Client::new();
+    let client = Agent::following_redirects(&app);
     let refused = client
-        .post(app.url("/lang"))
-        .header("origin", port_shifted)
-        .form(&[("to", "en")])
-        .send()
-        .await
-        .unwrap();
+        .post_form_from(&port_shifted, "/lang", &[("to", "en")])
+        .await;
     assert_eq!(refused.status(), 403);
     let https = app.origin().replacen("http://", "https://", 1);
     let refused = client
-        .post(app.url("/lang"))
-        .header("origin", https)
-        .form(&[("to", "en")])
-        .send()
-        .await
-        .unwrap();
+        .post_form_from(&https, "/lang", &[("to", "en")])
+        .await;
     assert_eq!(refused.status(), 403, "another scheme is another site");
-    let ours = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/lang"))
-        .header("origin", app.origin())
-        .form(&[("to", "en")])
-        .send()
-        .await
-        .unwrap();
+    let ours = Agent::anonymous(&app)
+        .post_form_from(&app.origin(), "/lang", &[("to", "en")])
+        .await;
     assert_eq!(ours.status(), 303);
 }
 
@@ -317,16 +303,10 @@ async fn over_https_every_cookie_is_secure() {
     let app = TestApp::spawn_with(hocvu_tests::Backend::Sqlite, options)
         .await
         .unwrap();
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/lang"))
-        .header("origin", app.origin().replacen("http://", "https://", 1))
-        .form(&[("to", "en")])
-        .send()
-        .await
-        .unwrap();
+    let https = app.origin().replacen("http://", "https://", 1);
+    let response = Agent::anonymous(&app)
+        .post_form_from(&https, "/lang", &[("to", "en")])
+        .await;
     assert_eq!(response.status(), 303);
     let cookie = header(&response, "set-cookie");
     assert!(
@@ -390,13 +370,10 @@ async fn wrong_guesses_from_one_address_do_not_lock_the_owner_out_elsewhere() {
         )
         .await;
     assert_eq!(sign_up.status(), 303);
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = Agent::anonymous(&app);
     let attempt = |from: &'static str, password: &'static str| {
         client
-            .post(app.url("/signin"))
+            .request(Method::POST, "/signin")
             .header("origin", app.origin())
             .header("x-forwarded-for", from)
             .form(&[("login", "lan"), ("password", password)])

@@ -15,16 +15,14 @@ const CHAPTER: &str = "/courses/thanh-toan-khong-tien-mat/ma-otp";
 
 /// `?b=1`, `?b=2`… are one page: rendered once, kept once.
 async fn query_strings_do_not_bust_the_page_cache(app: TestApp) {
-    let client = reqwest::Client::new();
-    let first = client.get(app.url(CHAPTER)).send().await.unwrap();
+    let client = Agent::following_redirects(&app);
+    let first = client.get(CHAPTER).await;
     let etag = first.headers()["etag"].clone();
     let before = app.page("/metrics").await;
     for i in 0..200 {
         let response = client
-            .get(app.url(&format!("{CHAPTER}?b={i}&utm_source=zalo")))
-            .send()
-            .await
-            .unwrap();
+            .get(&format!("{CHAPTER}?b={i}&utm_source=zalo"))
+            .await;
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["etag"], etag, "the same kept page");
     }
@@ -43,11 +41,7 @@ async fn query_strings_do_not_bust_the_page_cache(app: TestApp) {
         "one page kept (the metrics page is not kept)"
     );
     // What does change the page still does: the English page is its own.
-    let english = client
-        .get(app.url(&format!("{CHAPTER}?lang=en&b=1")))
-        .send()
-        .await
-        .unwrap();
+    let english = client.get(&format!("{CHAPTER}?lang=en&b=1")).await;
     assert_ne!(english.headers()["etag"], etag);
 }
 
@@ -55,19 +49,8 @@ async fn query_strings_do_not_bust_the_page_cache(app: TestApp) {
 /// browser it was given to may send its form twice (a double tap).
 async fn a_used_guest_pass_gives_a_stranger_nothing(app: TestApp) {
     let quiz = "/courses/thanh-toan-khong-tien-mat/ma-otp/quiz";
-    let visitor = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let page = visitor
-        .get(app.url(quiz))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let visitor = Agent::browser(&app);
+    let page = visitor.get(quiz).await.text().await.unwrap();
     let (hidden, questions) = crate::quiz::parse_form(&page);
     assert!(
         hidden.contains_key("guest_pass"),
@@ -83,15 +66,7 @@ async fn a_used_guest_pass_gives_a_stranger_nothing(app: TestApp) {
                 .map(|(_, value, _)| (format!("a_{}", q.id), value.clone()))
         }))
         .collect();
-    let post = |client: &reqwest::Client| {
-        client
-            .post(app.url(quiz))
-            .header("Origin", app.origin())
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(&fields)
-            .send()
-    };
-    let graded = post(&visitor).await.unwrap();
+    let graded = visitor.post_fields(quiz, &fields).await;
     assert_eq!(graded.status(), 303);
     assert!(
         hocvu_tests::location_of(&graded).contains("/result/1"),
@@ -101,7 +76,7 @@ async fn a_used_guest_pass_gives_a_stranger_nothing(app: TestApp) {
     let guests = app.scalar("SELECT COUNT(*) FROM sessions").await;
 
     let stranger = Agent::anonymous(&app);
-    let replayed = post(&stranger.client).await.unwrap();
+    let replayed = stranger.post_fields(quiz, &fields).await;
     assert_eq!(replayed.status(), 303);
     assert!(
         session_cookie_of(&replayed).is_none(),

@@ -229,12 +229,7 @@ async fn a_resident_reads_marks_takes_the_quiz_and_moves_on_by_keyboard() {
 
     // 4. The result: passed, and the next chapter one or two Tabs away
     // (focus moves to the result, not back to the top of the page).
-    let result = browser
-        .client
-        .wait()
-        .for_element(fantoccini::Locator::Css(".score.passed"))
-        .await
-        .expect("the quiz is passed");
+    let result = browser.wait_for(".score.passed").await;
     assert!(result.is_displayed().await.unwrap());
     let (stop, presses) = tab_to(&browser, ".next-step a", 10).await;
     assert!(presses <= 2, "{presses} Tabs from the result to the way on");

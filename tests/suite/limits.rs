@@ -9,6 +9,7 @@ use hocvu_tests::{
     add_user, chapter, course_toml, eventually, location_of, on_both_databases, session_cookie_of,
     Agent, AppOptions, Backend, TestApp, AGENT_PASSWORD,
 };
+use reqwest::Method;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
@@ -354,10 +355,10 @@ async fn csp_reports_are_logged_escaped_and_limited() {
         "{{\"csp-report\":{{}}}}\n2026-12-05T00:00:00Z  INFO FORGED-LINE admin signed in\r\u{1b}[2J\u{1b}[31m{}",
         "x".repeat(10_000)
     );
-    let client = reqwest::Client::new();
+    let client = Agent::following_redirects(&app);
     for _ in 0..50 {
         let response = client
-            .post(app.url("/csp-report"))
+            .request(Method::POST, "/csp-report")
             .header("content-type", "application/csp-report")
             .body(forged.clone())
             .send()
@@ -410,20 +411,19 @@ async fn very_long_searches_are_cut_not_errors(app: TestApp) {
     // already: 414).
     let query = format!("otp {}", "thanh toán ".repeat(450));
     let search = Agent::anonymous(&app)
-        .client
-        .get(app.url("/search"))
+        .request(Method::GET, "/search")
         .query(&[("q", query.as_str())])
         .send()
         .await
         .unwrap();
     assert!(search.status().as_u16() < 500, "{}", search.status());
-    let api = reqwest::Client::new()
-        .post(app.url("/api/search_chapters"))
-        .header("Origin", app.origin())
-        .form(&[("query", query.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let api = Agent::following_redirects(&app)
+        .post_form_from(
+            &app.origin(),
+            "/api/search_chapters",
+            &[("query", query.as_str())],
+        )
+        .await;
     assert!(api.status().as_u16() < 500, "{}", api.status());
 }
 
@@ -607,18 +607,12 @@ async fn guesses_spread_over_addresses_do_not_lock_the_owners_phone(backend: Bac
     add_user(&app, "lan", "Lan", "learner").await;
     let (first, _) = sign_in_from(&app, "lan", AGENT_PASSWORD, None).await;
     let device = device_cookie_of(&first).expect("a known-device cookie");
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let (url, origin) = (app.url("/signin"), app.origin());
+    let client = Agent::anonymous(&app);
     let guess = move |i: u32| {
-        let (client, url, origin) = (client.clone(), url.clone(), origin.clone());
+        let client = client.clone();
         tokio::spawn(async move {
             client
-                .post(url)
-                .header("Origin", origin)
-                .header("Sec-Fetch-Site", "same-origin")
+                .post_from_site("/signin")
                 .header("X-Forwarded-For", format!("10.9.{}.{}", i / 256, i % 256))
                 .form(&[("login", "lan"), ("password", "wrong password")])
                 .send()
@@ -687,13 +681,9 @@ async fn a_missing_pkg_file_is_not_cached_for_a_year() {
 #[tokio::test]
 async fn server_function_errors_say_they_are_utf8() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let response = reqwest::Client::new()
-        .post(app.url("/api/admin_users"))
-        .header("Origin", app.origin())
-        .form(&[("query", "")])
-        .send()
-        .await
-        .unwrap();
+    let response = Agent::following_redirects(&app)
+        .post_form_from(&app.origin(), "/api/admin_users", &[("query", "")])
+        .await;
     assert_eq!(response.status(), 403);
     let content_type = response.headers()["content-type"].to_str().unwrap();
     assert!(
@@ -714,16 +704,13 @@ async fn over_https_the_session_cookie_takes_the_host_prefix() {
         .unwrap();
     hocvu_tests::user_add(&app, "lan", "Lan Hương", "learner", AGENT_PASSWORD).await;
     let https = app.origin().replacen("http://", "https://", 1);
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/signin"))
-        .header("Origin", &https)
-        .form(&[("login", "lan"), ("password", AGENT_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let response = Agent::anonymous(&app)
+        .post_form_from(
+            &https,
+            "/signin",
+            &[("login", "lan"), ("password", AGENT_PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let session = response
         .headers()
@@ -737,41 +724,25 @@ async fn over_https_the_session_cookie_takes_the_host_prefix() {
     assert!(!session.to_ascii_lowercase().contains("domain="));
     let pair = session.split(';').next().unwrap().to_string();
     // Read back under that name: the person is signed in.
-    let me = reqwest::Client::new()
-        .get(app.url("/me"))
-        .header("Cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let me = Agent::following_redirects(&app)
+        .get_with("/me", &[("Cookie", &pair)])
+        .await;
     assert_eq!(me.status(), 200);
     assert!(me.text().await.unwrap().contains("Lan Hương"));
     // The plain name is not read over HTTPS (a sibling host could set it).
     let plain = pair.replacen("__Host-", "", 1);
-    let me = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(app.url("/me"))
-        .header("Cookie", &plain)
-        .send()
-        .await
-        .unwrap();
+    let me = Agent::anonymous(&app)
+        .get_with("/me", &[("Cookie", &plain)])
+        .await;
     let page = me.text().await.unwrap();
     assert!(
         !page.contains("Lan Hương"),
         "not signed in under the plain name"
     );
     // Sign-out clears the prefixed cookie.
-    let out = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(app.url("/signout"))
-        .header("Origin", &https)
-        .header("Cookie", &pair)
-        .send()
-        .await
-        .unwrap();
+    let out = Agent::with_cookie(&app, Some(pair))
+        .post_form_from(&https, "/signout", &[])
+        .await;
     assert_eq!(out.status(), 303);
     assert!(out
         .headers()

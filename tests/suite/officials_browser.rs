@@ -112,13 +112,7 @@ Phan Văn Khải,0912000005,P-TTR,Thanh tra viên\n",
 
     let browser = Browser::phone(true).await;
     open_signed_in(&browser, &app, &cookie, "/reports").await;
-    let table = browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("table.report-units"))
-        .await
-        .expect("the report table");
+    let table = browser.wait_for_within("table.report-units", 15).await;
     assert!(table.is_displayed().await.unwrap(), "table visible");
     let rows = browser
         .client
@@ -162,11 +156,8 @@ Phan Văn Khải,0912000005,P-TTR,Thanh tra viên\n",
     browser.set_cookie(&app.origin(), "textsize", "2").await;
     browser.client.refresh().await.unwrap();
     browser
-        .client
-        .wait()
-        .for_element(Locator::Css("html[data-text-size='2'] svg.report-chart"))
-        .await
-        .expect("the report in large text");
+        .wait_for("html[data-text-size='2'] svg.report-chart")
+        .await;
     assert_chart_labels_read(&browser, "large text").await;
     browser
         .screenshot(&artefact_dir().join("reports-360-large.png"))
@@ -387,28 +378,10 @@ Lê Thị Bích Ngọc,091200,SO-XD,Kế toán viên\n",
         "/admin/officials",
     )
     .await;
-    let file = browser
-        .client
-        .wait()
-        .for_element(Locator::Css("input#file"))
-        .await
-        .unwrap();
+    let file = browser.wait_for("input#file").await;
     file.send_keys(&csv.display().to_string()).await.unwrap();
-    browser
-        .client
-        .find(Locator::Css("button[value=dry_run]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .client
-        .wait()
-        .at_most(Duration::from_secs(15))
-        .for_element(Locator::Css("table.import-rows"))
-        .await
-        .expect("the check's table");
+    browser.click("button[value=dry_run]").await;
+    browser.wait_for_within("table.import-rows", 15).await;
     let found = browser
         .client
         .execute(

@@ -61,29 +61,6 @@ async fn controlled(browser: &Browser) {
     panic!("the worker never controlled the page (installing, waiting, active: {state})");
 }
 
-/// Clicks what `css` finds, as a finger would.
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn text(browser: &Browser, css: &str) -> String {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} on the page"))
-        .text()
-        .await
-        .unwrap()
-}
-
 /// The service worker controls the page and keeps `path`.
 async fn kept(browser: &Browser, path: &str) {
     controlled(browser).await;
@@ -117,9 +94,9 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
     browser.goto(&app.url(CHAPTER)).await;
     kept(&browser, CHAPTER).await;
     browser.goto(&app.url(COURSE)).await;
-    let size = text(&browser, "[data-offline-course] p").await;
+    let size = browser.text("[data-offline-course] p").await;
     assert!(size.contains("khoảng"), "the size is shown first: {size}");
-    click(&browser, "[data-offline-course] button").await;
+    browser.click("[data-offline-course] button").await;
     until(
         &browser,
         "return document.querySelector('.offline-status').textContent.startsWith('Đã tải về')",
@@ -137,7 +114,7 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
     for page in download["pages"].as_array().unwrap() {
         let path = page["url"].as_str().unwrap();
         browser.goto(&app.url(path)).await;
-        let heading = text(&browser, "main h1").await;
+        let heading = browser.text("main h1").await;
         assert!(!heading.contains("không có mạng"), "{path} was not kept");
     }
     for media in download["media"].as_array().unwrap() {
@@ -151,7 +128,7 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
     }
     // A page never kept: the site's own offline page, never the browser's.
     browser.goto(&app.url("/me")).await;
-    assert_eq!(text(&browser, "main h1").await, "Bạn đang không có mạng");
+    assert_eq!(browser.text("main h1").await, "Bạn đang không có mạng");
     let listed = browser
         .client
         .find_all(Locator::Css("#offline-list a"))
@@ -168,9 +145,9 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
 
     // "Đã đọc xong" and a quiz, offline: kept on the phone.
     browser.goto(&app.url(CHAPTER)).await;
-    click(&browser, "form[action$='/read'] button").await;
+    browser.click("form[action$='/read'] button").await;
     browser.wait_for_path(|p| p == "/offline").await;
-    assert!(text(&browser, "main h1").await.contains("đọc xong"));
+    assert!(browser.text("main h1").await.contains("đọc xong"));
     browser.goto(&app.url(&format!("{CHAPTER}/quiz"))).await;
     js(
         &browser,
@@ -182,10 +159,10 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
          })",
     )
     .await;
-    click(&browser, ".quiz button[type=submit]").await;
+    browser.click(".quiz button[type=submit]").await;
     browser.wait_for_path(|p| p == "/offline").await;
     assert_eq!(
-        text(&browser, "main h1").await,
+        browser.text("main h1").await,
         "Bài làm đã lưu, sẽ chấm khi có mạng"
     );
     assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 0);
@@ -274,7 +251,7 @@ async fn kept_pages_follow_a_new_version_of_the_handbook() {
 
     app.kill().await;
     browser.goto(&app.url("/courses/kho/a")).await;
-    let body = text(&browser, "main").await;
+    let body = browser.text("main").await;
     assert!(body.contains("Bản mới của bài A."), "{body}");
     browser.close().await;
 }
@@ -413,7 +390,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
 
     app.kill().await;
     browser.goto(&app.url("/courses/kho/b")).await;
-    click(&browser, "form[action$='/read'] button").await;
+    browser.click("form[action$='/read'] button").await;
     browser.wait_for_path(|p| p == "/offline").await;
     browser.goto(&app.url("/courses/kho/a/quiz")).await;
     js(
@@ -421,7 +398,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
         "document.querySelector('.quiz input[type=radio]').checked = true",
     )
     .await;
-    click(&browser, ".quiz button[type=submit]").await;
+    browser.click(".quiz button[type=submit]").await;
     browser.wait_for_path(|p| p == "/offline").await;
 
     // Meanwhile the trainer removed lesson B and changed the quiz.
@@ -440,7 +417,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
          return !n.hidden && n.textContent.includes('Đã gửi 2')",
     )
     .await;
-    let note = text(&browser, "#offline-note").await;
+    let note = browser.text("#offline-note").await;
     assert!(note.contains("không còn nữa"), "{note}");
     assert!(note.contains("hãy làm lại"), "{note}");
     let retake = browser

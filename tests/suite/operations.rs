@@ -74,11 +74,7 @@ fn start_writers(
                 let mut session: Option<String> = None;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     let event = uuid::Uuid::new_v4().to_string();
-                    let mut request = agent
-                        .client
-                        .post(agent.url("/courses/p/bai-a/read"))
-                        .header("Origin", agent.url(""))
-                        .header("Sec-Fetch-Site", "same-origin");
+                    let mut request = agent.post_from_site("/courses/p/bai-a/read");
                     if let Some(cookie) = &session {
                         request = request.header("Cookie", cookie);
                     }
@@ -287,15 +283,7 @@ async fn metrics_count_requests_by_route_template_and_more(backend: Backend) {
     assert_eq!(read.status(), 303);
     let (hidden, questions) = crate::quiz::parse_form(&app.page("/courses/p/bai-a/quiz").await);
     let fields = crate::quiz::answers(&hidden, &questions, &["Không"], "");
-    let graded = app
-        .client
-        .post(app.url("/courses/p/bai-a/quiz"))
-        .header("Origin", app.origin())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
+    let graded = app.post_fields("/courses/p/bai-a/quiz", &fields).await;
     assert_eq!(graded.status(), 303, "quiz graded");
     let after = app.page("/metrics").await;
 
@@ -419,28 +407,7 @@ async fn metrics_are_refused_to_callers_that_are_not_allowed(backend: Backend) {
     assert_eq!(from("203.0.113.9").await.unwrap().status(), 403);
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+hocvu_tests::on_both_databases!(per backend:
     readyz_is_503_while_draining_then_the_server_exits_cleanly,
     sigterm_finishes_requests_in_flight_and_loses_no_acknowledged_write,
     past_max_in_flight_requests_get_a_quick_503_with_retry_after,

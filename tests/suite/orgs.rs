@@ -600,11 +600,7 @@ async fn an_oversized_upload_is_refused(app: TestApp) {
     }
     // The same as a urlencoded text field.
     let sent = admin
-        .client
-        .post(admin.url("/admin/units/import"))
-        .header("Cookie", admin.cookie.as_deref().unwrap())
-        .header("Origin", app.origin())
-        .header("Sec-Fetch-Site", "same-origin")
+        .post_from_site("/admin/units/import")
         .form(&[("csv", units.as_str()), ("mode", "commit")])
         .send()
         .await;

@@ -2,9 +2,10 @@
 //! survives a crash of the server.
 
 use hocvu_tests::{
-    chapter, content_fixture, course_toml, on_both_databases, sign_in_as, AppOptions, Backend,
-    TestApp,
+    chapter, content_fixture, course_toml, on_both_databases, sign_in_as, Agent, AppOptions,
+    Backend, TestApp,
 };
+use reqwest::Method;
 
 fn progress_content() -> tempfile::TempDir {
     content_fixture(&[
@@ -19,12 +20,6 @@ fn progress_content() -> tempfile::TempDir {
             "## Chọn A {#chon}\n\n- [x] A\n- [ ] B\n\n> A là đúng.\n",
         ),
     ])
-}
-
-async fn progress_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = progress_content();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
 }
 
 /// The hidden event id of the chapter's "done reading" form.
@@ -192,7 +187,7 @@ async fn a_learner_cannot_touch_another_learners_progress(app: TestApp) {
 }
 
 on_both_databases!(
-    fixture with progress_app:
+    fixture on progress_content:
     done_reading_counts_once_and_shows_everywhere,
     a_course_is_complete_when_every_chapter_is_read_and_every_quiz_passed,
     a_learner_cannot_touch_another_learners_progress,
@@ -327,14 +322,11 @@ async fn writes_cut_off_mid_request_leave_the_writer_working() {
     let event = read_event(&app.page("/courses/p/bai-a").await);
     let mut writers = tokio::task::JoinSet::new();
     for i in 0..400u64 {
-        // Cut off after 1 to 40 ms: before, during and after the write.
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
+        // Cut off after 1 to 40 ms: before, during and after the write
+        // (each from a browser of its own: no connection shared).
+        let request = Agent::anonymous(&app)
+            .request(Method::POST, "/courses/p/bai-a/read")
             .timeout(std::time::Duration::from_millis(1 + i % 40))
-            .build()
-            .unwrap();
-        let request = client
-            .post(app.url("/courses/p/bai-a/read"))
             .header("Origin", app.origin())
             .header("X-Forwarded-For", format!("10.1.{}.{}", i / 256, i % 256))
             .form(&[("event", &event)]);
@@ -350,14 +342,11 @@ async fn writes_cut_off_mid_request_leave_the_writer_working() {
     }
     assert!(cut_off > 0, "some requests were cut off");
     // Everything after works, at once and durably.
-    let patient = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(20))
-        .build()
-        .unwrap();
+    let patient = Agent::anonymous(&app);
     for i in 0..20 {
         let response = patient
-            .post(app.url("/courses/p/bai-a/read"))
+            .request(Method::POST, "/courses/p/bai-a/read")
+            .timeout(std::time::Duration::from_secs(20))
             .header("Origin", app.origin())
             .header("X-Forwarded-For", format!("10.2.0.{i}"))
             .form(&[("event", &event)])
@@ -383,7 +372,9 @@ async fn writes_cut_off_mid_request_leave_the_writer_working() {
 /// through the other (sessions and progress live in the database).
 #[tokio::test]
 async fn two_servers_share_sessions_and_progress_through_postgres() {
-    let Some((first, dir)) = progress_app(Backend::Postgres).await else {
+    let Some((first, dir)) =
+        TestApp::spawn_with_fixture(Backend::Postgres, progress_content()).await
+    else {
         return;
     };
     let second = TestApp::spawn_with(
@@ -400,39 +391,30 @@ async fn two_servers_share_sessions_and_progress_through_postgres() {
     let cookie = sign_in_as(&first, "can-bo", "learner").await;
     mark_read(&first, "bai-a").await;
 
-    let other_server = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let me = hocvu_tests::text_of(
-        other_server
-            .get(second.url("/me"))
-            .header("Cookie", &cookie),
-    )
-    .await;
+    let other_server = Agent::with_cookie(&second, Some(cookie));
+    let me = other_server.get("/me").await.text().await.unwrap();
     assert!(
         me.contains("Khóa tiến độ") && me.contains("1/2"),
         "progress made on the first server: {me}"
     );
-    let page = hocvu_tests::text_of(
-        other_server
-            .get(second.url("/courses/p/bai-b"))
-            .header("Cookie", &cookie),
-    )
-    .await;
+    let page = other_server
+        .get("/courses/p/bai-b")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains(r#"action="/signout""#),
         "signed in on the second server too"
     );
     let event = read_event(&page);
     let response = other_server
-        .post(second.url("/courses/p/bai-b/read"))
-        .header("Cookie", &cookie)
-        .header("Origin", second.origin())
-        .form(&[("event", event.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .post_form_from(
+            &second.origin(),
+            "/courses/p/bai-b/read",
+            &[("event", &event)],
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let me = first.page("/me").await;
     assert!(me.contains("2/2"), "and back on the first: {me}");

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, Backend, TestApp};
-use sqlx::{Connection, Executor, Row};
+use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, Agent, TestApp};
+use reqwest::Method;
 
 /// Unique strings that may appear only after an attempt is submitted.
 const SECRET_EXPLANATION: &str = "GIAI-THICH-7f3a9c";
@@ -39,12 +39,6 @@ fn quiz_content(max_attempts: u32) -> tempfile::TempDir {
         ("k/02-b.md", &chapter("bai-b", "Bài B", "Nội dung bài B.")),
         ("k/final.quiz.md", &final_test),
     ])
-}
-
-async fn quiz_app(backend: Backend, max_attempts: u32) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = quiz_content(max_attempts);
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
 }
 
 /// One question of the form as a browser sees it.
@@ -149,17 +143,6 @@ const ALL_RIGHT: &[&str] = &[
     "Sai",
 ];
 
-async fn submit(app: &TestApp, path: &str, fields: &[(String, String)]) -> reqwest::Response {
-    app.client
-        .post(app.url(path))
-        .header("Origin", app.origin())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(fields)
-        .send()
-        .await
-        .unwrap()
-}
-
 const QUIZ: &str = "/courses/k/bai-a/quiz";
 
 async fn nothing_sent_before_submission_reveals_an_answer(app: TestApp) {
@@ -208,17 +191,17 @@ async fn nothing_sent_before_submission_reveals_an_answer(app: TestApp) {
     assert!(!hidden.contains_key("correct") && !hidden.contains_key("score"));
 
     // After submitting, the explanations are there: the markers were real.
-    let response = submit(
-        &app,
-        QUIZ,
-        &answers(
-            &hidden,
-            &questions,
-            &["Có, khi cần xác minh", "Đúng"],
-            "sai",
-        ),
-    )
-    .await;
+    let response = app
+        .post_fields(
+            QUIZ,
+            &answers(
+                &hidden,
+                &questions,
+                &["Có, khi cần xác minh", "Đúng"],
+                "sai",
+            ),
+        )
+        .await;
     assert_eq!(response.status(), 303);
     let location = response.headers()["location"].to_str().unwrap().to_string();
     assert!(!location.contains(SECRET_TEXT_ANSWER));
@@ -239,7 +222,7 @@ async fn every_question_type_is_graded_on_the_server(app: TestApp) {
     // Whatever the client claims is ignored.
     fields.push(("score".into(), "0".into()));
     fields.push(("passed".into(), "0".into()));
-    let response = submit(&app, QUIZ, &fields).await;
+    let response = app.post_fields(QUIZ, &fields).await;
     assert_eq!(response.status(), 303);
     let result = app
         .page(response.headers()["location"].to_str().unwrap())
@@ -261,7 +244,7 @@ async fn every_question_type_is_graded_on_the_server(app: TestApp) {
         "mật khẩu mạnh 8d1e",
     );
     fields.push(("a_otp".into(), "khong-co-lua-chon-nay".into()));
-    let response = submit(&app, QUIZ, &fields).await;
+    let response = app.post_fields(QUIZ, &fields).await;
     assert_eq!(response.status(), 303);
     let result = app
         .page(response.headers()["location"].to_str().unwrap())
@@ -280,7 +263,10 @@ async fn a_double_submission_stores_one_attempt(app: TestApp) {
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
     let fields = answers(&hidden, &questions, ALL_RIGHT, "mật khẩu mạnh 8d1e");
 
-    let (a, b) = tokio::join!(submit(&app, QUIZ, &fields), submit(&app, QUIZ, &fields));
+    let (a, b) = tokio::join!(
+        app.post_fields(QUIZ, &fields),
+        app.post_fields(QUIZ, &fields)
+    );
 
     assert_eq!(a.status(), 303);
     assert_eq!(b.status(), 303);
@@ -289,7 +275,7 @@ async fn a_double_submission_stores_one_attempt(app: TestApp) {
         b.headers()["location"],
         "both show the one result"
     );
-    let third = submit(&app, QUIZ, &fields).await;
+    let third = app.post_fields(QUIZ, &fields).await;
     assert_eq!(third.headers()["location"], a.headers()["location"]);
     assert_eq!(count_attempts(&app).await, 1);
     // The next form is attempt 2.
@@ -297,20 +283,7 @@ async fn a_double_submission_stores_one_attempt(app: TestApp) {
 }
 
 async fn count_attempts(app: &TestApp) -> i64 {
-    let url = app.database.url();
-    if url.starts_with("sqlite:") {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts")
-            .await
-            .unwrap()
-            .get::<i64, _>(0)
-    } else {
-        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        conn.fetch_one("SELECT COUNT(*) FROM quiz_attempts")
-            .await
-            .unwrap()
-            .get::<i64, _>(0)
-    }
+    app.scalar("SELECT COUNT(*) FROM quiz_attempts").await
 }
 
 async fn shuffle_is_fixed_per_attempt_and_new_for_the_next(app: TestApp) {
@@ -328,7 +301,8 @@ async fn shuffle_is_fixed_per_attempt_and_new_for_the_next(app: TestApp) {
     );
 
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
-    submit(&app, QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x")).await;
+    app.post_fields(QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x"))
+        .await;
     let next = parse_form(&app.page(QUIZ).await).1;
     assert_ne!(
         values(&first),
@@ -336,11 +310,8 @@ async fn shuffle_is_fixed_per_attempt_and_new_for_the_next(app: TestApp) {
         "a new attempt gets new option ids"
     );
     // Another learner (another device) gets their own.
-    let other = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let html = hocvu_tests::text_of(other.get(app.url(QUIZ))).await;
+    let other = Agent::browser(&app);
+    let html = other.get(QUIZ).await.text().await.unwrap();
     assert_ne!(values(&parse_form(&html).1), values(&first));
 }
 
@@ -349,7 +320,7 @@ async fn an_unanswered_question_returns_to_the_form_with_answers_kept(app: TestA
     // Only the first question answered; true/false and text left empty.
     let fields = answers(&hidden, &questions, &["Không bao giờ"], "");
 
-    let response = submit(&app, QUIZ, &fields).await;
+    let response = app.post_fields(QUIZ, &fields).await;
 
     assert_eq!(response.status(), 303);
     let back = response.headers()["location"].to_str().unwrap().to_string();
@@ -374,7 +345,7 @@ async fn an_unanswered_question_returns_to_the_form_with_answers_kept(app: TestA
 async fn attempt_limits_are_enforced_on_the_server(app: TestApp) {
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
     let fields = answers(&hidden, &questions, ALL_RIGHT, "x");
-    assert_eq!(submit(&app, QUIZ, &fields).await.status(), 303);
+    assert_eq!(app.post_fields(QUIZ, &fields).await.status(), 303);
 
     let page = app.page(QUIZ).await;
     assert!(
@@ -387,7 +358,7 @@ async fn attempt_limits_are_enforced_on_the_server(app: TestApp) {
             *v = "2".into();
         }
     }
-    assert_eq!(submit(&app, QUIZ, &next).await.status(), 403);
+    assert_eq!(app.post_fields(QUIZ, &next).await.status(), 403);
     assert_eq!(count_attempts(&app).await, 1);
 }
 
@@ -399,7 +370,7 @@ async fn malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing(app
         vec![("attempt".to_string(), "-1".to_string())],
     ];
     for fields in bad {
-        let status = submit(&app, QUIZ, &fields).await.status();
+        let status = app.post_fields(QUIZ, &fields).await.status();
         assert_eq!(status, 400, "{fields:?}");
     }
     let huge = vec![
@@ -410,7 +381,11 @@ async fn malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing(app
     let many: Vec<(String, String)> = (0..2000)
         .map(|i| (format!("a_q{i}"), "x".to_string()))
         .collect();
-    assert!(submit(&app, QUIZ, &many).await.status().is_client_error());
+    assert!(app
+        .post_fields(QUIZ, &many)
+        .await
+        .status()
+        .is_client_error());
     let not_a_form = app
         .client
         .post(app.url(QUIZ))
@@ -427,12 +402,14 @@ async fn malformed_and_oversized_submissions_are_clear_4xx_and_store_nothing(app
 
 async fn a_result_is_visible_only_to_its_learner(app: TestApp) {
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
-    let response = submit(&app, QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x")).await;
+    let response = app
+        .post_fields(QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x"))
+        .await;
     let result = response.headers()["location"].to_str().unwrap().to_string();
     assert_eq!(app.get(&result).await.status(), 200);
 
-    let stranger = reqwest::Client::new();
-    let response = stranger.get(app.url(&result)).send().await.unwrap();
+    let stranger = Agent::following_redirects(&app);
+    let response = stranger.get(&result).await;
     assert_eq!(response.status(), 404);
     assert!(!response.text().await.unwrap().contains(SECRET_EXPLANATION));
 }
@@ -442,7 +419,7 @@ async fn the_final_test_draws_its_questions_from_the_pool(app: TestApp) {
     let (hidden, questions) = parse_form(&html);
     assert_eq!(questions.len(), 2, "draw = 2 of a pool of 4");
     let fields = answers(&hidden, &questions, &["A1", "A2", "A3", "A4"], "");
-    let response = submit(&app, "/courses/k/test", &fields).await;
+    let response = app.post_fields("/courses/k/test", &fields).await;
     assert_eq!(response.status(), 303);
     let result = app
         .page(response.headers()["location"].to_str().unwrap())
@@ -453,7 +430,9 @@ async fn the_final_test_draws_its_questions_from_the_pool(app: TestApp) {
 async fn a_quiz_changed_since_the_page_was_shown_asks_to_start_again(app: TestApp) {
     let (mut hidden, questions) = parse_form(&app.page(QUIZ).await);
     hidden.insert("version".into(), "phien-ban-cu".into());
-    let response = submit(&app, QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x")).await;
+    let response = app
+        .post_fields(QUIZ, &answers(&hidden, &questions, ALL_RIGHT, "x"))
+        .await;
     assert_eq!(response.status(), 303);
     assert!(response.headers()["location"]
         .to_str()
@@ -462,16 +441,16 @@ async fn a_quiz_changed_since_the_page_was_shown_asks_to_start_again(app: TestAp
     assert_eq!(count_attempts(&app).await, 0);
 }
 
-async fn unlimited_quiz(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    quiz_app(backend, 0).await
+fn unlimited_quiz() -> tempfile::TempDir {
+    quiz_content(0)
 }
 
-async fn one_attempt_quiz(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    quiz_app(backend, 1).await
+fn one_attempt_quiz() -> tempfile::TempDir {
+    quiz_content(1)
 }
 
 on_both_databases!(
-    fixture with unlimited_quiz:
+    fixture on unlimited_quiz:
     nothing_sent_before_submission_reveals_an_answer,
     every_question_type_is_graded_on_the_server,
     a_double_submission_stores_one_attempt,
@@ -485,7 +464,7 @@ on_both_databases!(
 );
 
 on_both_databases!(
-    limited with one_attempt_quiz:
+    limited on one_attempt_quiz:
     attempt_limits_are_enforced_on_the_server,
 );
 
@@ -526,24 +505,16 @@ async fn every_bundled_quiz_renders_a_form(app: TestApp) {
 on_both_databases!(every_bundled_quiz_renders_a_form);
 
 mod in_a_browser {
-    use fantoccini::{Client, Locator};
+    use fantoccini::Locator;
     use hocvu_tests::{artefact_dir, browser::Browser, Backend};
 
-    use super::{quiz_app, ALL_RIGHT, QUIZ};
+    use super::{quiz_content, ALL_RIGHT, QUIZ};
 
     /// Ticks the options whose label is one of `ALL_RIGHT` and types the
     /// text answer, as a person would.
-    async fn answer_everything_right(client: &Client) {
-        for label in client.find_all(Locator::Css("label.choice")).await.unwrap() {
-            let text = label.text().await.unwrap();
-            if ALL_RIGHT.contains(&text.trim()) {
-                label.click().await.unwrap();
-            }
-        }
-        let text = client
-            .find(Locator::Css(".quiz input[type=text]"))
-            .await
-            .unwrap();
+    async fn answer_everything_right(browser: &Browser) {
+        browser.tick_choices(ALL_RIGHT).await;
+        let text = browser.find(".quiz input[type=text]").await;
         text.send_keys("mat khau manh 8d1e").await.unwrap();
     }
 
@@ -553,7 +524,10 @@ mod in_a_browser {
     /// through HTTP, exactly as the form would send them.)
     #[tokio::test]
     async fn a_quiz_and_its_result_read_on_a_phone_without_javascript() {
-        let (app, _dir) = quiz_app(Backend::Sqlite, 0).await.unwrap();
+        let (app, _dir) =
+            hocvu_tests::TestApp::spawn_with_fixture(Backend::Sqlite, quiz_content(0))
+                .await
+                .unwrap();
         let browser = Browser::phone(false).await;
         browser.goto(&app.url(QUIZ)).await;
         let questions = browser
@@ -623,38 +597,24 @@ mod in_a_browser {
 
     #[tokio::test]
     async fn with_javascript_the_result_appears_without_a_page_reload() {
-        let (app, _dir) = quiz_app(Backend::Sqlite, 0).await.unwrap();
+        let (app, _dir) =
+            hocvu_tests::TestApp::spawn_with_fixture(Backend::Sqlite, quiz_content(0))
+                .await
+                .unwrap();
         let browser = Browser::phone(true).await;
         browser.client.goto(&app.url(QUIZ)).await.unwrap();
         // Wait for the island to hydrate, then mark this page instance.
-        browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".quiz-island[data-ready]"))
-            .await
-            .expect("islands hydrate");
+        browser.wait_for(".quiz-island[data-ready]").await;
         browser
             .client
             .execute("window.__sameDocument = 'yes'", vec![])
             .await
             .unwrap();
 
-        answer_everything_right(&browser.client).await;
-        browser
-            .client
-            .find(Locator::Css(".quiz button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        answer_everything_right(&browser).await;
+        browser.click(".quiz button[type=submit]").await;
 
-        let score = browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".score"))
-            .await
-            .unwrap();
+        let score = browser.wait_for(".score").await;
         assert!(score.text().await.unwrap().contains("4/4"));
         let same = browser
             .client
@@ -677,17 +637,16 @@ mod in_a_browser {
 async fn trainers_see_per_question_statistics_and_nobody_else_does(app: TestApp) {
     // Two learners answer: one all right, one choosing the same wrong option.
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
-    submit(
-        &app,
+    app.post_fields(
         QUIZ,
         &answers(&hidden, &questions, ALL_RIGHT, "mật khẩu mạnh 8d1e"),
     )
     .await;
-    let other = TestApp::spawn_client(&app);
-    let html = hocvu_tests::text_of(other.get(app.url(QUIZ))).await;
+    let other = Agent::browser(&app);
+    let html = other.get(QUIZ).await.text().await.unwrap();
     let (hidden, questions) = parse_form(&html);
     other
-        .post(app.url(QUIZ))
+        .request(Method::POST, QUIZ)
         .header("Origin", app.origin())
         .form(&answers(
             &hidden,

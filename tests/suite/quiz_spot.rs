@@ -2,7 +2,7 @@
 //! each part a checkbox (no JavaScript needed), graded on the server like
 //! `.multiple`, with an explanation per sign after submission only.
 
-use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, Backend, TestApp};
+use hocvu_tests::{chapter, content_fixture, course_toml, on_both_databases, TestApp};
 
 use crate::quiz::{answers, parse_form};
 
@@ -36,22 +36,8 @@ Tin nhắn SMS từ số 0931 208 555:\n\n\
     ])
 }
 
-async fn spot_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = spot_content();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
-}
-
 async fn post(app: &TestApp, fields: &[(String, String)]) -> String {
-    let response = app
-        .client
-        .post(app.url(QUIZ))
-        .header("Origin", app.origin())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(fields)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_fields(QUIZ, fields).await;
     assert_eq!(response.status(), 303);
     response.headers()["location"].to_str().unwrap().to_string()
 }
@@ -103,6 +89,6 @@ async fn the_message_is_a_checkbox_list_of_its_parts_graded_like_multiple(app: T
 }
 
 on_both_databases!(
-    spot with spot_app:
+    spot on spot_content:
     the_message_is_a_checkbox_list_of_its_parts_graded_like_multiple,
 );

@@ -87,17 +87,6 @@ async fn highlighted(browser: &Browser) -> Value {
         .unwrap()
 }
 
-async fn click(browser: &Browser, css: &str) {
-    browser
-        .client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("{css} is there"))
-        .click()
-        .await
-        .unwrap();
-}
-
 async fn done_speaking(browser: &Browser) {
     browser
         .client
@@ -126,7 +115,7 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
     assert!(control.is_displayed().await.unwrap());
 
     // From the top: the title first, in Vietnamese, highlighted.
-    click(&browser, ".read-start").await;
+    browser.click(".read-start").await;
     let title = browser
         .client
         .find(Locator::Css(".chapter h1"))
@@ -161,7 +150,7 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
     assert!(paragraph.contains(second["text"].as_str().unwrap()));
 
     // Pause and resume: the same sentence again.
-    click(&browser, ".read-pause").await;
+    browser.click(".read-pause").await;
     let log = speech_log(&browser).await;
     assert_eq!(log.last().unwrap()["op"], "cancel", "paused: {log:?}");
     let pause = browser
@@ -177,16 +166,16 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
     // The cancelled sentence's late "end" does not move the reader on.
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(speech_log(&browser).await.len(), log.len());
-    click(&browser, ".read-pause").await;
+    browser.click(".read-pause").await;
     assert_eq!(last_spoken(&browser).await["text"], second["text"]);
 
     // Faster, then slower: the current sentence again at the new pace.
-    click(&browser, ".read-faster").await;
+    browser.click(".read-faster").await;
     let faster = last_spoken(&browser).await;
     assert_eq!(faster["text"], second["text"]);
     assert!(faster["rate"].as_f64().unwrap() > second["rate"].as_f64().unwrap());
-    click(&browser, ".read-slower").await;
-    click(&browser, ".read-slower").await;
+    browser.click(".read-slower").await;
+    browser.click(".read-slower").await;
     assert!(last_spoken(&browser).await["rate"].as_f64().unwrap() < 1.0);
 
     // A tapped paragraph far down is read from its start; the sentence
@@ -205,7 +194,7 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
         .await
         .unwrap();
     let tapped = tapped.as_str().unwrap().to_string();
-    click(&browser, "#tap-me").await;
+    browser.click("#tap-me").await;
     assert!(
         tapped.starts_with(last_spoken(&browser).await["text"].as_str().unwrap()),
         "{tapped}"
@@ -232,9 +221,9 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
         .await
         .unwrap();
     if active == Value::Bool(true) {
-        click(&browser, ".read-stop").await;
+        browser.click(".read-stop").await;
     }
-    click(&browser, ".read-here").await;
+    browser.click(".read-here").await;
     browser
         .screenshot(&artefact_dir().join("read-aloud-360.png"))
         .await;
@@ -269,12 +258,7 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
     browser.goto(&app.url(CHAPTER)).await;
     // Once the script runs and the
     // voices have arrived, the read-aloud control is still hidden.
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css(".read-aloud[data-ready]"))
-        .await
-        .expect("islands hydrate");
+    browser.wait_for(".read-aloud[data-ready]").await;
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     let control = browser
         .client

@@ -2,10 +2,9 @@
 //! (made by `.ci/do dist`, and by `.ci/do test` before the suite) unpacked
 //! into a fresh folder and started with an empty environment.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{path::PathBuf, process::Stdio};
 
 use hocvu_tests::workspace_root;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// The newest tarball in `dist/`, if `.ci/do dist` has run.
 fn tarball() -> Option<PathBuf> {
@@ -72,18 +71,7 @@ async fn the_release_unpacked_anywhere_serves_the_site_with_an_empty_environment
         .spawn()
         .expect("start the released hocvu");
     let stdout = child.stdout.take().unwrap();
-    let addr = tokio::time::timeout(Duration::from_secs(30), async {
-        let mut lines = BufReader::new(stdout).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            if let Some(addr) = line.strip_prefix("hocvu listening on http://") {
-                return Some(addr.trim().to_string());
-            }
-        }
-        None
-    })
-    .await
-    .ok()
-    .flatten();
+    let addr = hocvu_tests::listening_addr(stdout).await;
     let Some(addr) = addr else {
         let _ = child.kill().await;
         let output = child.wait_with_output().await.unwrap();

@@ -369,28 +369,7 @@ async fn the_worker_in_the_server_delivers_what_is_queued(backend: Backend) {
     assert!(metrics.contains("hocvu_reminders{status=\"sent\"} 3"));
 }
 
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod on_sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Sqlite).await;
-                }
-            )*
-        }
-        mod on_postgres {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(hocvu_tests::Backend::Postgres).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both!(
+hocvu_tests::on_both_databases!(per backend:
     reminders_are_delivered_once_retried_and_finally_failed,
     two_senders_never_send_the_same_reminder,
     the_worker_in_the_server_delivers_what_is_queued,

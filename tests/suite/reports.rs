@@ -10,7 +10,7 @@ use hocvu_tests::{
     add_user, chapter, content_fixture, course_toml, date_today, html, location_of,
     on_both_databases,
     orgs::{import_officials, import_units, move_to_unit, set_password, user_id},
-    Agent, Backend, TestApp,
+    Agent, TestApp,
 };
 
 // ---------------------------------------------------------------------------
@@ -56,12 +56,6 @@ fn tagged(chapter: String, skill: &str) -> String {
         &format!("minutes = 5\nskills = [\"{skill}\"]\n"),
         1,
     )
-}
-
-async fn report_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = report_content();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
 }
 
 /// TINH > HUYEN > {SO > SO-P1, XA}; TINH > KHAC.
@@ -1246,7 +1240,7 @@ async fn a_past_due_date_is_confirmed_before_saving(app: TestApp) {
 }
 
 on_both_databases!(
-    report with report_app:
+    report on report_content:
     report_counts_match_the_hand_computed_fixture,
     officials_see_their_required_courses_first,
     a_supervisor_sees_only_their_own_subtree,

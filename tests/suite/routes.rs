@@ -5,53 +5,31 @@
 use std::collections::BTreeSet;
 
 use hocvu_tests::{
-    chapter, content_fixture, course_toml, footprint, on_both_databases, server_functions,
-    sign_in_as, Backend, TestApp,
+    chapter, content_fixture, course_toml, footprint, location_of, on_both_databases,
+    server_functions, sign_in_as, Agent, TestApp,
 };
+use reqwest::Method;
 
 use crate::quiz::{answers, parse_form};
 
 const COURSE: &str = "thanh-toan-khong-tien-mat";
 const CHAPTER: &str = "ma-otp";
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// A fresh client signed in as a new user with `role` (or a guest for
+/// A fresh browser signed in as a new user with `role` (or a guest for
 /// `None`). `app.client` is replaced afterwards, so the next sign-in does not
 /// rotate this visitor's session away.
-async fn visitor(app: &mut TestApp, username: &str, role: Option<&str>) -> reqwest::Client {
+async fn visitor(app: &mut TestApp, username: &str, role: Option<&str>) -> Agent {
     let Some(role) = role else {
-        return client();
+        return Agent::browser(app);
     };
     let cookie = sign_in_as(app, username, role).await;
-    app.client = client();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(
-            [(reqwest::header::COOKIE, cookie.parse().unwrap())]
-                .into_iter()
-                .collect(),
-        )
-        .build()
-        .unwrap()
+    app.client = TestApp::spawn_client(app);
+    Agent::with_cookie(app, Some(cookie))
 }
 
-async fn status(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {
-    let response = client.get(app.url(path)).send().await.unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (status, location)
+async fn status(client: &Agent, path: &str) -> (u16, String) {
+    let response = client.get(path).await;
+    (response.status().as_u16(), location_of(&response))
 }
 
 /// Every `<form method="post" action="…">` action in `html`.
@@ -73,8 +51,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
     // Someone for the admin's per-user forms (role, reset code) to act on.
     visitor(&mut app, "hocvien", Some("learner")).await;
     sign_in_as(&app, "quantri", "admin").await;
-    let admin = &app.client;
-    let guest = client();
+    let admin = &app.agent();
+    let guest = Agent::browser(&app);
     let pages = [
         "/".to_string(),
         "/courses".into(),
@@ -101,8 +79,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
     let mut discovered = BTreeSet::new();
     for client in [admin, &guest] {
         for page in &pages {
-            let response = client.get(app.url(page)).send().await.unwrap();
-            let html = response.text().await.unwrap();
+            let html = client.get(page).await.text().await.unwrap();
             for action in post_actions(&html) {
                 discovered.insert(action.split('?').next().unwrap().to_string());
             }
@@ -178,7 +155,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
     for route in &routes {
         for client in [admin, &guest] {
             let foreign_origin = client
-                .post(app.url(route))
+                .request(Method::POST, route)
                 .header("Origin", "https://evil.example")
                 .form(&form)
                 .send()
@@ -190,7 +167,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
                 "no cookie from a refused {route}"
             );
             let cross_site = client
-                .post(app.url(route))
+                .request(Method::POST, route)
                 .header("Sec-Fetch-Site", "cross-site")
                 .form(&form)
                 .send()
@@ -204,16 +181,9 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
     assert_eq!(app.get("/admin/users").await.status(), 200);
 
     // Every route found is real: from this site it is not a 404 or 405.
-    let probe = client();
+    let probe = Agent::browser(&app);
     for route in &routes {
-        let response = probe
-            .post(app.url(route))
-            .header("Origin", app.origin())
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let response = probe.post_form(route, &form).await;
         assert!(
             ![404, 405].contains(&response.status().as_u16()),
             "{route} answers {} from this site",
@@ -276,7 +246,7 @@ async fn every_page_for_every_role(mut app: TestApp) {
     let mut wrong = Vec::new();
     for (path, expected) in &table {
         for ((username, client), want) in visitors.iter().zip(expected) {
-            let (got, location) = status(&app, client, path).await;
+            let (got, location) = status(client, path).await;
             let ok = if *want == 0 {
                 (got == 303 || got == 302)
                     && location.starts_with("/signin")
@@ -301,7 +271,7 @@ async fn every_page_for_every_role(mut app: TestApp) {
     // Unknown places are not found for anyone, staff pages of unknown courses too.
     for (username, client) in &visitors {
         for path in ["/khong-co", "/courses/khong-co", "/courses/khong-co/bai"] {
-            let (got, _) = status(&app, client, path).await;
+            let (got, _) = status(client, path).await;
             assert_eq!(got, 404, "{username} GET {path}");
         }
     }
@@ -330,34 +300,20 @@ fn journey_content() -> tempfile::TempDir {
     ])
 }
 
-async fn journey_app(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = journey_content();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
-}
-
 const QUIZ: &str = "/courses/j/bai-a/quiz";
 
 async fn a_learner_cannot_open_another_learners_result(mut app: TestApp) {
     sign_in_as(&app, "hocvien-a", "learner").await;
     let (hidden, questions) = parse_form(&app.page(QUIZ).await);
     let fields = answers(&hidden, &questions, &["A"], "");
-    let response = app
-        .client
-        .post(app.url(QUIZ))
-        .header("Origin", app.origin())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
+    let response = app.post_fields(QUIZ, &fields).await;
     assert_eq!(response.status(), 303);
     let result = response.headers()["location"].to_str().unwrap().to_string();
     assert!(result.contains("/result/"), "{result}");
     assert!(app.page(&result).await.contains("GIAI-THICH-ROUTES-4c1d"));
 
     let other = visitor(&mut app, "hocvien-b", Some("learner")).await;
-    let response = other.get(app.url(&result)).send().await.unwrap();
+    let response = other.get(&result).await;
     assert_eq!(response.status(), 404, "B opens A's result {result}");
     assert!(!response
         .text()
@@ -367,23 +323,22 @@ async fn a_learner_cannot_open_another_learners_result(mut app: TestApp) {
     // Nor A's first attempt by guessing numbers around it.
     for n in 0..4 {
         let path = format!("{QUIZ}/result/{n}");
-        let response = other.get(app.url(&path)).send().await.unwrap();
+        let response = other.get(&path).await;
         assert_eq!(response.status(), 404, "B GET {path}");
     }
 }
 
 on_both_databases!(
-    fixture with journey_app:
+    fixture on journey_content:
     a_learner_cannot_open_another_learners_result,
 );
 
 mod in_a_browser {
-    use std::time::Duration;
 
     use fantoccini::Locator;
     use hocvu_tests::{artefact_dir, attribute_of, browser::Browser, Backend};
 
-    use super::{journey_app, QUIZ};
+    use super::{journey_content, QUIZ};
 
     async fn progress_value(browser: &Browser) -> u32 {
         let html = browser.client.source().await.unwrap();
@@ -395,7 +350,10 @@ mod in_a_browser {
     /// Sign up, read a chapter, pass its quiz and see the bar move, at 360×740.
     #[tokio::test]
     async fn sign_up_read_pass_and_see_the_progress_bar_move_on_a_phone() {
-        let (app, _dir) = journey_app(Backend::Sqlite).await.unwrap();
+        let (app, _dir) =
+            hocvu_tests::TestApp::spawn_with_fixture(Backend::Sqlite, journey_content())
+                .await
+                .unwrap();
         let browser = Browser::phone(true).await;
         let shots = artefact_dir();
 
@@ -421,15 +379,8 @@ mod in_a_browser {
             .screenshot(&shots.join("journey-1-signup.png"))
             .await;
         browser
-            .client
-            .find(Locator::Css(
-                "form.account-form button[type=submit], form.account-form button",
-            ))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+            .click("form.account-form button[type=submit], form.account-form button")
+            .await;
         browser.wait_for_path(|p| p != "/signup").await;
         assert_eq!(
             app.scalar("SELECT COUNT(*) FROM users").await,
@@ -441,70 +392,23 @@ mod in_a_browser {
         browser
             .screenshot(&shots.join("journey-2-chapter.png"))
             .await;
-        browser
-            .client
-            .find(Locator::Css("button.read-done"))
-            .await
-            .expect("a done-reading button")
-            .click()
-            .await
-            .unwrap();
+        browser.click("button.read-done").await;
         // Confirmed on the chapter (the same path, so wait for the
         // confirmation itself), with the quiz as the next step.
-        let recorded = browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(".read-recorded"))
-            .await
-            .expect("the read is confirmed");
+        let recorded = browser.wait_for_within(".read-recorded", 15).await;
         assert_eq!(app.scalar("SELECT COUNT(*) FROM progress_events").await, 1);
         assert!(recorded.is_displayed().await.unwrap());
         browser
             .screenshot(&shots.join("journey-2b-read-recorded.png"))
             .await;
-        browser
-            .client
-            .find(Locator::Css(".chapter-quiz a.button"))
-            .await
-            .expect("the quiz offered")
-            .click()
-            .await
-            .unwrap();
+        browser.click(".chapter-quiz a.button").await;
         browser.wait_for_path(|p| p == QUIZ).await;
 
-        browser
-            .client
-            .wait()
-            .for_element(Locator::Css(".quiz-island[data-ready]"))
-            .await
-            .expect("islands hydrate");
-        for label in browser
-            .client
-            .find_all(Locator::Css("label.choice"))
-            .await
-            .unwrap()
-        {
-            if label.text().await.unwrap().trim() == "A" {
-                label.click().await.unwrap();
-            }
-        }
+        browser.wait_for(".quiz-island[data-ready]").await;
+        browser.tick_choices(&["A"]).await;
         browser.screenshot(&shots.join("journey-3-quiz.png")).await;
-        browser
-            .client
-            .find(Locator::Css(".quiz button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        let score = browser
-            .client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(".score"))
-            .await
-            .unwrap();
+        browser.click(".quiz button[type=submit]").await;
+        let score = browser.wait_for_within(".score", 15).await;
         assert!(score.text().await.unwrap().contains("1/1"));
         // The way on sits in the first screen; no "try again" after a pass.
         let next = browser

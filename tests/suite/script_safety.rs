@@ -41,12 +41,6 @@ fn handbook() -> tempfile::TempDir {
     ])
 }
 
-async fn spawn(backend: Backend) -> Option<(TestApp, tempfile::TempDir)> {
-    let dir = handbook();
-    let app = TestApp::spawn_with_content(backend, dir.path()).await?;
-    Some((app, dir))
-}
-
 /// A trainer's upload of one loose file into the course.
 async fn upload(trainer: &Agent, name: &str, bytes: &[u8]) -> reqwest::Response {
     trainer
@@ -134,7 +128,7 @@ async fn titles_are_escaped_in_every_page(app: TestApp) {
 /// for every kept page, whatever their inline scripts, and none of them
 /// is text of the handbook.
 async fn kept_pages_allow_only_the_frameworks_scripts(app: TestApp) {
-    let client = reqwest::Client::new();
+    let client = Agent::following_redirects(&app);
     let mut policies = Vec::new();
     for path in [
         "/",
@@ -143,7 +137,7 @@ async fn kept_pages_allow_only_the_frameworks_scripts(app: TestApp) {
         CHAPTER,
         CHAPTER,
     ] {
-        let response = client.get(app.url(path)).send().await.unwrap();
+        let response = client.get(path).await;
         assert!(response.headers().contains_key("etag"), "{path} is kept");
         let policy = response.headers()["content-security-policy"]
             .to_str()
@@ -197,7 +191,7 @@ async fn pictures_are_plain_drawings_served_in_a_sandbox(app: TestApp) {
     );
 }
 
-on_both_databases!(handbook_safety with spawn:
+on_both_databases!(handbook_safety on handbook:
     a_title_with_markup_is_refused_at_its_line,
     titles_are_escaped_in_every_page,
     kept_pages_allow_only_the_frameworks_scripts,
@@ -231,7 +225,9 @@ async fn the_content_check_refuses_script_bearing_titles_and_pictures() {
 /// the draft whose upload name was the payload.
 #[tokio::test]
 async fn no_trainer_markup_runs_for_anyone_in_a_browser() {
-    let (app, _dir) = spawn(Backend::Sqlite).await.unwrap();
+    let (app, _dir) = TestApp::spawn_with_fixture(Backend::Sqlite, handbook())
+        .await
+        .unwrap();
     let trainer = add_user(&app, "co-lan", "Cô Lan", "trainer").await;
     let uploaded = upload(&trainer, &format!("{PAYLOAD}.md"), b"x").await;
     let draft = location_of(&uploaded);

@@ -112,6 +112,58 @@ impl Browser {
         panic!("page did not load in time");
     }
 
+    /// The first element `css` finds on the page now (panics when none).
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .find(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} on the page"))
+    }
+
+    /// Waits (fantoccini's default, 30 s) until `css` finds an element.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.wait_for_within(css, 30).await
+    }
+
+    /// Waits up to `seconds` until `css` finds an element.
+    pub async fn wait_for_within(&self, css: &str, seconds: u64) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(seconds))
+            .for_element(fantoccini::Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waited for {css}: {e}"))
+    }
+
+    /// Clicks what `css` finds, as a finger would.
+    pub async fn click(&self, css: &str) {
+        self.find(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// The text of what `css` finds.
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("element text")
+    }
+
+    /// Ticks every quiz option (`label.choice`) whose text is one of `labels`.
+    pub async fn tick_choices(&self, labels: &[&str]) {
+        let choices = self
+            .client
+            .find_all(fantoccini::Locator::Css("label.choice"))
+            .await
+            .expect("quiz options");
+        for label in choices {
+            let text = label.text().await.expect("option text");
+            if labels.contains(&text.trim()) {
+                label.click().await.expect("tick an option");
+            }
+        }
+    }
+
     /// Saves a PNG screenshot for people to look at.
     pub async fn screenshot(&self, path: &Path) {
         let png = self.client.screenshot().await.expect("screenshot");

@@ -7,43 +7,85 @@ pub mod browser;
 use std::{
     path::{Path, PathBuf},
     process::Stdio,
+    sync::Arc,
     time::Duration,
 };
 
+use reqwest::cookie::{CookieStore, Jar};
+
 use sqlx::{Connection, Executor, PgConnection};
-use tempfile::TempDir;
+pub use tempfile::TempDir;
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
 };
 
-/// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
-/// `on_both_databases!(module with spawn_fn: tests…)` starts each server with
-/// `spawn_fn(Backend) -> Option<(TestApp, keep_alive)>` instead (own content).
+/// Runs each named test once on SQLite and once on PostgreSQL.
+///
+/// - `on_both_databases!(tests…)`: each `async fn(TestApp)` gets a server
+///   with the bundled content.
+/// - `on_both_databases!(module on content_fn: tests…)`: the server serves the
+///   content tree `content_fn() -> TempDir` writes (a test's fixture).
+/// - `on_both_databases!(module with spawn_fn: tests…)`: each server is started
+///   by `spawn_fn(Backend) -> Option<(TestApp, keep_alive)>` instead.
+/// - `on_both_databases!(per backend: tests…)`: each `async fn(Backend)`
+///   starts what it needs itself (and returns when PostgreSQL is missing).
 #[macro_export]
 macro_rules! on_both_databases {
-    ($module:ident with $spawn:ident: $($name:ident),* $(,)?) => {
-        mod $module {
-            mod on_sqlite {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        let (app, _keep) = super::super::$spawn($crate::Backend::Sqlite).await
-                            .expect("SQLite is always available");
+    // Inside `$module`: `$spawn` and the tests are named from its children.
+    (@each $spawn:path: $($name:ident),*) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (app, _keep) = $spawn($crate::Backend::Sqlite).await
+                        .expect("SQLite is always available");
+                    super::super::$name(app).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some((app, _keep)) = $spawn($crate::Backend::Postgres).await {
                         super::super::$name(app).await;
                     }
-                )*
+                }
+            )*
+        }
+    };
+    (per backend: $($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+    ($module:ident on $content:ident: $($name:ident),* $(,)?) => {
+        mod $module {
+            async fn spawn(
+                backend: $crate::Backend,
+            ) -> Option<($crate::TestApp, $crate::TempDir)> {
+                $crate::TestApp::spawn_with_fixture(backend, super::$content()).await
             }
-            mod on_postgres {
-                $(
-                    #[tokio::test]
-                    async fn $name() {
-                        if let Some((app, _keep)) = super::super::$spawn($crate::Backend::Postgres).await {
-                            super::super::$name(app).await;
-                        }
-                    }
-                )*
-            }
+            $crate::on_both_databases!(@each super::spawn: $($name),*);
+        }
+    };
+    ($module:ident with $spawn:ident: $($name:ident),* $(,)?) => {
+        mod $module {
+            $crate::on_both_databases!(@each super::super::$spawn: $($name),*);
         }
     };
     ($($name:ident),* $(,)?) => {
@@ -68,6 +110,26 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// Runs `$body` with `$conn` a connection to the test server's own database
+/// (`$app.database`, SQLite or PostgreSQL); its value is the body's.
+#[macro_export]
+macro_rules! with_db {
+    ($app:expr, |$conn:ident| $body:expr) => {{
+        let url = $app.database.url();
+        if url.starts_with("sqlite:") {
+            let mut $conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+                .await
+                .expect("open the SQLite file");
+            $body
+        } else {
+            let mut $conn = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+                .await
+                .expect("connect to PostgreSQL");
+            $body
+        }
+    }};
 }
 
 /// Which database a test server runs on.
@@ -162,6 +224,24 @@ impl TestDatabase {
     }
 }
 
+/// The address a starting `hocvu serve` says it listens on (its
+/// `hocvu listening on http://…` line), waiting up to 30 s; `None` if it
+/// ends or says nothing of it in that time.
+pub async fn listening_addr(stdout: tokio::process::ChildStdout) -> Option<String> {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        let mut lines = BufReader::new(stdout).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Some(addr) = line.strip_prefix("hocvu listening on http://") {
+                return Some(addr.trim().to_string());
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 /// A running `hocvu serve` and a cookie-keeping HTTP client pointed at it.
 pub struct TestApp {
     pub addr: String,
@@ -198,6 +278,16 @@ impl TestApp {
             ..AppOptions::default()
         };
         Self::spawn_with(backend, options).await
+    }
+
+    /// Starts a server on the content tree `fixture` holds (see
+    /// [`content_fixture`]); the folder comes back to be kept alive.
+    pub async fn spawn_with_fixture(
+        backend: Backend,
+        fixture: TempDir,
+    ) -> Option<(TestApp, TempDir)> {
+        let app = Self::spawn_with_content(backend, fixture.path()).await?;
+        Some((app, fixture))
     }
 
     pub async fn spawn_with(backend: Backend, options: AppOptions) -> Option<TestApp> {
@@ -243,29 +333,13 @@ impl TestApp {
             .kill_on_drop(true);
         let mut child = command.spawn().expect("start hocvu");
         let stdout = child.stdout.take().expect("piped stdout");
-        let addr = tokio::time::timeout(Duration::from_secs(30), async {
-            let mut lines = BufReader::new(stdout).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(addr) = line.strip_prefix("hocvu listening on http://") {
-                    return Some(addr.trim().to_string());
-                }
-            }
-            None
-        })
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| {
+        let addr = listening_addr(stdout).await.unwrap_or_else(|| {
             panic!(
                 "hocvu did not start; its log:\n{}",
                 std::fs::read_to_string(&log_path).unwrap_or_default()
             )
         });
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client");
+        let client = http_client(Some(Default::default()));
         Some(TestApp {
             addr,
             client,
@@ -278,12 +352,18 @@ impl TestApp {
     }
 
     /// Another browser-like client (own cookies): a second learner.
-    pub fn spawn_client(_app: &TestApp) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("http client")
+    pub fn spawn_client(app: &TestApp) -> reqwest::Client {
+        Agent::browser(app).client
+    }
+
+    /// `app.client` as an [`Agent`] (the same client, cookies and all).
+    pub fn agent(&self) -> Agent {
+        Agent {
+            client: self.client.clone(),
+            cookie: None,
+            jar: None,
+            base: self.origin(),
+        }
     }
 
     /// Absolute URL of a path on this server.
@@ -297,26 +377,22 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
+        self.agent().get(path).await
     }
 
     /// GET and return the body, asserting a 200.
     pub async fn page(&self, path: &str) -> String {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), 200, "GET {path}");
-        response.text().await.expect("body")
+        self.agent().page(path).await
     }
 
     /// A form POST as a browser on this site sends it.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .header("Origin", self.origin())
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(form)
-            .send()
-            .await
-            .expect("POST")
+        self.agent().post_form(path, form).await
+    }
+
+    /// [`TestApp::post_form`] with owned fields (a parsed form sent back).
+    pub async fn post_fields(&self, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+        self.agent().post_fields(path, fields).await
     }
 
     /// Posts a form that is too large and asserts it is refused: 413, or the
@@ -326,10 +402,8 @@ impl TestApp {
         // A client of its own: the server may close the connection after
         // its 413, and a pooled connection shared with later requests would
         // then fail them at random (broken pipe).
-        let sent = reqwest::Client::new()
-            .post(self.url(path))
-            .header("Origin", self.origin())
-            .header("Sec-Fetch-Site", "same-origin")
+        let sent = Agent::anonymous(self)
+            .post_from_site(path)
             .form(form)
             .send()
             .await;
@@ -391,14 +465,11 @@ impl TestApp {
     /// the first row as i64 (counts, mostly).
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sqlx::Row;
-        let url = self.database.url();
-        if url.starts_with("sqlite:") {
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            conn.fetch_one(sql).await.unwrap().get::<i64, _>(0)
-        } else {
-            let mut conn = PgConnection::connect(&url).await.unwrap();
-            conn.fetch_one(sql).await.unwrap().get::<i64, _>(0)
-        }
+        with_db!(self, |conn| conn
+            .fetch_one(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get::<i64, _>(0))
     }
 }
 
@@ -490,38 +561,51 @@ pub async fn user_add(
     role: &str,
     password: &str,
 ) {
+    let args = [
+        "--username",
+        username,
+        "--display-name",
+        display_name,
+        "--role",
+        role,
+    ];
+    let (ok, output) = user_add_with(app, &args, &format!("{password}\n")).await;
+    assert!(ok, "user add: {output}");
+}
+
+/// Runs `hocvu user add ARGS` against the app's database with `stdin` as
+/// standard input: (success, stdout + stderr).
+pub async fn user_add_with(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
     use tokio::io::AsyncWriteExt;
     let mut child = Command::new(hocvu_bin())
-        .args([
-            "user",
-            "add",
-            "--username",
-            username,
-            "--display-name",
-            display_name,
-            "--role",
-            role,
-        ])
+        .current_dir(app.dir.path())
+        .arg("user")
+        .arg("add")
+        .args(args)
         .arg("--database-url")
         .arg(app.database.url())
         .env_remove("DATABASE_URL")
+        .env_remove("HOCVU_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("run hocvu user add");
-    let mut stdin = child.stdin.take().expect("stdin");
-    stdin
-        .write_all(format!("{password}\n").as_bytes())
+    let mut input = child.stdin.take().expect("stdin");
+    input
+        .write_all(stdin.as_bytes())
         .await
-        .unwrap();
-    drop(stdin);
-    let output = child.wait_with_output().await.unwrap();
-    assert!(
+        .expect("write stdin");
+    drop(input);
+    let output = child.wait_with_output().await.expect("hocvu user add ends");
+    (
         output.status.success(),
-        "user add: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
 }
 
 /// Creates a user with `role` through `hocvu user add` (password on stdin,
@@ -563,13 +647,39 @@ pub async fn text_of(request: reqwest::RequestBuilder) -> String {
 /// The password `add_user` gives every account it makes.
 pub const AGENT_PASSWORD: &str = "mat-khau-rat-dai-2026";
 
-/// One browser with a fixed session cookie (or none): unlike
-/// `TestApp::client`, many of them can be signed in as different people at
-/// the same time, since signing one in never ends another's session.
+/// The name of the session cookie.
+pub const SESSION: &str = "hocvu_session";
+
+/// The one way tests make an HTTP client: redirects are not followed (tests
+/// look at them), and cookies are kept in `jar` when there is one.
+fn http_client(jar: Option<Arc<Jar>>) -> reqwest::Client {
+    http_client_with(jar, reqwest::redirect::Policy::none())
+}
+
+fn http_client_with(
+    jar: Option<Arc<Jar>>,
+    redirects: reqwest::redirect::Policy,
+) -> reqwest::Client {
+    let builder = reqwest::Client::builder().redirect(redirects);
+    match jar {
+        Some(jar) => builder.cookie_provider(jar),
+        None => builder,
+    }
+    .build()
+    .expect("http client")
+}
+
+/// One browser, and every request a test sends goes through one. Either it
+/// carries a fixed session cookie (or none): unlike `TestApp::client`, many
+/// of them can be signed in as different people at the same time, since
+/// signing one in never ends another's session. Or ([`Agent::browser`]) it
+/// keeps the cookies it is given in a jar the test can read, as a browser
+/// does.
 #[derive(Clone)]
 pub struct Agent {
     pub client: reqwest::Client,
     pub cookie: Option<String>,
+    jar: Option<Arc<Jar>>,
     base: String,
 }
 
@@ -593,42 +703,161 @@ impl Agent {
     /// A browser that carries `cookie` (`hocvu_session=...`).
     pub fn with_cookie(app: &TestApp, cookie: Option<String>) -> Agent {
         Agent {
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .expect("http client"),
+            client: http_client(None),
             cookie,
+            jar: None,
             base: app.origin(),
         }
     }
 
+    /// Nobody signed in, following redirects (up to 10) to the page they
+    /// end at, as a link does.
+    pub fn following_redirects(app: &TestApp) -> Agent {
+        Agent {
+            client: http_client_with(None, reqwest::redirect::Policy::default()),
+            ..Agent::anonymous(app)
+        }
+    }
+
+    /// A browser with its own cookie jar: it keeps (and the test can read,
+    /// [`Agent::session`]) every cookie the server sets.
+    pub fn browser(app: &TestApp) -> Agent {
+        let jar = Arc::new(Jar::default());
+        Agent {
+            client: http_client(Some(jar.clone())),
+            cookie: None,
+            jar: Some(jar),
+            base: app.origin(),
+        }
+    }
+
+    /// A [`Agent::browser`] whose jar holds the session cookie `token`.
+    pub fn browser_with_session(app: &TestApp, token: &str) -> Agent {
+        let agent = Agent::browser(app);
+        if let Some(jar) = &agent.jar {
+            jar.add_cookie_str(&format!("{SESSION}={token}; Path=/"), &agent.base_url());
+        }
+        agent
+    }
+
     /// Signs in with `login` and `password` (asserting a 303 with a session).
     pub async fn sign_in(app: &TestApp, login: &str, password: &str) -> Agent {
-        let response = Agent::anonymous(app)
-            .post_form("/signin", &[("login", login), ("password", password)])
-            .await;
+        let response = Agent::anonymous(app).submit_sign_in(login, password).await;
         assert_eq!(response.status(), 303, "sign-in as {login}");
         let cookie = session_cookie_of(&response)
             .unwrap_or_else(|| panic!("sign-in as {login} set no session cookie"));
         Agent::with_cookie(app, Some(cookie))
     }
 
+    /// The sign-in form sent as it is, whatever comes of it.
+    pub async fn submit_sign_in(&self, login: &str, password: &str) -> reqwest::Response {
+        self.post_form("/signin", &[("login", login), ("password", password)])
+            .await
+    }
+
+    /// The sign-up form sent as it is, whatever comes of it.
+    pub async fn sign_up(&self, login: &str, name: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/signup",
+            &[
+                ("login", login),
+                ("display_name", name),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// True when the site header shows a signed-in person (a sign-out form).
+    pub async fn is_signed_in(&self) -> bool {
+        let html = self.page("/search").await;
+        let signed_in = html.contains(r#"action="/signout""#);
+        assert_ne!(
+            signed_in,
+            html.contains(r#"href="/signin"#),
+            "exactly one of the two"
+        );
+        signed_in
+    }
+
+    /// The session token this browser holds now: from its jar, or its fixed
+    /// cookie.
+    pub fn session(&self) -> Option<String> {
+        let prefix = format!("{SESSION}=");
+        match &self.jar {
+            Some(jar) => jar
+                .cookies(&self.base_url())?
+                .to_str()
+                .ok()?
+                .split("; ")
+                .find_map(|c| c.strip_prefix(&prefix))
+                .map(str::to_string),
+            None => self
+                .cookie
+                .as_deref()?
+                .strip_prefix(&prefix)
+                .map(str::to_string),
+        }
+    }
+
+    fn base_url(&self) -> reqwest::Url {
+        reqwest::Url::parse(&self.base).expect("base url")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
-    fn with_session(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    /// The browser-visible origin, for same-origin form posts.
+    pub fn origin(&self) -> &str {
+        &self.base
+    }
+
+    /// A request to `path` carrying this browser's session, to finish and
+    /// send (other headers, another body).
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, self.url(path));
         match &self.cookie {
             Some(cookie) => request.header("Cookie", cookie),
             None => request,
         }
     }
 
+    /// A POST to `path` with the headers a browser sends from a page of
+    /// this site (`Origin`, `Sec-Fetch-Site`); the body is the caller's.
+    pub fn post_from_site(&self, path: &str) -> reqwest::RequestBuilder {
+        self.request(reqwest::Method::POST, path)
+            .header("Origin", &self.base)
+            .header("Sec-Fetch-Site", "same-origin")
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.with_session(self.client.get(self.url(path)))
+        self.get_with(path, &[]).await
+    }
+
+    /// A form POST whose `Origin` header says it comes from `origin` (and
+    /// no `Sec-Fetch-Site`).
+    pub async fn post_form_from(
+        &self,
+        origin: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path)
+            .header("Origin", origin)
+            .form(form)
             .send()
             .await
-            .expect("GET")
+            .expect("POST")
+    }
+
+    /// A GET with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+        let mut request = self.request(reqwest::Method::GET, path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("GET")
     }
 
     /// GET and return the body, asserting a 200.
@@ -640,10 +869,17 @@ impl Agent {
 
     /// A form POST as a browser on this site sends it.
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        self.with_session(self.client.post(self.url(path)))
-            .header("Origin", &self.base)
-            .header("Sec-Fetch-Site", "same-origin")
+        self.post_from_site(path)
             .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// [`Agent::post_form`] with owned fields (a parsed form sent back).
+    pub async fn post_fields(&self, path: &str, fields: &[(String, String)]) -> reqwest::Response {
+        self.post_from_site(path)
+            .form(fields)
             .send()
             .await
             .expect("POST")
@@ -681,12 +917,7 @@ impl Agent {
                 .expect("mime");
             form = form.part(input.to_string(), part);
         }
-        self.with_session(self.client.post(self.url(path)))
-            .header("Origin", &self.base)
-            .header("Sec-Fetch-Site", "same-origin")
-            .multipart(form)
-            .send()
-            .await
+        self.post_from_site(path).multipart(form).send().await
     }
 }
 
@@ -724,24 +955,13 @@ impl TestApp {
     /// (NULL as "").
     pub async fn texts(&self, sql: &str) -> Vec<String> {
         use sqlx::Row;
-        let url = self.database.url();
-        let rows: Vec<Option<String>> = if url.starts_with("sqlite:") {
-            let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-            conn.fetch_all(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0))
-                .collect()
-        } else {
-            let mut conn = PgConnection::connect(&url).await.unwrap();
-            conn.fetch_all(sql)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"))
-                .iter()
-                .map(|r| r.get::<Option<String>, _>(0))
-                .collect()
-        };
+        let rows: Vec<Option<String>> = with_db!(self, |conn| conn
+            .fetch_all(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .iter()
+            .map(|r| r.get::<Option<String>, _>(0))
+            .collect());
         rows.into_iter().map(Option::unwrap_or_default).collect()
     }
 
