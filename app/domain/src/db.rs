@@ -36,10 +36,16 @@ impl fmt::Display for Backend {
     }
 }
 
-/// The connection pool plus the engine it talks to.
+/// The database: a pool for reads and one write path.
+///
+/// The pool's connections refuse writes (SQLite `query_only`, PostgreSQL
+/// read-only transactions by default), so a write that skips
+/// [`Db::begin_write`] or [`Db::write_one`] fails loudly in every test
+/// instead of quietly skipping SQLite's write turn.
 #[derive(Clone, Debug)]
 pub struct Db {
     pool: AnyPool,
+    options: AnyConnectOptions,
     backend: Backend,
     /// SQLite has one writer at a time: every write goes through this one
     /// connection, in order (writers that wait in SQLite's busy handler
@@ -82,22 +88,32 @@ impl Db {
                         // durable (fsync of the WAL), not just crash-safe.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                             PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                             PRAGMA query_only = ON;",
                         )
                         .await?;
+                    } else {
+                        conn.execute("SET default_transaction_read_only = on")
+                            .await?;
                     }
                     Ok(())
                 })
             })
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("could not connect to the {backend} database"))?;
         let writer = match backend {
-            Backend::Sqlite => Some(Writer::start(pool.acquire().await?.detach())),
+            Backend::Sqlite => {
+                // The pool's connections only read; this one writes.
+                let mut conn = pool.acquire().await?.detach();
+                conn.execute("PRAGMA query_only = OFF").await?;
+                Some(Writer::start(conn))
+            }
             Backend::Postgres => None,
         };
         Ok(Db {
             pool,
+            options,
             backend,
             writer,
         })
@@ -109,8 +125,9 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
+        let mut conn = self.own_connection().await?;
         migrator
-            .run(&self.pool)
+            .run(&mut conn)
             .await
             .context("database migration failed")
     }
@@ -123,23 +140,44 @@ impl Db {
         matches!(tokio::time::timeout(Duration::from_secs(2), ping).await, Ok(Ok(n)) if n > 0)
     }
 
-    /// Take before a single-statement write on the pool; hold until it is
-    /// done. (On PostgreSQL there is nothing to wait for.) Several
-    /// statements: use [`Db::begin_write`].
-    pub async fn write_turn(&self) -> anyhow::Result<Option<Held>> {
-        let Some(writer) = &self.writer else {
-            return Ok(None);
-        };
-        // The pool's write must not wait behind an open group: let the
-        // committer commit it first.
-        loop {
-            let lane = writer.enter().await;
-            let Some(group) = lane.group else {
-                return Ok(Some(lane));
-            };
-            drop(lane);
-            let _ = writer.committed(group).await;
-        }
+    /// The handle for reads: every `SELECT` runs on it, side by side.
+    pub fn reads(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// One statement written on its own: a write transaction of one.
+    pub async fn write_one<'q>(
+        &self,
+        query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> anyhow::Result<sqlx::any::AnyQueryResult> {
+        let mut tx = self.begin_write().await?;
+        let done = query.execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done)
+    }
+
+    /// A connection of its own, outside the pool and the write path, for
+    /// what neither suits: migrations and `VACUUM INTO` (a backup).
+    pub async fn own_connection(&self) -> anyhow::Result<sqlx::AnyConnection> {
+        use sqlx::ConnectOptions;
+        self.options
+            .connect()
+            .await
+            .context("opening a connection of its own")
+    }
+
+    /// Closes every connection (at shutdown, so SQLite folds its WAL back).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Pool connections open and idle, and the most it may open (metrics).
+    pub fn pool_use(&self) -> (u32, usize, u32) {
+        (
+            self.pool.size(),
+            self.pool.num_idle(),
+            self.pool.options().get_max_connections(),
+        )
     }
 
     /// The only way to open a write transaction. On SQLite it joins the
@@ -147,9 +185,13 @@ impl Db {
     /// [`Writer`].
     pub async fn begin_write(&self) -> anyhow::Result<WriteTx> {
         let Some(writer) = &self.writer else {
-            let tx = self
+            let mut tx = self
                 .pool
                 .begin()
+                .await
+                .context("starting a write transaction")?;
+            // The pool's connections read by default; this one writes.
+            tx.execute("SET TRANSACTION READ WRITE")
                 .await
                 .context("starting a write transaction")?;
             return Ok(WriteTx::Postgres(tx));
@@ -190,10 +232,6 @@ impl Db {
             lane: Some(lane),
             undo,
         }))
-    }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
     }
 
     pub fn backend(&self) -> Backend {

@@ -36,3 +36,4 @@ pub mod web;
 pub use hocvu_domain::{clock, text};
 
 pub mod server;
+pub mod site;

@@ -130,3 +130,24 @@ mod tests {
         assert_eq!(Problem::parse("nope"), None);
     }
 }
+
+/// One user as the admin list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: String,
+    pub display_name: String,
+    /// Username, or the phone number written the local way.
+    pub login: String,
+    pub role: Role,
+    pub unit_code: String,
+    pub position: String,
+}
+
+/// A reset code just issued: put in context by the handler that issued it,
+/// shown once on the users page, never stored or sent anywhere else.
+#[derive(Clone, Debug)]
+pub struct IssuedCode {
+    pub display_name: String,
+    pub login: String,
+    pub code: String,
+}

@@ -5,32 +5,11 @@
 use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_query_map};
-use serde::{Deserialize, Serialize};
 
-use super::{signed_in_user, Problem, Role};
+use super::{signed_in_user, IssuedCode, Problem, Role, UserSummary};
+use crate::ui::gates::{respond, Forbidden};
 use crate::ui::i18n::{t, Texts};
 use crate::web::links::{is_local_path, with_query};
-
-/// One user as the admin list shows them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UserSummary {
-    pub id: String,
-    pub display_name: String,
-    /// Username, or the phone number written the local way.
-    pub login: String,
-    pub role: Role,
-    pub unit_code: String,
-    pub position: String,
-}
-
-/// A reset code just issued: put in context by the handler that issued it,
-/// shown once on the users page, never stored or sent anywhere else.
-#[derive(Clone, Debug)]
-pub struct IssuedCode {
-    pub display_name: String,
-    pub login: String,
-    pub code: String,
-}
 
 /// Users matching `query`, for admins only (every server function is a
 /// public endpoint, so it checks the role itself). A fixed URL, so the
@@ -225,50 +204,6 @@ fn NewPasswordField(label: &'static str) -> impl IntoView {
     }
 }
 
-/// Sets the status (and a `Location`) of the page being rendered.
-pub fn respond(status: u16, location: Option<&str>) {
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(status) = http::StatusCode::from_u16(status) {
-            response.set_status(status);
-        }
-        if let Some(value) = location.and_then(|l| http::HeaderValue::from_str(l).ok()) {
-            response.insert_header(http::header::LOCATION, value);
-        }
-    }
-}
-
-/// The page for a signed-in user who lacks the role: 403.
-#[component]
-pub fn Forbidden() -> impl IntoView {
-    respond(403, None);
-    let tx = t();
-    view! {
-        <Title text=tx.forbidden_title/>
-        <section class="not-found">
-            <h1>{tx.forbidden_title}</h1>
-            <p>{tx.forbidden_body}</p>
-            <p><a class="button" href="/">{tx.back_home}</a></p>
-        </section>
-    }
-}
-
-/// Shows `children` only to signed-in users holding one of `roles`:
-/// signed-out visitors are sent to sign in (and come back), others get 403.
-#[component]
-pub fn RoleGate(roles: &'static [Role], children: Children) -> impl IntoView {
-    let path = use_location().pathname.get_untracked();
-    match signed_in_user() {
-        None => {
-            respond(303, Some(&with_query("/signin", &[("next", &path)])));
-            Either::Left(Either::Left(()))
-        }
-        Some(user) if !roles.contains(&user.role) => {
-            Either::Left(Either::Right(view! { <Forbidden/> }))
-        }
-        Some(_) => Either::Right(children()),
-    }
-}
-
 /// `/admin/users`: admins only. Signed-out visitors are sent to sign in
 /// (and come back), everyone else gets 403.
 #[component]
@@ -309,7 +244,7 @@ fn UserAdmin(me: String) -> impl IntoView {
     view! {
         <Title text=tx.admin_users_title/>
         <h1>{tx.admin_users_title}</h1>
-        <crate::orgs::pages::AdminTabs/>
+        <crate::ui::tabs::AdminTabs/>
         {issued.map(|code| view! {
             <section class="issued-code" role="status">
                 <h2>{tx.admin_code_title}</h2>

@@ -10,7 +10,8 @@ use super::{
     PastDueDate, RequiredCourse, Status, CONFIRM_PAST_DUE,
 };
 use crate::{
-    accounts::{pages::RoleGate, Role},
+    accounts::Role,
+    ui::gates::RoleGate,
     ui::{
         day_month_year,
         officials_texts::{ot, OfficialsTexts},
@@ -67,7 +68,7 @@ fn Assignments() -> impl IntoView {
     view! {
         <Title text=ot.assignments_title/>
         <h1>{ot.assignments_title}</h1>
-        <crate::orgs::pages::AdminTabs/>
+        <crate::ui::tabs::AdminTabs/>
         <p class="lead">{ot.assignments_lead}</p>
         {done.map(|d| view! { <p class="notice" role="status">{d}</p> })}
         {error.map(|e| view! { <p class="error form-error" role="alert">{e}</p> })}

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{my_certificates, printable_certificate, verify_certificate, Printable, Verification};
 use crate::{
-    accounts::pages::respond,
+    ui::gates::respond,
     ui::{day_month_year, officials_texts::ot},
 };
 

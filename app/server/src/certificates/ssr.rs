@@ -111,7 +111,7 @@ async fn find(db: &Db, code: &str) -> anyhow::Result<Option<Row>> {
          FROM certificates WHERE code = $1",
     )
     .bind(canonical(code))
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("finding a certificate")
 }
@@ -140,7 +140,7 @@ fn verify_url(code: &str) -> Option<String> {
         .unwrap_or_default();
     let secure =
         use_context::<crate::accounts::ssr::SessionConfig>().is_some_and(|c| c.secure_cookies);
-    let origin = use_context::<crate::server::startup::PublicUrl>()
+    let origin = use_context::<crate::server::state::PublicUrl>()
         .unwrap_or_default()
         .origin(&headers, secure)?;
     Some(format!("{origin}{}", links::verify(code)))
@@ -195,7 +195,7 @@ pub async fn mine() -> Result<Vec<MyCertificate>, AppError> {
          WHERE user_id = $1 ORDER BY completed_at DESC",
     )
     .bind(&user.id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .context("listing certificates")?;
     Ok(rows

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::{
     content::ssr::{catalog::Course, ContentStore},
-    server::startup::AppState,
+    server::state::AppState,
     ui::{i18n::Lang, read_aloud, ReaderPrefs},
     web::{
         links,

@@ -11,7 +11,8 @@ use super::{
     SheetPerson, UnitLine, UnitProblem,
 };
 use crate::{
-    accounts::{pages::RoleGate, Role},
+    accounts::Role,
+    ui::gates::RoleGate,
     ui::officials_texts::{ot, OfficialsTexts},
 };
 
@@ -48,7 +49,7 @@ fn UnitsAdmin() -> impl IntoView {
     view! {
         <Title text=ot.units_title/>
         <h1>{ot.units_title}</h1>
-        <AdminTabs/>
+        <crate::ui::tabs::AdminTabs/>
         {done.map(|d| view! { <p class="notice" role="status">{d}</p> })}
         {error.map(|e| view! { <p class="error form-error" role="alert">{e}</p> })}
         {preview.map(|p| view! { <PreviewView preview=p/> })}
@@ -76,24 +77,6 @@ fn UnitsAdmin() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-/// Links between the pages of managing officials (admin pages for admins).
-#[component]
-pub fn AdminTabs() -> impl IntoView {
-    let ot = ot();
-    let admin = crate::accounts::signed_in_user().is_some_and(|u| u.is_admin());
-    view! {
-        <nav class="tabs" aria-label=ot.admin_tabs>
-            <a href="/reports">{ot.reports_title}</a>
-            <a href="/assignments">{ot.assignments_title}</a>
-            {admin.then(|| view! {
-                <a href="/admin/units">{ot.units_title}</a>
-                <a href="/admin/officials">{ot.officials_title}</a>
-                <a href="/admin/users">{crate::ui::i18n::t().admin_users_title}</a>
-            })}
-        </nav>
     }
 }
 
@@ -272,7 +255,7 @@ fn OfficialsAdmin() -> impl IntoView {
     Either::Right(view! {
         <Title text=ot.officials_title/>
         <h1>{ot.officials_title}</h1>
-        <AdminTabs/>
+        <crate::ui::tabs::AdminTabs/>
         {bad_unit.then(|| view! { <p class="error form-error" role="alert">{ot.err_unit}</p> })}
         {preview.map(|p| view! { <PreviewView preview=p/> })}
         <ImportForm action="/admin/officials/import" hint=ot.officials_csv_hint/>

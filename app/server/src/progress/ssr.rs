@@ -36,14 +36,14 @@ pub async fn done_by(db: &Db, learner_id: &str) -> anyhow::Result<Done> {
          WHERE learner_id = $1 AND kind = 'read' GROUP BY course, chapter",
     )
     .bind(learner_id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     let passed: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT course, quiz, MAX(created_at) FROM quiz_attempts \
          WHERE learner_id = $1 AND passed = 1 GROUP BY course, quiz",
     )
     .bind(learner_id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     let mut latest: HashMap<String, i64> = HashMap::new();
     for (course, _, at) in read.iter().chain(passed.iter()) {
@@ -92,7 +92,7 @@ pub async fn chapter_marks(course: &str, chapter: &str) -> Result<ChapterMarks, 
         return Ok(ChapterMarks::default());
     };
     Ok(marks_on(
-        crate::web::request_db()?.pool(),
+        crate::web::request_db()?.reads(),
         &learner_id,
         course,
         chapter,
@@ -330,7 +330,7 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await?;
     if let Some(Some(_)) = current {
         return Ok(()); // a completion is kept once reached
@@ -341,14 +341,14 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     let passed: Vec<String> = sqlx::query_scalar(
         "SELECT DISTINCT quiz FROM quiz_attempts WHERE learner_id = $1 AND course = $2 AND passed = 1",
     )
     .bind(learner_id)
     .bind(&course.slug)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     let done = Done {
         read: read.into_iter().map(|c| (course.slug.clone(), c)).collect(),
@@ -391,7 +391,7 @@ pub async fn refresh_learner(db: &Db, catalog: &Catalog, learner_id: &str) -> an
          UNION SELECT course FROM quiz_attempts WHERE learner_id = $1",
     )
     .bind(learner_id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     for slug in courses {
         if let Some(course) = catalog.course(&slug) {
@@ -406,7 +406,7 @@ pub async fn learner_of_user(db: &Db, user_id: &str) -> anyhow::Result<Option<St
     Ok(
         sqlx::query_scalar("SELECT id FROM learners WHERE user_id = $1")
             .bind(user_id)
-            .fetch_optional(db.pool())
+            .fetch_optional(db.reads())
             .await?,
     )
 }
@@ -421,7 +421,7 @@ pub async fn backfill_course_status(db: &Db, catalog: &Catalog) -> anyhow::Resul
          UNION SELECT learner_id FROM quiz_attempts q WHERE NOT EXISTS ( \
            SELECT 1 FROM course_status s WHERE s.learner_id = q.learner_id AND s.course = q.course)",
     )
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     for learner in &learners {
         refresh_learner(db, catalog, learner).await?;

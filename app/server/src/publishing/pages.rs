@@ -10,9 +10,9 @@ use super::{
     texts::{pt, PublishingTexts},
     Change, DraftPage, EditConflict, FileChange, Home, PreviewPage, UploadProblem, VersionLine,
 };
-use crate::accounts::{
-    pages::{respond, RoleGate},
-    Role,
+use crate::{
+    accounts::Role,
+    ui::gates::{respond, RoleGate},
 };
 
 const TRAINERS: &[Role] = &[Role::Trainer, Role::Admin];

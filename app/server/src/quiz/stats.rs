@@ -174,7 +174,7 @@ mod ssr {
         )
         .bind(course)
         .bind(key)
-        .fetch_one(db.pool())
+        .fetch_one(db.reads())
         .await?;
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT qa.question_id, qa.chosen, qa.correct FROM quiz_answers qa \
@@ -182,7 +182,7 @@ mod ssr {
         )
         .bind(course)
         .bind(key)
-        .fetch_all(db.pool())
+        .fetch_all(db.reads())
         .await?;
         let mut by_question: HashMap<&str, (i64, i64, HashMap<String, i64>)> = HashMap::new();
         for (question, chosen, correct) in &rows {

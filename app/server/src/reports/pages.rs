@@ -6,12 +6,13 @@ use leptos_router::hooks::use_query_map;
 
 use super::{chart::ReportChart, load_overdue, load_report, OverdueList, Report, UnitCounts};
 use crate::{
-    accounts::{
-        pages::{respond, RoleGate},
-        Role,
-    },
+    accounts::Role,
     assignments::{pages::status_name, Status},
-    ui::{day_month_year, officials_texts::ot},
+    ui::{
+        day_month_year,
+        gates::{respond, RoleGate},
+        officials_texts::ot,
+    },
     web::links::with_query,
 };
 
@@ -106,7 +107,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
             {report.trail.iter().map(|(c, n)| view! { <a href=link(c)>{n.clone()}</a>" › " }).collect_view()}
         </nav>
         <h1>{heading}</h1>
-        <crate::orgs::pages::AdminTabs/>
+        <crate::ui::tabs::AdminTabs/>
         <form method="get" action="/reports" class="filters">
             <input type="hidden" name="unit" value=code.clone()/>
             <label>{ot.course}

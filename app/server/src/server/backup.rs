@@ -65,9 +65,12 @@ pub async fn backup(db: &Db, to: &Path) -> anyhow::Result<Made> {
         .context("the backup path must be valid UTF-8")?
         .to_string();
     let started = Instant::now();
+    // Its own connection: not a write of this database (which must not
+    // wait for the write turn), and the pool's connections only read.
+    let mut conn = db.own_connection().await?;
     sqlx::query("VACUUM INTO $1")
         .bind(&target)
-        .execute(db.pool())
+        .execute(&mut conn)
         .await
         .with_context(|| format!("copying the database into {target}"))?;
     let took = started.elapsed();

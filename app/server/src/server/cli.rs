@@ -1,10 +1,15 @@
 //! The `hocvu` command line.
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
-use super::{config::Settings, db, startup::Application, telemetry};
+use super::{
+    config::{DatabaseArgs, ServeArgs, Settings},
+    db,
+    startup::Application,
+    telemetry,
+};
 
 #[derive(Parser, Debug)]
 #[command(name = "hocvu", version, about = "Hocvu learning platform")]
@@ -83,28 +88,6 @@ pub enum ContentCommand {
     },
     #[command(flatten)]
     Versions(crate::publishing::ssr::cli::VersionCommand),
-}
-
-#[derive(Args, Debug, Default, Clone)]
-pub struct DatabaseArgs {
-    /// sqlite:path/to/file.db or postgres://user@host/db
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
-}
-
-#[derive(Args, Debug, Default, Clone)]
-pub struct ServeArgs {
-    /// Address to listen on; port 0 picks a free port.
-    #[arg(long, env = "HOCVU_ADDR")]
-    pub addr: Option<SocketAddr>,
-    #[command(flatten)]
-    pub database: DatabaseArgs,
-    /// Folder with the handbook's Markdown content.
-    #[arg(long, env = "HOCVU_CONTENT")]
-    pub content: Option<PathBuf>,
-    /// Folder cargo-leptos built the site into (holds pkg/).
-    #[arg(long, env = "HOCVU_SITE_ROOT")]
-    pub site_root: Option<PathBuf>,
 }
 
 /// Parses the command line, runs the command, and turns errors into exit codes.

@@ -8,8 +8,8 @@ use config::{Config, Environment, File, FileFormat};
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::cli::ServeArgs;
 use crate::accounts::ssr::TrustedProxies;
+use clap::Args;
 
 /// Everything the server needs to start. `Debug` never prints the database
 /// URL, which may carry a password.
@@ -120,4 +120,27 @@ impl Settings {
 
 fn path_string(path: &Option<PathBuf>) -> Option<String> {
     path.as_ref().map(|p| p.to_string_lossy().into_owned())
+}
+
+/// The command line's part of the settings (flags and their variables).
+#[derive(Args, Debug, Default, Clone)]
+pub struct DatabaseArgs {
+    /// sqlite:path/to/file.db or postgres://user@host/db
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Args, Debug, Default, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "HOCVU_ADDR")]
+    pub addr: Option<SocketAddr>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Folder with the handbook's Markdown content.
+    #[arg(long, env = "HOCVU_CONTENT")]
+    pub content: Option<PathBuf>,
+    /// Folder cargo-leptos built the site into (holds pkg/).
+    #[arg(long, env = "HOCVU_SITE_ROOT")]
+    pub site_root: Option<PathBuf>,
 }

@@ -154,13 +154,11 @@ async fn scrape(
         tracing::warn!(%peer, "metrics refused");
         return (StatusCode::FORBIDDEN, "forbidden\n").into_response();
     }
-    let pool = s.db.pool();
-    let idle = pool.num_idle() as f64;
-    metrics::gauge!("hocvu_db_pool_connections", "state" => "idle").set(idle);
+    let (open, idle, max) = s.db.pool_use();
+    metrics::gauge!("hocvu_db_pool_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("hocvu_db_pool_connections", "state" => "busy")
-        .set(f64::from(pool.size()) - idle);
-    metrics::gauge!("hocvu_db_pool_max_connections")
-        .set(f64::from(pool.options().get_max_connections()));
+        .set(f64::from(open) - idle as f64);
+    metrics::gauge!("hocvu_db_pool_max_connections").set(f64::from(max));
     metrics::gauge!("hocvu_http_requests_in_flight").set(s.in_flight.current() as f64);
     let content = s.content.current();
     metrics::gauge!("hocvu_content_version").set(content.version as f64);

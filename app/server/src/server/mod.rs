@@ -15,7 +15,8 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod preferences;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 
 pub use hocvu_domain::db;
-pub use startup::{AppState, Application};
+pub use state::{AppState, PublicUrl};

@@ -5,7 +5,6 @@ use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::{
-    extract::FromRef,
     middleware,
     routing::{get, post},
     Router,
@@ -28,94 +27,20 @@ use super::{
     db::Db,
     health,
     lifecycle::{self, InFlight, Lifecycle, StopTimes},
-    metrics, preferences, telemetry,
+    metrics, preferences,
+    state::{AppState, PublicUrl},
+    telemetry,
 };
 use crate::{
-    accounts::ssr::{guest_pass::PassKey, session, SessionConfig, TrustedProxies},
+    accounts::ssr::{guest_pass::PassKey, session, SessionConfig},
     content::ssr::{media::serve_media, ContentStore},
-    ui::{shell, App, AssetPaths},
+    site::{shell, App},
     web::{
-        headers::{self, CspNonce},
+        headers::{self},
         page_cache::{self, PageCache},
         server_fns,
     },
 };
-
-/// Shared by every handler and, through context, every server function.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub db: Db,
-    pub assets: Arc<AssetPaths>,
-    pub content: Arc<ContentStore>,
-    pub sessions: SessionConfig,
-    /// Whose `X-Forwarded-For` to believe (sign-in throttling by address).
-    pub trusted_proxies: TrustedProxies,
-    pub public_url: PublicUrl,
-    /// Signs the guest passes of quiz pages.
-    pub pass_key: PassKey,
-}
-
-/// Where Hocvu is reached from outside, for addresses that leave the site
-/// (QR codes, reminder messages). The request's `Host` is anyone's to write,
-/// so it is never trusted for that: without `public_url`, only a request
-/// addressed to the very address the server listens on (a single machine
-/// reached directly) may lend its host; anything else has no address, and
-/// the page says the admin must set `public_url`.
-#[derive(Clone, Debug, Default)]
-pub struct PublicUrl {
-    configured: Option<Arc<str>>,
-    listening: Arc<std::sync::OnceLock<String>>,
-}
-
-impl PublicUrl {
-    pub fn new(setting: &str) -> PublicUrl {
-        let trimmed = setting.trim().trim_end_matches('/');
-        PublicUrl {
-            configured: (!trimmed.is_empty()).then(|| Arc::from(trimmed)),
-            listening: Arc::default(),
-        }
-    }
-
-    fn listen_on(&self, addr: SocketAddr) {
-        let _ = self.listening.set(addr.to_string());
-    }
-
-    /// The configured origin, or `scheme://host` of a request addressed to
-    /// the listening address itself; otherwise none.
-    pub fn origin(&self, headers: &http::HeaderMap, secure: bool) -> Option<String> {
-        if let Some(url) = &self.configured {
-            return Some(url.to_string());
-        }
-        let host = headers.get(http::header::HOST)?.to_str().ok()?;
-        let listening = self.listening.get()?;
-        (host == listening.as_str())
-            .then(|| format!("{}://{host}", if secure { "https" } else { "http" }))
-    }
-}
-
-impl AppState {
-    /// What every page and server function finds in its context. Anything
-    /// that renders a page outside the router (see `accounts::ssr::render`)
-    /// calls this too, so the two never drift apart.
-    pub fn provide_page_context(&self) {
-        provide_context(self.db.clone());
-        provide_context((*self.assets).clone());
-        provide_context(self.content.clone());
-        // One snapshot per request: every part of a page reads the same
-        // version of the handbook, even if a new one arrives meanwhile.
-        provide_context(self.content.catalog());
-        provide_context(self.sessions);
-        provide_context(self.public_url.clone());
-        provide_context(self.pass_key.clone());
-        // The nonce the security-headers middleware put in the CSP.
-        if let Some(CspNonce(nonce)) = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())
-        {
-            provide_context(leptos::nonce::Nonce::from_value(nonce));
-        }
-    }
-}
 
 /// A bound, ready-to-serve Hocvu.
 pub struct Application {
@@ -180,6 +105,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: PublicUrl::new(&settings.public_url),
             pass_key,
+            shell,
         };
         {
             // Progress kept before course status existed: caught up quietly.
@@ -193,7 +119,7 @@ impl Application {
             });
         }
         let lifecycle = Lifecycle::default();
-        crate::reminders::ssr::start_worker(&state.db, &settings, &lifecycle)?;
+        crate::reminders::ssr::start_worker(&state.db, &settings.reminders, &lifecycle)?;
         super::housekeeping::start(
             &state.db,
             state.sessions,
@@ -276,7 +202,7 @@ impl Application {
         }
         // Every acknowledged write is committed already; closing lets SQLite
         // fold its WAL back into the file.
-        if tokio::time::timeout(std::time::Duration::from_secs(5), self.db.pool().close())
+        if tokio::time::timeout(std::time::Duration::from_secs(5), self.db.close())
             .await
             .is_err()
         {
@@ -300,7 +226,7 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
         .route("/text-size", post(preferences::set_text_size))
         .route(headers::CSP_REPORT_PATH, post(headers::csp_report))
         .route("/media/{course}/{*path}", get(serve_media))
-        .merge(crate::accounts::ssr::routes())
+        .merge(crate::accounts::ssr::handlers::routes())
         .merge(crate::quiz::ssr::routes())
         .route(
             "/courses/{course}/{chapter}/read",

@@ -1,10 +1,8 @@
-//! The HTML document around every page (server only).
+//! Reader preferences read from cookies, and the hashed asset addresses.
 
 use http::{header::COOKIE, request::Parts, HeaderMap};
-use leptos::prelude::*;
-use leptos_meta::MetaTags;
 
-use super::{i18n::Lang, text_size::TextLevel, App};
+use super::{i18n::Lang, text_size::TextLevel};
 
 /// Hashed asset URLs, read once at start-up from cargo-leptos' hash file.
 #[derive(Clone, Debug)]
@@ -49,44 +47,5 @@ impl ReaderPrefs {
             }
         }
         prefs
-    }
-}
-
-/// The document shell: `<html lang>` follows the reader's language.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let prefs = use_context::<Parts>()
-        .map(|parts| ReaderPrefs::of(&parts))
-        .unwrap_or_default();
-    provide_context(prefs.lang);
-    provide_context(prefs);
-    provide_context(super::text_size::CurrentTextLevel(prefs.text_size));
-    // Islands load their scripts themselves (`IslandScripts`); the rest of
-    // the page carries no hydration markers.
-    if let Some(context) = Owner::current_shared_context() {
-        context.set_is_hydrating(false);
-    }
-    provide_context(options);
-    let css = use_context::<AssetPaths>()
-        .map(|a| a.css)
-        .unwrap_or_else(|| "/pkg/hocvu.css".to_string());
-    view! {
-        <!DOCTYPE html>
-        <html lang=prefs.lang.code() data-text-size=prefs.text_size.to_string()>
-            <head>
-                <meta charset="utf-8"/>
-                <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="theme-color" content="#0b5cad"/>
-                <link rel="stylesheet" href=css/>
-                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <link rel="manifest" href="/manifest.webmanifest"/>
-                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
-                // Offline reading (service worker); never needed to read.
-                <script src=crate::offline::ssr::PAGE_SCRIPT.url() defer></script>
-                <MetaTags/>
-            </head>
-            <body>
-                <App/>
-            </body>
-        </html>
     }
 }

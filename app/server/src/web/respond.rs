@@ -8,7 +8,7 @@ use axum::{
 };
 use leptos::prelude::provide_context;
 
-use crate::{server::AppState, ui::shell};
+use crate::server::AppState;
 
 /// 303 to `location`, not cached.
 pub fn see_other(location: &str) -> Response {
@@ -58,7 +58,7 @@ pub async fn page(
             extra();
         }
     };
-    let options = state.leptos_options.clone();
+    let (options, shell) = (state.leptos_options.clone(), state.shell);
     let render =
         leptos_axum::render_app_async_with_context(context, move || shell(options.clone()));
     let mut response = render(request).await.into_response();

@@ -14,10 +14,7 @@ use super::{
     phone, reset,
 };
 use crate::{
-    accounts::{
-        pages::{IssuedCode, UserSummary},
-        Problem, Role,
-    },
+    accounts::{IssuedCode, Problem, Role, UserSummary},
     clock::now,
     policy,
     server::{db::Db, AppState},
@@ -80,7 +77,7 @@ pub async fn list_users(db: &Db, query: &str) -> anyhow::Result<Vec<UserSummary>
     .bind(&pattern)
     .bind(&phone_pattern)
     .bind(LIST_LIMIT)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await?;
     Ok(rows.into_iter().map(UserSummary::from).collect())
 }
@@ -92,7 +89,7 @@ async fn find_user(db: &Db, id: &str) -> anyhow::Result<Option<UserSummary>> {
              FROM users u LEFT JOIN org_units o ON o.id = u.unit_id WHERE u.id = $1",
         )
             .bind(id)
-            .fetch_optional(db.pool())
+            .fetch_optional(db.reads())
             .await?;
     Ok(row.map(UserSummary::from))
 }

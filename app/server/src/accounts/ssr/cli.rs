@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     accounts::{Problem, Role},
-    server::{cli::DatabaseArgs, db::Db},
+    server::{config::DatabaseArgs, db::Db},
 };
 
 #[derive(Args, Debug)]

@@ -66,18 +66,19 @@ impl PassKey {
             uuid::Uuid::new_v4().simple(),
             uuid::Uuid::new_v4().simple()
         );
-        sqlx::query(
-            "INSERT INTO instance (key, value, updated_at) VALUES ('guest_pass_key', $1, $2) \
+        db.write_one(
+            sqlx::query(
+                "INSERT INTO instance (key, value, updated_at) VALUES ('guest_pass_key', $1, $2) \
              ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&fresh)
+            .bind(crate::clock::now()),
         )
-        .bind(&fresh)
-        .bind(crate::clock::now())
-        .execute(db.pool())
         .await
         .context("storing the guest pass key")?;
         let key: String =
             sqlx::query_scalar("SELECT value FROM instance WHERE key = 'guest_pass_key'")
-                .fetch_one(db.pool())
+                .fetch_one(db.reads())
                 .await
                 .context("reading the guest pass key")?;
         Ok(PassKey(key.into_bytes().into()))

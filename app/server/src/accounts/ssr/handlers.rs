@@ -369,3 +369,21 @@ pub async fn reset_password(
     attempt.succeeded(&state.db, &reset_bucket).await?;
     Ok(signed_in(cookie, &form.next))
 }
+
+/// HTTP routes of accounts (form POST handlers). Pages are leptos routes.
+pub fn routes() -> axum::Router<crate::server::AppState> {
+    super::password::warm_up();
+    axum::Router::new()
+        .route("/signup", axum::routing::post(sign_up))
+        .route("/signin", axum::routing::post(sign_in))
+        .route("/signout", axum::routing::post(sign_out))
+        .route("/reset", axum::routing::post(reset_password))
+        .route(
+            "/admin/users/role",
+            axum::routing::post(super::admin::change_role),
+        )
+        .route(
+            "/admin/users/reset-code",
+            axum::routing::post(super::admin::issue_reset_code),
+        )
+}

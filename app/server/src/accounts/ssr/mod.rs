@@ -19,17 +19,3 @@ pub mod users;
 
 pub use client_ip::TrustedProxies;
 pub use session::{Identity, SessionConfig};
-
-use axum::routing::post;
-
-/// HTTP routes of accounts (form POST handlers). Pages are leptos routes.
-pub fn routes() -> axum::Router<crate::server::AppState> {
-    password::warm_up();
-    axum::Router::new()
-        .route("/signup", post(handlers::sign_up))
-        .route("/signin", post(handlers::sign_in))
-        .route("/signout", post(handlers::sign_out))
-        .route("/reset", post(handlers::reset_password))
-        .route("/admin/users/role", post(admin::change_role))
-        .route("/admin/users/reset-code", post(admin::issue_reset_code))
-}

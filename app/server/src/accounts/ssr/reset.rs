@@ -108,7 +108,7 @@ pub async fn find_live(
     .bind(user_id)
     .bind(hash(code))
     .bind(now)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("looking up a reset code")
 }

@@ -158,7 +158,7 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
          FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("reading session")?;
     let Some(SessionRow {
@@ -178,9 +178,7 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
         None => now - last_seen_at > config.guest_idle,
     };
     if expired {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(db.pool())
+        db.write_one(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash))
             .await?;
         return Ok(Identity::default());
     }
@@ -192,11 +190,12 @@ async fn load(db: &Db, config: &SessionConfig, token_hash: &str) -> anyhow::Resu
         config.guest_idle
     };
     if now - last_seen_at > (idle / 4).min(300) {
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
-            .bind(now)
-            .bind(token_hash)
-            .execute(db.pool())
-            .await?;
+        db.write_one(
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash),
+        )
+        .await?;
     }
     let user = match (user_id, name, role) {
         (Some(id), Some(display_name), Some(role)) => Some(CurrentUser {
@@ -296,9 +295,7 @@ pub async fn insert_session(
 /// Ends the request's session server-side (sign-out).
 pub async fn end_session(db: &Db, identity: &Identity) -> anyhow::Result<()> {
     if let Some(hash) = &identity.token_hash {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(hash)
-            .execute(db.pool())
+        db.write_one(sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(hash))
             .await?;
     }
     Ok(())

@@ -84,10 +84,10 @@ pub enum Verdict {
 /// Records an attempt in every bucket, then refuses it if any bucket is over
 /// its limit (counting the attempts still in flight).
 pub async fn begin(db: &Db, buckets: &[(String, Limit)], now: i64) -> anyhow::Result<Verdict> {
-    let pool = db.pool();
+    let mut tx = db.begin_write().await?;
     sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
         .bind(now - LONGEST_WINDOW)
-        .execute(pool)
+        .execute(&mut *tx)
         .await
         .context("forgetting old sign-in attempts")?;
     let mut ids = Vec::with_capacity(buckets.len());
@@ -97,11 +97,12 @@ pub async fn begin(db: &Db, buckets: &[(String, Limit)], now: i64) -> anyhow::Re
             .bind(&id)
             .bind(bucket)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .context("recording a sign-in attempt")?;
         ids.push(id);
     }
+    tx.commit().await?;
     let mut wait = 0;
     for ((bucket, limit), own_id) in buckets.iter().zip(&ids) {
         let others: Vec<i64> = sqlx::query_scalar(
@@ -110,7 +111,7 @@ pub async fn begin(db: &Db, buckets: &[(String, Limit)], now: i64) -> anyhow::Re
         .bind(bucket)
         .bind(now - limit.window)
         .bind(own_id)
-        .fetch_all(pool)
+        .fetch_all(db.reads())
         .await
         .context("counting sign-in attempts")?;
         if others.len() >= limit.failures {
@@ -134,7 +135,7 @@ pub async fn count(db: &Db, bucket: &str, window: i64, now: i64) -> anyhow::Resu
         sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE bucket = $1 AND at > $2")
             .bind(bucket)
             .bind(now - window)
-            .fetch_one(db.pool())
+            .fetch_one(db.reads())
             .await
             .context("counting sign-in attempts")?;
     Ok(usize::try_from(n).unwrap_or(0))
@@ -152,22 +153,21 @@ impl Attempt {
     /// The attempt succeeded: it does not count, and neither do the earlier
     /// failures in `clear` (the account's bucket, once its owner got in).
     pub async fn succeeded(self, db: &Db, clear: &str) -> anyhow::Result<()> {
-        sqlx::query("DELETE FROM sign_in_attempts WHERE bucket = $1")
-            .bind(clear)
-            .execute(db.pool())
+        db.write_one(sqlx::query("DELETE FROM sign_in_attempts WHERE bucket = $1").bind(clear))
             .await
             .context("clearing sign-in failures")?;
         self.forget(db).await
     }
 
     async fn forget(self, db: &Db) -> anyhow::Result<()> {
+        let mut tx = db.begin_write().await?;
         for id in &self.ids {
             sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1")
                 .bind(id)
-                .execute(db.pool())
+                .execute(&mut *tx)
                 .await
                 .context("removing a sign-in attempt")?;
         }
-        Ok(())
+        tx.commit().await
     }
 }

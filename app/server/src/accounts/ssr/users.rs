@@ -94,7 +94,7 @@ pub async fn find_by_login(db: &Db, login: &Login) -> anyhow::Result<Option<Stor
     };
     sqlx::query_as(sql)
         .bind(value)
-        .fetch_optional(db.pool())
+        .fetch_optional(db.reads())
         .await
         .context("looking up a user")
 }

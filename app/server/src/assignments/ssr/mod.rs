@@ -94,7 +94,7 @@ async fn create(
         .collect();
     positions.sort();
     positions.dedup();
-    let tree = Tree::load(state.db.pool()).await?;
+    let tree = Tree::load(state.db.reads()).await?;
     let scope = Scope::of(&state.db, &user, &tree).await?;
     // Outside the caller's subtree reads exactly like an unknown unit.
     let unit = parse_code(&form.unit_code)
@@ -153,12 +153,12 @@ async fn delete(
     RequireRole { user, .. }: RequireRole<Assigners>,
     Form(form): Form<DeleteForm>,
 ) -> Result<Response, AppError> {
-    let tree = Tree::load(state.db.pool()).await?;
+    let tree = Tree::load(state.db.reads()).await?;
     let scope = Scope::of(&state.db, &user, &tree).await?;
     let unit_id: Option<String> =
         sqlx::query_scalar("SELECT unit_id FROM assignments WHERE id = $1")
             .bind(&form.id)
-            .fetch_optional(state.db.pool())
+            .fetch_optional(state.db.reads())
             .await?;
     let Some(unit) = unit_id
         .and_then(|u| tree.get(&u))
@@ -199,7 +199,7 @@ pub async fn assignments_page_data() -> Result<AssignmentsData, AppError> {
     let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let data = async {
-        let tree = Tree::load(db.pool()).await?;
+        let tree = Tree::load(db.reads()).await?;
         let scope = Scope::of(&db, &user, &tree).await?;
         let assignments = load_assignments(&db, &tree).await?;
         let today = today();
@@ -260,7 +260,7 @@ pub async fn my_required() -> Result<Vec<RequiredCourse>, AppError> {
     let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let required = async {
-        let tree = Tree::load(db.pool()).await?;
+        let tree = Tree::load(db.reads()).await?;
         let assignments = load_assignments(&db, &tree).await?;
         let population = Population::of_user(&db, &tree, &user.id, &assignments).await?;
         let Some(me) = population.people.first() else {

@@ -46,7 +46,7 @@ pub async fn load_assignments(db: &Db, tree: &Tree) -> anyhow::Result<Vec<Assign
     let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
         "SELECT id, course, unit_id, positions, due_on FROM assignments ORDER BY due_on, id",
     )
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .context("reading assignments")?;
     Ok(rows
@@ -167,7 +167,10 @@ impl Population {
         for value in values {
             query = query.bind(value);
         }
-        let rows = query.fetch_all(db.pool()).await.context("reading people")?;
+        let rows = query
+            .fetch_all(db.reads())
+            .await
+            .context("reading people")?;
         let mut people = Vec::with_capacity(rows.len());
         for row in rows {
             let unit_id: String = row.try_get(2)?;
@@ -207,7 +210,7 @@ impl Population {
             for unit in chunk {
                 query = query.bind(unit.to_string());
             }
-            let rows = query.fetch_all(db.pool()).await.context("reading names")?;
+            let rows = query.fetch_all(db.reads()).await.context("reading names")?;
             for (id, name, username, phone) in rows {
                 details.insert(id, (name, username, phone));
             }

@@ -108,7 +108,7 @@ async fn taken_logins(db: &Db, logins: &[&Login]) -> anyhow::Result<HashSet<Stri
             }
             taken.extend(
                 query
-                    .fetch_all(db.pool())
+                    .fetch_all(db.reads())
                     .await
                     .context("checking logins")?,
             );
@@ -330,7 +330,7 @@ pub async fn import_officials(
     let checked = async {
         let upload = upload.map_err(failed)?;
         let table = upload::parse(&upload.csv).map_err(failed)?;
-        let tree = Tree::load(state.db.pool()).await?;
+        let tree = Tree::load(state.db.reads()).await?;
         let checked = check(&state.db, &tree, &table).await?.map_err(failed)?;
         if !upload.commit || !checked.ok() {
             return Err(Refused::Preview(ImportPreview {
@@ -368,7 +368,7 @@ pub async fn issue_unit_codes(
     parts: Parts,
     Form(form): Form<CodesForm>,
 ) -> Result<Response, AppError> {
-    let tree = Tree::load(state.db.pool()).await?;
+    let tree = Tree::load(state.db.reads()).await?;
     let Some(root) = parse_code(&form.unit_code)
         .and_then(|c| tree.by_code(&c))
         .cloned()
@@ -389,7 +389,7 @@ pub async fn issue_unit_codes(
          WHERE o.path LIKE $1 AND u.password_hash = ''",
     )
     .bind(format!("{}%", root.path))
-    .fetch_all(state.db.pool())
+    .fetch_all(state.db.reads())
     .await?;
     let now = now();
     let mut issued = Vec::with_capacity(waiting.len());
@@ -454,7 +454,7 @@ pub async fn place_user(
     if position.chars().count() > POSITION_MAX {
         return Err(refused("position"));
     }
-    let tree = Tree::load(state.db.pool()).await?;
+    let tree = Tree::load(state.db.reads()).await?;
     let unit = if form.unit_code.trim().is_empty() {
         None
     } else {

@@ -123,7 +123,7 @@ impl Scope {
                 let unit: Option<String> =
                     sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
                         .bind(&user.id)
-                        .fetch_optional(db.pool())
+                        .fetch_optional(db.reads())
                         .await
                         .context("reading the supervisor's unit")?
                         .flatten();

@@ -234,7 +234,7 @@ pub async fn save_unit(
     RequireRole { user: admin, .. }: RequireRole<UnitsAdmin>,
     Form(form): Form<UnitForm>,
 ) -> Result<Response, AppError> {
-    let tree = Tree::load(state.db.pool()).await?;
+    let tree = Tree::load(state.db.reads()).await?;
     let wanted = [Wanted {
         line: 1,
         code: form.code.clone(),
@@ -300,7 +300,7 @@ pub async fn import_units(
                 parent_code: r.cell(parent).to_string(),
             })
             .collect();
-        let tree = Tree::load(state.db.pool()).await?;
+        let tree = Tree::load(state.db.reads()).await?;
         let plan = plan(&tree, &wanted);
         if !upload.commit || !plan.ok() {
             return Err(Refused::Preview(ImportPreview {
@@ -331,12 +331,12 @@ pub async fn lines_in_scope() -> Result<Vec<UnitLine>, AppError> {
     let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
     let db = crate::web::request_db()?;
     let lines = async {
-        let tree = Tree::load(db.pool()).await?;
+        let tree = Tree::load(db.reads()).await?;
         let scope = Scope::of(&db, &user, &tree).await?;
         let counts: Vec<(String, i64)> = sqlx::query_as(
             "SELECT unit_id, COUNT(*) FROM users WHERE unit_id IS NOT NULL GROUP BY unit_id",
         )
-        .fetch_all(db.pool())
+        .fetch_all(db.reads())
         .await?;
         let counts: HashMap<String, i64> = counts.into_iter().collect();
         anyhow::Ok(

@@ -11,7 +11,7 @@ use super::versions::{self, Author, Kind, Stale};
 use crate::{
     clock::{date_of, now},
     content::ssr::{diagnostics::Severity, loader, tree::Tree},
-    server::{cli::DatabaseArgs, db::Db},
+    server::{config::DatabaseArgs, db::Db},
 };
 
 #[derive(Subcommand, Debug)]

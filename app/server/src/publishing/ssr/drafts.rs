@@ -210,7 +210,7 @@ pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
          FROM content_drafts d JOIN users u ON u.id = d.author_id WHERE d.id = $1",
     )
     .bind(id)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("reading a draft")?
     else {
@@ -221,7 +221,7 @@ pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
          LEFT JOIN content_blobs b ON b.hash = f.hash WHERE f.draft_id = $1 ORDER BY f.path",
     )
     .bind(id)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .context("reading a draft's files")?;
     let files = rows
@@ -251,7 +251,7 @@ pub async fn open_drafts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> 
         "SELECT id, title, created_at FROM content_drafts WHERE published_as IS NULL \
          ORDER BY created_at DESC LIMIT 50",
     )
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .context("listing drafts")?;
     rows.iter()
@@ -378,13 +378,13 @@ pub async fn publish(
     })
     .await?;
     if let Ok(number) = result {
-        let _turn = db.write_turn().await?;
-        sqlx::query("UPDATE content_drafts SET published_as = $1 WHERE id = $2")
-            .bind(number)
-            .bind(&draft.id)
-            .execute(db.pool())
-            .await
-            .context("marking a draft published")?;
+        db.write_one(
+            sqlx::query("UPDATE content_drafts SET published_as = $1 WHERE id = $2")
+                .bind(number)
+                .bind(&draft.id),
+        )
+        .await
+        .context("marking a draft published")?;
     }
     Ok(result)
 }

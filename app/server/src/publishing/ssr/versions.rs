@@ -46,7 +46,7 @@ pub struct Author<'a> {
 /// The newest version's number, 0 when nothing was ever published.
 pub async fn latest_number(db: &Db) -> anyhow::Result<i64> {
     sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(number), 0) FROM content_versions")
-        .fetch_one(db.pool())
+        .fetch_one(db.reads())
         .await
         .context("reading the latest content version")
 }
@@ -70,7 +70,7 @@ pub async fn list(db: &Db, limit: i64) -> anyhow::Result<Vec<Version>> {
         "SELECT {VERSION_COLUMNS} FROM content_versions ORDER BY number DESC LIMIT $1"
     ))
     .bind(limit)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .context("listing content versions")?;
     rows.iter().map(version_of).collect()
@@ -82,7 +82,7 @@ pub async fn get(db: &Db, number: i64) -> anyhow::Result<Option<Version>> {
         "SELECT {VERSION_COLUMNS} FROM content_versions WHERE number = $1"
     ))
     .bind(number)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("reading a content version")?;
     row.as_ref().map(version_of).transpose()
@@ -95,7 +95,7 @@ pub async fn load_tree(db: &Db, number: i64) -> anyhow::Result<Tree> {
          JOIN content_blobs b ON b.hash = f.hash WHERE f.version = $1",
     )
     .bind(number)
-    .fetch_all(db.pool())
+    .fetch_all(db.reads())
     .await
     .with_context(|| format!("reading the files of content version {number}"))?;
     let mut tree = Tree::new("");
@@ -115,7 +115,7 @@ pub async fn changed_by(db: &Db, path: &str, hash: &str) -> anyhow::Result<Optio
     )
     .bind(path)
     .bind(hash)
-    .fetch_one(db.pool())
+    .fetch_one(db.reads())
     .await
     .context("finding who changed a file")?;
     match first {

@@ -147,7 +147,7 @@ pub async fn load_result(
                 )
                 .bind(&user.id)
                 .bind(course)
-                .fetch_optional(db.pool())
+                .fetch_optional(db.reads())
                 .await?;
                 code.map(|c| CertificateLink::Issued(links::certificate(&c)))
             }

@@ -26,7 +26,7 @@ pub async fn attempts_used(
     .bind(learner_id)
     .bind(course)
     .bind(quiz)
-    .fetch_one(db.pool())
+    .fetch_one(db.reads())
     .await
     .context("counting attempts")?;
     Ok(used.unwrap_or(0))
@@ -54,7 +54,7 @@ pub async fn wait_until(
     .bind(learner_id)
     .bind(course)
     .bind(quiz)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("reading the latest attempt")?;
     Ok(latest.and_then(|(passed, created_at)| {
@@ -207,7 +207,7 @@ pub async fn load(
     .bind(course)
     .bind(quiz)
     .bind(attempt_no)
-    .fetch_optional(db.pool())
+    .fetch_optional(db.reads())
     .await
     .context("reading attempt")?;
     let Some(attempt) = attempt else {
@@ -216,7 +216,7 @@ pub async fn load(
     let questions: Vec<(String, i64)> =
         sqlx::query_as("SELECT question_id, correct FROM quiz_answers WHERE attempt_id = $1")
             .bind(&attempt.id)
-            .fetch_all(db.pool())
+            .fetch_all(db.reads())
             .await
             .context("reading answers")?;
     Ok(Some((attempt, questions)))

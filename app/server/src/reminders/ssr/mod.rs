@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{Delivery, ReminderState};
 use crate::{
     clock::date_of,
-    server::{config::Settings, db::Db, lifecycle::Lifecycle},
+    server::{db::Db, lifecycle::Lifecycle},
 };
 pub use sender::{Sender, Tally};
 
@@ -67,8 +67,11 @@ impl SenderSettings {
 
 /// Starts the delivery worker when `reminder_worker` is on. It stops
 /// claiming once the server drains; a reminder it holds is finished first.
-pub fn start_worker(db: &Db, settings: &Settings, lifecycle: &Lifecycle) -> anyhow::Result<()> {
-    let reminders = &settings.reminders;
+pub fn start_worker(
+    db: &Db,
+    reminders: &SenderSettings,
+    lifecycle: &Lifecycle,
+) -> anyhow::Result<()> {
     if !reminders.reminder_worker {
         return Ok(());
     }
@@ -101,7 +104,7 @@ pub fn start_worker(db: &Db, settings: &Settings, lifecycle: &Lifecycle) -> anyh
 pub async fn outbox_depth(db: &Db) -> anyhow::Result<Vec<(&'static str, i64)>> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, COUNT(*) FROM reminder_outbox GROUP BY status")
-            .fetch_all(db.pool())
+            .fetch_all(db.reads())
             .await
             .context("counting reminders")?;
     let counts: HashMap<String, i64> = rows.into_iter().collect();
@@ -138,7 +141,7 @@ pub async fn latest(
             query = query.bind(*id);
         }
         for (user, assignment, status, queued_on, attempts, sent_at) in query
-            .fetch_all(db.pool())
+            .fetch_all(db.reads())
             .await
             .context("reading reminder deliveries")?
         {

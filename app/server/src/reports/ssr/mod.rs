@@ -63,7 +63,7 @@ impl View {
         user: &CurrentUser,
         unit_code: &str,
     ) -> anyhow::Result<Option<View>> {
-        let tree = Tree::load(db.pool()).await?;
+        let tree = Tree::load(db.reads()).await?;
         let scope = Scope::of(db, user, &tree).await?;
         let unit = match (&scope, unit_code.trim()) {
             (Scope::Nothing, _) => return Ok(None),
