@@ -502,6 +502,11 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     Ok(format!("sqlite://{path}?{query}"))
 }
 
+/// Most keys bound in one `IN (…)` list, and rows in one multi-row INSERT:
+/// far below both engines' bind limits (SQLite 32,766, PostgreSQL 65,535)
+/// while keeping a bulk read or import to a few statements.
+pub const BIND_BATCH: usize = 400;
+
 /// `count` placeholders numbered from `first`: `$3, $4, $5`.
 pub fn placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -524,13 +529,12 @@ pub async fn insert_many(
     target: &str,
     rows: Vec<Vec<Value>>,
 ) -> anyhow::Result<()> {
-    const ROWS_PER_STATEMENT: usize = 400;
     let Some(width) = rows.first().map(Vec::len) else {
         return Ok(());
     };
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<Vec<Value>> = rows.by_ref().take(ROWS_PER_STATEMENT).collect();
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(BIND_BATCH).collect();
         let tuples: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", placeholders(r * width + 1, width)))
             .collect();

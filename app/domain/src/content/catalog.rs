@@ -107,7 +107,8 @@ pub struct Course {
     pub audience: Audience,
     pub certificate: bool,
     pub chapters: Vec<Chapter>,
-    pub final_quiz: Option<Quiz>,
+    /// Shared: a request holds the quiz it grades, whatever loads meanwhile.
+    pub final_quiz: Option<Arc<Quiz>>,
     /// Hash of `final.quiz.md`, recorded with attempts.
     pub final_version: String,
     pub media: HashMap<String, File>,
@@ -127,7 +128,7 @@ pub struct Chapter {
     pub plain_text: String,
     /// `/media/…` address of the chapter's recorded reading, if any.
     pub audio: Option<String>,
-    pub quiz: Option<Quiz>,
+    pub quiz: Option<Arc<Quiz>>,
     /// Hash of the chapter file (and its quiz): progress records which
     /// version a learner read or passed.
     pub version: String,

@@ -649,7 +649,7 @@ fn build_course(
             word_count: rendered.word_count,
             plain_text: rendered.plain_text,
             audio,
-            quiz,
+            quiz: quiz.map(Arc::new),
             version: tree::hex(&hasher.finalize()[..8]),
             file: chapter.rel,
         });
@@ -668,7 +668,7 @@ fn build_course(
     // together always answer "Sai".
     let every_question = chapters
         .iter()
-        .filter_map(|c: &Chapter| c.quiz.as_ref())
+        .filter_map(|c: &Chapter| c.quiz.as_deref())
         .chain(final_quiz.as_ref())
         .flat_map(|q| q.questions.iter());
     let every_question: Vec<_> = every_question.collect();
@@ -689,7 +689,7 @@ fn build_course(
         audience: meta.audience,
         certificate: meta.certificate,
         chapters,
-        final_quiz,
+        final_quiz: final_quiz.map(Arc::new),
         final_version,
         media,
     };

@@ -216,11 +216,6 @@ impl Tree {
         self.files.is_empty()
     }
 
-    /// Total bytes of every file.
-    pub fn byte_size(&self) -> usize {
-        self.files.values().map(|f| f.bytes.len()).sum()
-    }
-
     /// Names of the folders directly under the root (courses, if they hold
     /// a `course.toml`), sorted, including folders whose files were refused.
     pub fn top_folders(&self) -> Vec<String> {
@@ -261,8 +256,9 @@ impl Tree {
     }
 }
 
+/// Lower-case hex of `bytes` (hashes in names and versions).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(bytes)
 }
 
 /// The `Content-Type` of a handbook file.

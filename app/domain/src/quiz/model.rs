@@ -78,10 +78,6 @@ impl QuestionKind {
         }
     }
 
-    /// Whether the learner picks from `options` (every kind except `Text`).
-    pub fn is_choice(self) -> bool {
-        self != QuestionKind::Text
-    }
 }
 
 /// One question.
@@ -240,7 +236,5 @@ mod tests {
     #[test]
     fn kind_names() {
         assert_eq!(QuestionKind::TrueFalse.as_str(), "true-false");
-        assert!(QuestionKind::Multiple.is_choice());
-        assert!(!QuestionKind::Text.is_choice());
     }
 }

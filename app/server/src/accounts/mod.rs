@@ -34,6 +34,13 @@ impl Role {
     pub fn parse(code: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.code() == code)
     }
+
+    /// Who runs the site: users, units, officials, certificates.
+    pub const ADMINS: &'static [Role] = &[Role::Admin];
+    /// Who writes the handbook (and sees quiz statistics, content status).
+    pub const WRITERS: &'static [Role] = Role::WRITERS;
+    /// Who follows officials' completion: reports, assignments, overdue list.
+    pub const MANAGERS: &'static [Role] = Role::MANAGERS;
 }
 
 /// The signed-in person, as pages may show them.

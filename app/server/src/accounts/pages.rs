@@ -17,7 +17,7 @@ use crate::web::links::{is_local_path, with_query};
 #[server(endpoint = "admin_users")]
 pub async fn admin_users(query: String) -> Result<Vec<UserSummary>, ServerFnError> {
     use crate::web::{user_with_role, AppError};
-    user_with_role(&[Role::Admin])?;
+    user_with_role(Role::ADMINS)?;
     let db = crate::web::request_db()?;
     let users = super::ssr::admin::list_users(&db, &query).await;
     Ok(users.map_err(AppError::from)?)

@@ -18,7 +18,6 @@ use crate::{
     },
 };
 
-const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// A status in the reader's language.
 pub fn status_name(ot: &OfficialsTexts, status: Status) -> &'static str {
@@ -33,7 +32,7 @@ pub fn status_name(ot: &OfficialsTexts, status: Status) -> &'static str {
 /// `/assignments`
 #[component]
 pub fn AssignmentsPage() -> impl IntoView {
-    view! { <RoleGate roles=MANAGERS><Assignments/></RoleGate> }
+    view! { <RoleGate roles=Role::MANAGERS><Assignments/></RoleGate> }
 }
 
 #[component]

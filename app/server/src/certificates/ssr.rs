@@ -20,7 +20,7 @@ use crate::{
 
 policy!(
     /// Admins; a refused visitor signs in and lands on their own page.
-    CertificateAdmin: [Admin] back "/me"
+    CertificateAdmin: ADMINS back "/me"
 );
 
 pub fn routes() -> Router<AppState> {

@@ -36,7 +36,7 @@ pub async fn content_status() -> Result<StatusPage, ServerFnError> {
         content::ssr::{diagnostics::Severity, ContentStore},
         web::current_identity,
     };
-    if !current_identity().has_role(&[Role::Trainer, Role::Admin]) {
+    if !current_identity().has_role(Role::WRITERS) {
         return Ok(StatusPage::Forbidden);
     }
     let store = use_context::<std::sync::Arc<ContentStore>>()

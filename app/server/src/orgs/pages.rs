@@ -16,12 +16,11 @@ use crate::{
     ui::officials_texts::{ot, OfficialsTexts},
 };
 
-const ADMIN: &[Role] = &[Role::Admin];
 
 /// `/admin/units`
 #[component]
 pub fn UnitsPage() -> impl IntoView {
-    view! { <RoleGate roles=ADMIN><UnitsAdmin/></RoleGate> }
+    view! { <RoleGate roles=Role::ADMINS><UnitsAdmin/></RoleGate> }
 }
 
 #[component]
@@ -222,7 +221,7 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
 /// `/admin/officials`
 #[component]
 pub fn OfficialsPage() -> impl IntoView {
-    view! { <RoleGate roles=ADMIN><OfficialsAdmin/></RoleGate> }
+    view! { <RoleGate roles=Role::ADMINS><OfficialsAdmin/></RoleGate> }
 }
 
 #[component]

@@ -315,6 +315,28 @@ pub async fn mark_read(
     Ok(with_cookie(see_other(&back), cookies))
 }
 
+/// Where a person stands in one course (`course_status`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CourseState {
+    #[default]
+    NotStarted,
+    Started,
+    /// Completed at this time (unix seconds).
+    Completed(i64),
+}
+
+impl CourseState {
+    /// From a `course_status` row's `completed_at`: no row, a row without
+    /// a time (started), or the completion time.
+    pub fn of_row(completed_at: Option<Option<i64>>) -> CourseState {
+        match completed_at {
+            None => CourseState::NotStarted,
+            Some(None) => CourseState::Started,
+            Some(Some(at)) => CourseState::Completed(at),
+        }
+    }
+}
+
 /// Brings `course_status` up to date after `learner_id`'s step in `course`
 /// (a chapter read, a quiz passed, guest progress brought along) has been
 /// committed, and issues the course's certificate on completion. Reports
@@ -325,14 +347,15 @@ pub async fn mark_read(
 /// step, completion) writes, in its own short transaction: the SQLite write
 /// turn is not held for the reads, which keeps hot-path writes fast.
 pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyhow::Result<()> {
-    let current: Option<Option<i64>> = sqlx::query_scalar(
+    let completed_at = sqlx::query_scalar(
         "SELECT completed_at FROM course_status WHERE learner_id = $1 AND course = $2",
     )
     .bind(learner_id)
     .bind(&course.slug)
     .fetch_optional(db.reads())
     .await?;
-    if let Some(Some(_)) = current {
+    let current = CourseState::of_row(completed_at);
+    if let CourseState::Completed(_) = current {
         return Ok(()); // a completion is kept once reached
     }
     let read: Vec<String> = sqlx::query_scalar(
@@ -359,7 +382,7 @@ pub async fn refresh_course(db: &Db, learner_id: &str, course: &Course) -> anyho
         recent: Vec::new(),
     };
     let complete = course_progress(course, &done).complete;
-    if current.is_some() && !complete {
+    if current == CourseState::Started && !complete {
         return Ok(()); // still in progress: nothing to write
     }
     let now = now();

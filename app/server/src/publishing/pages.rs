@@ -15,7 +15,6 @@ use crate::{
     ui::gates::{respond, RoleGate},
 };
 
-const TRAINERS: &[Role] = &[Role::Trainer, Role::Admin];
 
 /// The links between the publishing pages.
 #[component]
@@ -59,7 +58,7 @@ fn changes_list(pt: &'static PublishingTexts, changes: Vec<FileChange>) -> impl 
 /// `/content`
 #[component]
 pub fn ContentHomePage() -> impl IntoView {
-    view! { <RoleGate roles=TRAINERS><ContentHome/></RoleGate> }
+    view! { <RoleGate roles=Role::WRITERS><ContentHome/></RoleGate> }
 }
 
 #[component]
@@ -176,7 +175,7 @@ fn HomeView(home: Home) -> impl IntoView {
 /// `/content/edit?file=course/01-x.md`
 #[component]
 pub fn ContentEditPage() -> impl IntoView {
-    view! { <RoleGate roles=TRAINERS><Editor/></RoleGate> }
+    view! { <RoleGate roles=Role::WRITERS><Editor/></RoleGate> }
 }
 
 #[component]
@@ -248,7 +247,7 @@ fn ConflictView(conflict: EditConflict) -> impl IntoView {
 /// `/content/drafts/:id`
 #[component]
 pub fn ContentDraftPage() -> impl IntoView {
-    view! { <RoleGate roles=TRAINERS><Draft/></RoleGate> }
+    view! { <RoleGate roles=Role::WRITERS><Draft/></RoleGate> }
 }
 
 #[component]
@@ -366,7 +365,7 @@ fn DraftView(draft: DraftPage, error: String) -> impl IntoView {
 /// `/content/drafts/:id/preview/:course/:chapter`
 #[component]
 pub fn ContentPreviewPage() -> impl IntoView {
-    view! { <RoleGate roles=TRAINERS><Preview/></RoleGate> }
+    view! { <RoleGate roles=Role::WRITERS><Preview/></RoleGate> }
 }
 
 #[component]
@@ -438,7 +437,7 @@ fn PreviewView(page: PreviewPage) -> impl IntoView {
 /// `/content/history`
 #[component]
 pub fn ContentHistoryPage() -> impl IntoView {
-    view! { <RoleGate roles=TRAINERS><History/></RoleGate> }
+    view! { <RoleGate roles=Role::WRITERS><History/></RoleGate> }
 }
 
 #[component]

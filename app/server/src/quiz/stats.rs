@@ -136,7 +136,7 @@ mod ssr {
 
     pub async fn course_stats(course: &str) -> Result<StatsPage, AppError> {
         // Deny by default: only trainers and admins.
-        if !current_identity().has_role(&[Role::Trainer, Role::Admin]) {
+        if !current_identity().has_role(Role::WRITERS) {
             return Ok(StatsPage::Forbidden);
         }
         let catalog = current_catalog()?;

@@ -16,12 +16,11 @@ use crate::{
     web::links::with_query,
 };
 
-const MANAGERS: &[Role] = &[Role::Admin, Role::Supervisor];
 
 /// `/reports`
 #[component]
 pub fn ReportsPage() -> impl IntoView {
-    view! { <RoleGate roles=MANAGERS><Reports/></RoleGate> }
+    view! { <RoleGate roles=Role::MANAGERS><Reports/></RoleGate> }
 }
 
 #[component]
@@ -242,7 +241,7 @@ fn Legend() -> impl IntoView {
 /// `/reports/overdue`
 #[component]
 pub fn OverduePage() -> impl IntoView {
-    view! { <RoleGate roles=MANAGERS><Overdue/></RoleGate> }
+    view! { <RoleGate roles=Role::MANAGERS><Overdue/></RoleGate> }
 }
 
 #[component]

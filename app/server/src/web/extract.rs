@@ -37,14 +37,15 @@ pub trait Policy {
     const BACK: &'static str;
 }
 
-/// Declares a [`Policy`]: `policy!(UnitsAdmin: [Admin] back "/admin/units");`
+/// Declares a [`Policy`] from one of the named role sets on [`Role`]:
+/// `policy!(UnitsAdmin: ADMINS back "/admin/units");`
 #[macro_export]
 macro_rules! policy {
-    ($(#[$meta:meta])* $name:ident: [$($role:ident),+] back $back:expr) => {
+    ($(#[$meta:meta])* $name:ident: $set:ident back $back:expr) => {
         $(#[$meta])*
         pub struct $name;
         impl $crate::web::Policy for $name {
-            const ROLES: &'static [$crate::accounts::Role] = &[$($crate::accounts::Role::$role),+];
+            const ROLES: &'static [$crate::accounts::Role] = $crate::accounts::Role::$set;
             const BACK: &'static str = $back;
         }
     };

@@ -17,7 +17,7 @@
 use std::{
     collections::HashMap,
     io::Write,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
 use axum::{
@@ -358,8 +358,15 @@ pub async fn revalidate(request: Request, next: Next) -> Response {
 }
 
 impl PageCache {
+    /// The kept pages. A panic while the lock was held leaves at worst one
+    /// entry half-replaced (each is a whole `Arc`), so the poison is
+    /// cleared rather than failing every later request.
+    fn pages(&self) -> MutexGuard<'_, Pages> {
+        self.pages.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn get(&self, fingerprint: &str, key: &str) -> Option<Arc<Cached>> {
-        let pages = self.pages.lock().expect("page cache");
+        let pages = self.pages();
         if pages.fingerprint != fingerprint {
             return None;
         }
@@ -369,7 +376,7 @@ impl PageCache {
     /// Keeps `page`; false when the cache is full (then the page is served
     /// unkept: a full cache is never emptied for everyone by one visitor).
     fn put(&self, fingerprint: &str, key: String, page: Arc<Cached>) -> bool {
-        let mut pages = self.pages.lock().expect("page cache");
+        let mut pages = self.pages();
         if pages.fingerprint != fingerprint {
             // A new version: start over.
             pages.entries.clear();
@@ -385,7 +392,7 @@ impl PageCache {
 
     /// Swaps `old` for `new` if it is still the page kept under `key`.
     fn replace(&self, fingerprint: &str, key: &str, old: &Arc<Cached>, new: Arc<Cached>) {
-        let mut pages = self.pages.lock().expect("page cache");
+        let mut pages = self.pages();
         if pages.fingerprint != fingerprint {
             return;
         }

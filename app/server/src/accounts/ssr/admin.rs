@@ -26,7 +26,7 @@ pub const USERS_PAGE: &str = "/admin/users";
 
 policy!(
     /// Admins, on the users page.
-    UsersAdmin: [Admin] back USERS_PAGE
+    UsersAdmin: ADMINS back USERS_PAGE
 );
 
 #[derive(sqlx::FromRow)]

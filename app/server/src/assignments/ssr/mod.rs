@@ -41,7 +41,7 @@ pub const ASSIGNMENTS_PAGE: &str = "/assignments";
 
 policy!(
     /// Supervisors and admins, on the assignments page.
-    Assigners: [Admin, Supervisor] back ASSIGNMENTS_PAGE
+    Assigners: MANAGERS back ASSIGNMENTS_PAGE
 );
 
 pub fn routes() -> Router<AppState> {
@@ -195,7 +195,7 @@ async fn delete(
 }
 
 pub async fn assignments_page_data() -> Result<AssignmentsData, AppError> {
-    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let user = user_with_role(Role::MANAGERS)?;
     let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let data = async {

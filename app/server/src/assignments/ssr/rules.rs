@@ -8,7 +8,8 @@ use anyhow::Context;
 use crate::{
     assignments::Status,
     orgs::ssr::tree::Tree,
-    server::db::{placeholders, Db},
+    progress::ssr::CourseState,
+    server::db::{placeholders, Db, BIND_BATCH},
 };
 
 /// Positions as stored and compared: trimmed, lower case.
@@ -88,10 +89,10 @@ pub struct Person {
     pub position: String,
     pub unit_id: String,
     pub unit_path: String,
-    /// Per course of `Population::courses`: `None` not started, `Some(None)`
-    /// started, `Some(Some(t))` completed at `t`.
-    pub states: Vec<Option<Option<i64>>>,
+    /// Where they stand in each course of `Population::courses`.
+    pub states: Vec<CourseState>,
 }
+
 
 /// People of a subtree and where each stands in every assigned course.
 pub struct Population {
@@ -113,7 +114,7 @@ impl Population {
     ) -> anyhow::Result<Population> {
         let courses = courses_of(assignments);
         let mut people = Vec::new();
-        for chunk in units.chunks(500) {
+        for chunk in units.chunks(BIND_BATCH) {
             let filter = format!(
                 "u.unit_id IN ({})",
                 placeholders(courses.len() + 1, chunk.len())
@@ -179,10 +180,11 @@ impl Population {
             };
             let mut states = Vec::with_capacity(courses.len());
             for i in 0..courses.len() {
+                // The query writes -1 for no row, 0 for started.
                 states.push(match row.try_get::<i64, _>(3 + i)? {
-                    -1 => None,
-                    0 => Some(None),
-                    at => Some(Some(at)),
+                    -1 => CourseState::NotStarted,
+                    0 => CourseState::Started,
+                    at => CourseState::Completed(at),
                 });
             }
             people.push(Person {
@@ -201,7 +203,7 @@ impl Population {
     pub async fn with_details(mut self, db: &Db, units: &[&str]) -> anyhow::Result<Population> {
         type Details = (String, String, Option<String>, Option<String>);
         let mut details: HashMap<String, (String, Option<String>, Option<String>)> = HashMap::new();
-        for chunk in units.chunks(500) {
+        for chunk in units.chunks(BIND_BATCH) {
             let sql = format!(
                 "SELECT id, display_name, username, phone FROM users WHERE unit_id IN ({})",
                 placeholders(1, chunk.len())
@@ -249,12 +251,13 @@ impl Population {
             .courses
             .iter()
             .position(|c| *c == duty.course)
-            .and_then(|i| person.states.get(i).copied().flatten());
+            .and_then(|i| person.states.get(i).copied())
+            .unwrap_or_default();
         match state {
-            Some(Some(at)) => (Status::Completed, Some(at)),
+            CourseState::Completed(at) => (Status::Completed, Some(at)),
             _ if today > duty.due_on.as_str() => (Status::Overdue, None),
-            Some(None) => (Status::InProgress, None),
-            None => (Status::NotStarted, None),
+            CourseState::Started => (Status::InProgress, None),
+            CourseState::NotStarted => (Status::NotStarted, None),
         }
     }
 }
@@ -320,13 +323,13 @@ mod tests {
             courses: vec!["c0".into(), "c1".into()],
         };
         let mut p = person("", "/p/");
-        p.states = vec![Some(Some(9)), None];
+        p.states = vec![CourseState::Completed(9), CourseState::NotStarted];
         assert_eq!(pop.status(&p, &duty, "2026-05-10").0, Status::NotStarted);
         assert_eq!(pop.status(&p, &duty, "2026-05-11").0, Status::Overdue);
-        p.states[1] = Some(None);
+        p.states[1] = CourseState::Started;
         assert_eq!(pop.status(&p, &duty, "2026-05-01").0, Status::InProgress);
         assert_eq!(pop.status(&p, &duty, "2026-06-01").0, Status::Overdue);
-        p.states[1] = Some(Some(5));
+        p.states[1] = CourseState::Completed(5);
         assert_eq!(
             pop.status(&p, &duty, "2027-01-01"),
             (Status::Completed, Some(5))

@@ -24,11 +24,11 @@ use crate::{
 
 policy!(
     /// Admins, on the units page.
-    UnitsAdmin: [Admin] back units::UNITS_PAGE
+    UnitsAdmin: ADMINS back units::UNITS_PAGE
 );
 policy!(
     /// Admins, on the officials page.
-    OfficialsAdmin: [Admin] back officials::OFFICIALS_PAGE
+    OfficialsAdmin: ADMINS back officials::OFFICIALS_PAGE
 );
 
 /// Form routes (the site's small body limit applies).

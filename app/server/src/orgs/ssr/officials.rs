@@ -36,7 +36,7 @@ use crate::{
     clock::now,
     orgs::{CodeSheet, ImportKind, ImportPreview, PreviewRow, RowProblem, SheetPerson},
     server::{
-        db::{insert_many, placeholders, Db, Value},
+        db::{insert_many, placeholders, Db, Value, BIND_BATCH},
         AppState,
     },
     text::fold,
@@ -97,7 +97,7 @@ async fn taken_logins(db: &Db, logins: &[&Login]) -> anyhow::Result<HashSet<Stri
                 .collect(),
         ),
     ] {
-        for chunk in wanted.chunks(500) {
+        for chunk in wanted.chunks(BIND_BATCH) {
             let sql = format!(
                 "SELECT {column} FROM users WHERE {column} IN ({})",
                 placeholders(1, chunk.len())

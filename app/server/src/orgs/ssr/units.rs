@@ -328,7 +328,7 @@ pub async fn import_units(
 
 /// Every unit the caller may see, with how many people sit in each.
 pub async fn lines_in_scope() -> Result<Vec<UnitLine>, AppError> {
-    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let user = user_with_role(Role::MANAGERS)?;
     let db = crate::web::request_db()?;
     let lines = async {
         let tree = Tree::load(db.reads()).await?;

@@ -31,11 +31,11 @@ pub const CONTENT_PAGE: &str = "/content";
 
 crate::policy!(
     /// Trainers write the handbook; admins may too.
-    Trainers: [Trainer, Admin] back CONTENT_PAGE
+    Trainers: WRITERS back CONTENT_PAGE
 );
 crate::policy!(
     /// The same people; after signing in, the download starts.
-    TrainersDownload: [Trainer, Admin] back "/content/download"
+    TrainersDownload: WRITERS back "/content/download"
 );
 
 /// Where the served handbook comes from (setting `content_source`).

@@ -189,7 +189,7 @@ pub async fn insert(
             .collect()
     };
     let mut stored = HashSet::new();
-    for chunk in hashes.chunks(400) {
+    for chunk in hashes.chunks(crate::server::db::BIND_BATCH) {
         let sql = format!(
             "SELECT hash FROM content_blobs WHERE hash IN ({})",
             placeholders(1, chunk.len())

@@ -28,7 +28,6 @@ use crate::{
     web::{user_with_role, AppError},
 };
 
-const TRAINERS: &[Role] = &[Role::Trainer, Role::Admin];
 
 /// The preview address of a course's final test (`test` is reserved: no
 /// chapter may have that id).
@@ -40,7 +39,7 @@ fn store() -> Result<Arc<ContentStore>, AppError> {
 }
 
 pub async fn home() -> Result<Home, AppError> {
-    user_with_role(TRAINERS)?;
+    user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let store = store()?;
     let served = store.current();
@@ -154,7 +153,7 @@ async fn checked(db: &Db, store: &ContentStore, draft: &Draft) -> Result<Arc<Che
 }
 
 pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
-    user_with_role(TRAINERS)?;
+    user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let store = store()?;
     let Some(draft) = drafts::load(&db, id).await? else {
@@ -250,7 +249,7 @@ pub async fn preview(
     course: &str,
     chapter: &str,
 ) -> Result<Option<PreviewPage>, AppError> {
-    user_with_role(TRAINERS)?;
+    user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let store = store()?;
     let Some(draft) = drafts::load(&db, draft_id).await? else {
@@ -308,7 +307,7 @@ pub async fn preview(
 }
 
 pub async fn history() -> Result<Vec<VersionLine>, AppError> {
-    user_with_role(TRAINERS)?;
+    user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let serving = store()?.current().version;
     Ok(versions::list(&db, 200)
@@ -327,7 +326,7 @@ pub async fn history() -> Result<Vec<VersionLine>, AppError> {
 }
 
 pub async fn edit(file: &str) -> Result<Option<EditPage>, AppError> {
-    user_with_role(TRAINERS)?;
+    user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let store = store()?;
     let (_, base) = drafts::current_base(&db, &store).await?;

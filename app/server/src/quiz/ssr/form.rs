@@ -32,38 +32,25 @@ use crate::{
 /// A quiz found in the catalog, with what identifies its version.
 pub struct FoundQuiz {
     pub course: Arc<Course>,
+    pub quiz: Arc<Quiz>,
     pub key: String,
     pub title: String,
     pub version: String,
 }
 
-impl FoundQuiz {
-    pub fn quiz(&self) -> &Quiz {
-        if self.key == FINAL_TEST {
-            self.course.final_quiz.as_ref().expect("checked in find")
-        } else {
-            self.course
-                .chapters
-                .iter()
-                .find(|c| c.id == self.key)
-                .and_then(|c| c.quiz.as_ref())
-                .expect("checked in find")
-        }
-    }
-}
-
 /// The quiz of chapter `key` (or the course's final test) if it exists.
 pub fn find(course: &Arc<Course>, key: &str) -> Option<FoundQuiz> {
-    let (title, version) = if key == FINAL_TEST {
-        course.final_quiz.as_ref()?;
-        (course.title.clone(), course.final_version.clone())
+    let (title, version, quiz) = if key == FINAL_TEST {
+        let quiz = course.final_quiz.clone()?;
+        (course.title.clone(), course.final_version.clone(), quiz)
     } else {
         let chapter = course.chapters.iter().find(|c| c.id == key)?;
-        chapter.quiz.as_ref()?;
-        (chapter.title.clone(), chapter.version.clone())
+        let quiz = chapter.quiz.clone()?;
+        (chapter.title.clone(), chapter.version.clone(), quiz)
     };
     Some(FoundQuiz {
         course: course.clone(),
+        quiz,
         key: key.to_string(),
         title,
         version,
@@ -83,7 +70,7 @@ pub fn attempt_questions<'q>(
     learner_id: &str,
     attempt_no: i64,
 ) -> Vec<AttemptQuestion<'q>> {
-    let quiz = found.quiz();
+    let quiz = &*found.quiz;
     let seed = key.seed(&format!(
         "{learner_id}\n{}\n{}\n{}\n{attempt_no}",
         found.course.slug, found.key, found.version
@@ -163,7 +150,7 @@ pub async fn quiz_page(course: &str, key: &str) -> Result<Option<QuizPageData>, 
             (id, Some(pass), 0)
         }
     };
-    let settings = &found.quiz().settings;
+    let settings = &found.quiz.settings;
     if settings.max_attempts > 0 && used >= i64::from(settings.max_attempts) {
         return Ok(Some(QuizPageData::NoAttemptsLeft {
             title: found.title.clone(),

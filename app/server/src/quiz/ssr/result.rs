@@ -52,7 +52,7 @@ pub async fn load_result(
             order.push(id.clone());
         }
     }
-    let quiz = found.quiz();
+    let quiz = &*found.quiz;
     let settings = &quiz.settings;
     let used = store::attempts_used(&db, &learner_id, course, key).await?;
     let can_retry = settings.max_attempts == 0 || used < i64::from(settings.max_attempts);

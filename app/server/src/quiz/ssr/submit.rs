@@ -142,7 +142,7 @@ async fn submit(
     if attempt_no > used + 1 {
         return Ok(with_cookie(see_other(&page), cookies));
     }
-    let settings = &found.quiz().settings;
+    let settings = &found.quiz.settings;
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
         return Ok(with_cookie(AppError::Forbidden.into_response(), cookies));
     }

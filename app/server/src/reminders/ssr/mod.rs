@@ -127,7 +127,7 @@ pub async fn latest(
     since: i64,
 ) -> anyhow::Result<HashMap<(String, String), ReminderState>> {
     let mut latest = HashMap::new();
-    for chunk in assignments.chunks(200) {
+    for chunk in assignments.chunks(crate::server::db::BIND_BATCH) {
         let sql = format!(
             "SELECT user_id, assignment_id, status, queued_on, attempts, sent_at \
              FROM reminder_outbox WHERE created_at >= $1 AND assignment_id IN ({}) \

@@ -33,11 +33,11 @@ pub const OVERDUE_PAGE: &str = "/reports/overdue";
 
 policy!(
     /// Supervisors and admins, on the report.
-    ReportPage: [Admin, Supervisor] back REPORT_PAGE
+    ReportPage: MANAGERS back REPORT_PAGE
 );
 policy!(
     /// Supervisors and admins, on the overdue list.
-    OverduePage: [Admin, Supervisor] back OVERDUE_PAGE
+    OverduePage: MANAGERS back OVERDUE_PAGE
 );
 
 pub fn routes() -> Router<crate::server::AppState> {
@@ -202,7 +202,7 @@ pub async fn report(
     status: Option<Status>,
     group: &str,
 ) -> Result<Option<Report>, AppError> {
-    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let user = user_with_role(Role::MANAGERS)?;
     let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let built = async {
@@ -351,7 +351,7 @@ pub fn overdue_lines<'g>(
 }
 
 pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
-    let user = user_with_role(&[Role::Admin, Role::Supervisor])?;
+    let user = user_with_role(Role::MANAGERS)?;
     let db = crate::web::request_db()?;
     let catalog = current_catalog()?;
     let built = async {
