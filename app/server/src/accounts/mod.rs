@@ -38,9 +38,9 @@ impl Role {
     /// Who runs the site: users, units, officials, certificates.
     pub const ADMINS: &'static [Role] = &[Role::Admin];
     /// Who writes the handbook (and sees quiz statistics, content status).
-    pub const WRITERS: &'static [Role] = Role::WRITERS;
+    pub const WRITERS: &'static [Role] = &[Role::Trainer, Role::Admin];
     /// Who follows officials' completion: reports, assignments, overdue list.
-    pub const MANAGERS: &'static [Role] = Role::MANAGERS;
+    pub const MANAGERS: &'static [Role] = &[Role::Admin, Role::Supervisor];
 }
 
 /// The signed-in person, as pages may show them.
