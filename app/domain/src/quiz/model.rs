@@ -77,7 +77,6 @@ impl QuestionKind {
             QuestionKind::Spot => "spot",
         }
     }
-
 }
 
 /// One question.

@@ -18,7 +18,6 @@ use crate::{
     },
 };
 
-
 /// A status in the reader's language.
 pub fn status_name(ot: &OfficialsTexts, status: Status) -> &'static str {
     match status {

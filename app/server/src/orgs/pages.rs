@@ -16,7 +16,6 @@ use crate::{
     ui::officials_texts::{ot, OfficialsTexts},
 };
 
-
 /// `/admin/units`
 #[component]
 pub fn UnitsPage() -> impl IntoView {

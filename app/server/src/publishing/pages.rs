@@ -15,7 +15,6 @@ use crate::{
     ui::gates::{respond, RoleGate},
 };
 
-
 /// The links between the publishing pages.
 #[component]
 fn ContentTabs() -> impl IntoView {

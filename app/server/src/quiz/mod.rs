@@ -16,6 +16,19 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::web::links::FINAL_TEST;
 
+/// Names of the quiz form's fields: the page writes them, the submission
+/// reads them.
+pub mod field {
+    /// The attempt this form is for (1 for the first).
+    pub const ATTEMPT: &str = "attempt";
+    /// The quiz version the page showed (a changed quiz is not graded).
+    pub const VERSION: &str = "version";
+    /// The guest pass of a visitor without a session.
+    pub const GUEST_PASS: &str = "guest_pass";
+    /// Prefix of an answer field: `a_<question id>`.
+    pub const ANSWER: &str = "a_";
+}
+
 /// How a question is answered, as the form needs to know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AnswerKind {

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{
-    load_quiz_form, load_quiz_result, AnswerKind, CertificateLink, QuestionForm, QuizForm,
+    field, load_quiz_form, load_quiz_result, AnswerKind, CertificateLink, QuestionForm, QuizForm,
     QuizPageData, QuizResult, FINAL_TEST,
 };
 use hocvu_island::QuizSubmit;
@@ -120,9 +120,9 @@ fn QuizFormView(form: QuizForm) -> impl IntoView {
         })}
         <QuizSubmit>
             <form method="post" action=form.action.clone() class="quiz">
-                <input type="hidden" name="attempt" value=form.attempt_no.to_string()/>
-                <input type="hidden" name="version" value=form.version.clone()/>
-                {form.guest_pass.clone().map(|pass| view! { <input type="hidden" name="guest_pass" value=pass/> })}
+                <input type="hidden" name=field::ATTEMPT value=form.attempt_no.to_string()/>
+                <input type="hidden" name=field::VERSION value=form.version.clone()/>
+                {form.guest_pass.clone().map(|pass| view! { <input type="hidden" name=field::GUEST_PASS value=pass/> })}
                 {form
                     .questions
                     .into_iter()
@@ -147,7 +147,7 @@ fn QuestionFieldset(
     missing: bool,
 ) -> impl IntoView {
     let tx = t();
-    let name = format!("a_{}", question.id);
+    let name = format!("{}{}", field::ANSWER, question.id);
     let prompt_id = format!("p-{}", question.id);
     let error_id = format!("e-{}", question.id);
     let chosen = |value: &str| answers.iter().any(|(q, v)| *q == question.id && v == value);

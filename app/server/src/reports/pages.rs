@@ -16,7 +16,6 @@ use crate::{
     web::links::with_query,
 };
 
-
 /// `/reports`
 #[component]
 pub fn ReportsPage() -> impl IntoView {

@@ -209,14 +209,6 @@ pub async fn track(request: Request, next: Next) -> Response {
         "route" => route.clone()
     )
     .record(started.elapsed().as_secs_f64());
-    if method == "POST" {
-        if let Some(kind) = quiz_kind(&route) {
-            // A submission that was graded answers with a redirect to its result.
-            let outcome = if status == 303 { "graded" } else { "refused" };
-            metrics::counter!("hocvu_quiz_submissions_total", "kind" => kind, "outcome" => outcome)
-                .increment(1);
-        }
-    }
     response
 }
 
@@ -242,13 +234,5 @@ fn method_label(method: &Method) -> &'static str {
         Method::DELETE => "DELETE",
         Method::OPTIONS => "OPTIONS",
         _ => "other",
-    }
-}
-
-fn quiz_kind(route: &str) -> Option<&'static str> {
-    match route {
-        "/courses/{course}/{chapter}/quiz" => Some("chapter"),
-        "/courses/{course}/test" => Some("final_test"),
-        _ => None,
     }
 }

@@ -93,7 +93,6 @@ pub struct Person {
     pub states: Vec<CourseState>,
 }
 
-
 /// People of a subtree and where each stands in every assigned course.
 pub struct Population {
     pub people: Vec<Person>,

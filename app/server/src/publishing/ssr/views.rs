@@ -28,7 +28,6 @@ use crate::{
     web::{user_with_role, AppError},
 };
 
-
 /// The preview address of a course's final test (`test` is reserved: no
 /// chapter may have that id).
 const FINAL_TEST_PREVIEW: &str = "test";

@@ -13,13 +13,13 @@ use axum::{
 };
 
 use super::{
-    form::{answer_kind, attempt_questions, find},
+    form::{answer_kind, attempt_questions, find, AttemptQuestion},
     store::{self, NewAttempt},
 };
 use crate::{
     accounts::ssr::{client_ip::ClientIp, guest_pass, guests, session, Identity},
     clock::now,
-    quiz::{grade::grade, AnswerKind},
+    quiz::{field, grade::grade, AnswerKind},
     server::AppState,
     web::{
         links::{self, FINAL_TEST},
@@ -38,7 +38,12 @@ pub async fn submit_chapter_quiz(
     Path((course, chapter)): Path<(String, String)>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, ip, &headers, &course, &chapter, fields).await
+    let sent = Sent {
+        course: &course,
+        key: &chapter,
+        fields,
+    };
+    counted("chapter", submit(state, identity, ip, &headers, sent).await)
 }
 
 pub async fn submit_final_test(
@@ -49,126 +54,140 @@ pub async fn submit_final_test(
     Path(course): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
-    submit(state, identity, ip, &headers, &course, FINAL_TEST, fields).await
+    let sent = Sent {
+        course: &course,
+        key: FINAL_TEST,
+        fields,
+    };
+    counted(
+        "final_test",
+        submit(state, identity, ip, &headers, sent).await,
+    )
 }
 
-/// `headers` carry the guest pass cookie of a visitor without a session.
-async fn submit(
-    state: AppState,
-    identity: Identity,
-    ip: ClientIp,
-    headers: &HeaderMap,
-    course: &str,
-    key: &str,
-    fields: Vec<(String, String)>,
+/// What became of a submission, for `hocvu_quiz_submissions_total`.
+#[derive(Clone, Copy)]
+enum Outcome {
+    /// Graded and stored.
+    Graded,
+    /// Stored already (a double click, a retry): its result is shown.
+    Again,
+    /// Answers missing: back to the form.
+    Incomplete,
+    /// Not graded: the quiz changed, the pass was no good, too early, or no
+    /// attempts left.
+    Refused,
+}
+
+fn counted(
+    kind: &'static str,
+    submitted: Result<(Outcome, Response), AppError>,
 ) -> Result<Response, AppError> {
-    if fields.len() > MAX_FIELDS {
-        return Err(AppError::BadRequest("too many answers in one form"));
-    }
-    let catalog = state.content.catalog();
-    let found = catalog
-        .course(course)
-        .and_then(|c| find(c, key))
-        .ok_or(AppError::NotFound)?;
-    let field = |name: &str| {
-        fields
+    let outcome = match &submitted {
+        Ok((Outcome::Graded, _)) => "graded",
+        Ok((Outcome::Again, _)) => "again",
+        Ok((Outcome::Incomplete, _)) => "incomplete",
+        Ok((Outcome::Refused, _)) | Err(_) => "refused",
+    };
+    metrics::counter!("hocvu_quiz_submissions_total", "kind" => kind, "outcome" => outcome)
+        .increment(1);
+    submitted.map(|(_, response)| response)
+}
+
+/// A quiz form as posted.
+struct Sent<'a> {
+    course: &'a str,
+    key: &'a str,
+    fields: Vec<(String, String)>,
+}
+
+impl Sent<'_> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.fields
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
-    };
-    let attempt_no = field("attempt")
-        .and_then(|v| v.parse::<i64>().ok())
-        .filter(|n| *n > 0)
-        .ok_or(AppError::BadRequest("attempt number"))?;
-    let page = links::quiz(course, key);
-    if field("version") != Some(found.version.as_str()) {
-        // The trainer changed the quiz since the page was shown.
-        return Ok(see_other(&format!("{page}?updated=1")));
     }
 
-    // A guest's first submission: the learner the page's pass promised,
-    // created (with its session) in the attempt's own transaction below.
-    let secure = state.sessions.secure_cookies;
-    let fresh_form = || {
-        let mut response = see_other(&format!("{page}?updated=1"));
-        let forget = guest_pass::clear_cookie(secure);
-        response.headers_mut().append(header::SET_COOKIE, forget);
-        response
-    };
+    /// The attempt number the form was for.
+    fn attempt_no(&self) -> Result<i64, AppError> {
+        self.field(field::ATTEMPT)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|n| *n > 0)
+            .ok_or(AppError::BadRequest("attempt number"))
+    }
+}
+
+/// Who is answering: a learner with a session, or a guest whose first
+/// submission this is (the learner the page's pass promised).
+struct Answering {
+    learner_id: String,
+    new_guest: bool,
+    /// The browser the pass was given to (only it may use a pass twice).
+    same_browser: bool,
+}
+
+/// The learner of this submission, or the answer to give instead: a fresh
+/// form for a missing, forged, expired or reused pass (nothing is lost: the
+/// answers were never graded), or "too many new guests" from this address.
+async fn answering(
+    state: &AppState,
+    identity: &Identity,
+    ip: &ClientIp,
+    headers: &HeaderMap,
+    sent: &Sent<'_>,
+) -> Result<Result<Answering, Response>, AppError> {
+    if let Some(id) = &identity.learner_id {
+        return Ok(Ok(Answering {
+            learner_id: id.clone(),
+            new_guest: false,
+            same_browser: false,
+        }));
+    }
     // The browser the pass was given to still holds it as a cookie (until
-    // its first submission answers): only it may use a pass twice.
+    // its first submission answers).
     let cookie_pass = guest_pass::from_cookie(headers);
-    let mut same_browser = false;
-    let (learner_id, new_guest) = match &identity.learner_id {
-        Some(id) => (id.clone(), false),
-        None => {
-            // A missing, forged, expired or reused pass gets a fresh form
-            // instead (nothing is lost: the answers were never graded).
-            let pass = field("guest_pass")
-                .map(str::to_string)
-                .or_else(|| cookie_pass.clone());
-            same_browser = pass.is_some() && pass == cookie_pass;
-            let promised = pass.and_then(|p| state.pass_key.verify(&p, now()));
-            match promised {
-                Some(id) => {
-                    if let Err(wait) = guests::may_start(&state.db, &ip, now()).await? {
-                        return Ok(guests::too_many(wait));
-                    }
-                    (id, true)
-                }
-                None => return Ok(fresh_form()),
-            }
-        }
+    let pass = sent
+        .field(field::GUEST_PASS)
+        .map(str::to_string)
+        .or_else(|| cookie_pass.clone());
+    let same_browser = pass.is_some() && pass == cookie_pass;
+    let Some(learner_id) = pass.and_then(|p| state.pass_key.verify(&p, now())) else {
+        return Ok(Err(fresh_form(state, sent)));
     };
-    let mut cookies: Vec<HeaderValue> = Vec::new();
-    let used = store::attempts_used(&state.db, &learner_id, course, key).await?;
-    if attempt_no <= used {
-        // Submitted already (double click, retry, another tab): show that
-        // result, to a guest whose first click got the session too.
-        let result = links::quiz_result(course, key, attempt_no);
-        if new_guest {
-            let mut tx = state.db.begin_write().await?;
-            let Some(cookie) =
-                session::start_guest_in(&mut tx, &state.sessions, &learner_id, same_browser)
-                    .await?
-            else {
-                return Ok(fresh_form());
-            };
-            tx.commit().await?;
-            cookies.extend([cookie, guest_pass::clear_cookie(secure)]);
-        }
-        return Ok(with_cookie(see_other(&result), cookies));
+    if let Err(wait) = guests::may_start(&state.db, ip, now()).await? {
+        return Ok(Err(guests::too_many(wait)));
     }
-    if attempt_no > used + 1 {
-        return Ok(with_cookie(see_other(&page), cookies));
-    }
-    let settings = &found.quiz.settings;
-    if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
-        return Ok(with_cookie(AppError::Forbidden.into_response(), cookies));
-    }
-    // Too early after a failed attempt: nothing is graded; the quiz page
-    // says when the learner can try again.
-    if attempt_no > 1
-        && store::wait_until(
-            &state.db,
-            &learner_id,
-            course,
-            key,
-            settings.wait_minutes,
-            now(),
-        )
-        .await?
-        .is_some()
-    {
-        return Ok(with_cookie(see_other(&page), cookies));
-    }
+    Ok(Ok(Answering {
+        learner_id,
+        new_guest: true,
+        same_browser,
+    }))
+}
 
-    let questions = attempt_questions(&found, &state.pass_key, &learner_id, attempt_no);
-    let mut answers: HashMap<String, Vec<String>> = HashMap::new();
-    // As the form sent them, to refill the form if something is missing.
+/// Back to a fresh form (and the used pass forgotten).
+fn fresh_form(state: &AppState, sent: &Sent<'_>) -> Response {
+    let page = links::quiz(sent.course, sent.key);
+    let mut response = see_other(&format!("{page}?updated=1"));
+    let forget = guest_pass::clear_cookie(state.sessions.secure_cookies);
+    response.headers_mut().append(header::SET_COOKIE, forget);
+    response
+}
+
+/// Answers by question id (several for "choose all that apply").
+type Answers = HashMap<String, Vec<String>>;
+
+/// The answers of this attempt's questions, mapped from the form's opaque
+/// option ids back to the quiz's own, and the answers as sent (to refill the
+/// form). Unknown values stay unknown and are graded wrong.
+fn read_answers<'f>(
+    questions: &[AttemptQuestion<'_>],
+    fields: &'f [(String, String)],
+) -> (Answers, Vec<(&'f str, &'f str)>) {
+    let mut answers = Answers::new();
     let mut as_sent: Vec<(&str, &str)> = Vec::new();
-    for (name, value) in &fields {
-        let Some(id) = name.strip_prefix("a_") else {
+    for (name, value) in fields {
+        let Some(id) = name.strip_prefix(field::ANSWER) else {
             continue;
         };
         let Some((question, choices)) = questions.iter().find(|(q, _)| q.id == id) else {
@@ -178,8 +197,6 @@ async fn submit(
             continue;
         }
         as_sent.push((id, value));
-        // Opaque form ids back to the quiz's own; anything unknown stays
-        // unknown and is graded wrong.
         let value = match answer_kind(question.kind) {
             AnswerKind::Text => value.clone(),
             _ => choices
@@ -192,14 +209,94 @@ async fn submit(
         };
         answers.entry(id.to_string()).or_default().push(value);
     }
-    let missing: Vec<&str> = questions
+    (answers, as_sent)
+}
+
+/// Questions that need an answer and have none.
+fn missing<'q>(questions: &'q [AttemptQuestion<'_>], answers: &Answers) -> Vec<&'q str> {
+    questions
         .iter()
         .filter(|(q, _)| {
             !matches!(answer_kind(q.kind), AnswerKind::Many | AnswerKind::Parts)
                 && !answers.contains_key(&q.id)
         })
         .map(|(q, _)| q.id.as_str())
-        .collect();
+        .collect()
+}
+
+/// `headers` carry the guest pass cookie of a visitor without a session.
+async fn submit(
+    state: AppState,
+    identity: Identity,
+    ip: ClientIp,
+    headers: &HeaderMap,
+    sent: Sent<'_>,
+) -> Result<(Outcome, Response), AppError> {
+    use Outcome::*;
+    let (course, key) = (sent.course, sent.key);
+    if sent.fields.len() > MAX_FIELDS {
+        return Err(AppError::BadRequest("too many answers in one form"));
+    }
+    let catalog = state.content.catalog();
+    let found = catalog
+        .course(course)
+        .and_then(|c| find(c, key))
+        .ok_or(AppError::NotFound)?;
+    let attempt_no = sent.attempt_no()?;
+    let page = links::quiz(course, key);
+    if sent.field(field::VERSION) != Some(found.version.as_str()) {
+        // The trainer changed the quiz since the page was shown.
+        return Ok((Refused, see_other(&format!("{page}?updated=1"))));
+    }
+    let who = match answering(&state, &identity, &ip, headers, &sent).await? {
+        Ok(who) => who,
+        Err(instead) => return Ok((Refused, instead)),
+    };
+    let secure = state.sessions.secure_cookies;
+    let mut cookies: Vec<HeaderValue> = Vec::new();
+    let used = store::attempts_used(&state.db, &who.learner_id, course, key).await?;
+    if attempt_no <= used {
+        // Submitted already (double click, retry, another tab): show that
+        // result, to a guest whose first click got the session too.
+        let result = links::quiz_result(course, key, attempt_no);
+        if who.new_guest {
+            let mut tx = state.db.begin_write().await?;
+            let started = session::start_guest_in(
+                &mut tx,
+                &state.sessions,
+                &who.learner_id,
+                who.same_browser,
+            )
+            .await?;
+            let Some(cookie) = started else {
+                return Ok((Refused, fresh_form(&state, &sent)));
+            };
+            tx.commit().await?;
+            cookies.extend([cookie, guest_pass::clear_cookie(secure)]);
+        }
+        return Ok((Again, with_cookie(see_other(&result), cookies)));
+    }
+    if attempt_no > used + 1 {
+        return Ok((Refused, with_cookie(see_other(&page), cookies)));
+    }
+    let settings = &found.quiz.settings;
+    if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
+        let refused = AppError::Forbidden.into_response();
+        return Ok((Refused, with_cookie(refused, cookies)));
+    }
+    // Too early after a failed attempt: nothing is graded; the quiz page
+    // says when the learner can try again.
+    if attempt_no > 1 {
+        let wait = settings.wait_minutes;
+        let until = store::wait_until(&state.db, &who.learner_id, course, key, wait, now());
+        if until.await?.is_some() {
+            return Ok((Refused, with_cookie(see_other(&page), cookies)));
+        }
+    }
+
+    let questions = attempt_questions(&found, &state.pass_key, &who.learner_id, attempt_no);
+    let (answers, as_sent) = read_answers(&questions, &sent.fields);
+    let missing = missing(&questions, &answers);
     if !missing.is_empty() {
         // Back to the form, keeping what was chosen, naming what is missing.
         let mut query = form_urlencoded::Serializer::new(String::new());
@@ -208,14 +305,14 @@ async fn submit(
             query.append_pair("a", &format!("{id}:{value}"));
         }
         let back = format!("{page}?{}", query.finish());
-        return Ok(with_cookie(see_other(&back), cookies));
+        return Ok((Incomplete, with_cookie(see_other(&back), cookies)));
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
     let graded = grade(&refs, &answers);
     let passed = graded.passed(settings.pass_percent);
     let attempt = NewAttempt {
-        learner_id: &learner_id,
+        learner_id: &who.learner_id,
         course,
         quiz: key,
         version: &found.version,
@@ -227,7 +324,7 @@ async fn submit(
     let (recorded, session) = store::record(
         &state.db,
         &attempt,
-        new_guest.then_some((&state.sessions, same_browser)),
+        who.new_guest.then_some((&state.sessions, who.same_browser)),
     )
     .await?;
     if let Some(session) = session {
@@ -235,14 +332,19 @@ async fn submit(
         cookies.extend([session, guest_pass::clear_cookie(secure)]);
     }
     if recorded == store::Recorded::NotAGuest {
-        return Ok(fresh_form());
+        return Ok((Refused, fresh_form(&state, &sent)));
     }
     // A new pass may complete the course (and earn its certificate).
     if recorded == store::Recorded::New && passed {
         if let Some(c) = catalog.course(course) {
-            crate::progress::ssr::refresh_course(&state.db, &learner_id, c).await?;
+            crate::progress::ssr::refresh_course(&state.db, &who.learner_id, c).await?;
         }
     }
     let result = links::quiz_result(course, key, attempt_no);
-    Ok(with_cookie(see_other(&result), cookies))
+    let outcome = if recorded == store::Recorded::New {
+        Graded
+    } else {
+        Again
+    };
+    Ok((outcome, with_cookie(see_other(&result), cookies)))
 }
