@@ -23,34 +23,18 @@ pub struct SkillGroup {
     pub name: String,
 }
 
-/// Who a course is written for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Audience {
-    Resident,
-    Official,
-    All,
+crate::coded_enum! {
+    /// Who a course is written for.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "lowercase")]
+    pub enum Audience {
+        Resident = "resident",
+        Official = "official",
+        All = "all",
+    }
 }
 
 impl Audience {
-    /// Parses the `?for=` filter; unknown values mean no filter.
-    pub fn parse(value: &str) -> Option<Audience> {
-        match value {
-            "resident" => Some(Audience::Resident),
-            "official" => Some(Audience::Official),
-            "all" => Some(Audience::All),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Audience::Resident => "resident",
-            Audience::Official => "official",
-            Audience::All => "all",
-        }
-    }
-
     /// Whether a course for `self` belongs in a list filtered for `wanted`.
     pub fn suits(self, wanted: Audience) -> bool {
         self == Audience::All || wanted == Audience::All || self == wanted

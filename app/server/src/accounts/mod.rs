@@ -10,31 +10,18 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
-/// What a user may do. Deny by default: each check names the roles it allows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Role {
-    Learner,
-    Trainer,
-    Supervisor,
-    Admin,
+hocvu_domain::coded_enum! {
+    /// What a user may do. Deny by default: each check names the roles it allows.
+    #[derive(Hash, Serialize, Deserialize)]
+    pub enum Role {
+        Learner = "learner",
+        Trainer = "trainer",
+        Supervisor = "supervisor",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Learner, Role::Trainer, Role::Supervisor, Role::Admin];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Role::Learner => "learner",
-            Role::Trainer => "trainer",
-            Role::Supervisor => "supervisor",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.code() == code)
-    }
-
     /// Who runs the site: users, units, officials, certificates.
     pub const ADMINS: &'static [Role] = &[Role::Admin];
     /// Who writes the handbook (and sees quiz statistics, content status).
@@ -63,60 +50,25 @@ pub fn signed_in_user() -> Option<CurrentUser> {
     crate::web::current_identity().user
 }
 
-/// What went wrong with an account form. Travels as `?error=<code>` in the
-/// redirect back to the form, and is shown through the i18n tables.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Problem {
-    /// Unknown account or wrong password: one message for both.
-    Credentials,
-    PhoneInvalid,
-    UsernameInvalid,
-    LoginTaken,
-    NameInvalid,
-    PasswordShort,
-    PasswordLong,
-    /// Wrong, used or expired reset code (one message for all three).
-    ResetInvalid,
-    /// Too many attempts; the page says when to try again.
-    Throttled,
-    /// An admin tried to take away their own admin role.
-    SelfDemote,
-    NoSuchUser,
-}
-
-impl Problem {
-    const ALL: [Problem; 11] = [
-        Problem::Credentials,
-        Problem::PhoneInvalid,
-        Problem::UsernameInvalid,
-        Problem::LoginTaken,
-        Problem::NameInvalid,
-        Problem::PasswordShort,
-        Problem::PasswordLong,
-        Problem::ResetInvalid,
-        Problem::Throttled,
-        Problem::SelfDemote,
-        Problem::NoSuchUser,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Problem::Credentials => "credentials",
-            Problem::PhoneInvalid => "phone",
-            Problem::UsernameInvalid => "username",
-            Problem::LoginTaken => "taken",
-            Problem::NameInvalid => "name",
-            Problem::PasswordShort => "password_short",
-            Problem::PasswordLong => "password_long",
-            Problem::ResetInvalid => "reset_code",
-            Problem::Throttled => "throttled",
-            Problem::SelfDemote => "self_demote",
-            Problem::NoSuchUser => "no_user",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Problem> {
-        Problem::ALL.into_iter().find(|p| p.code() == code)
+hocvu_domain::coded_enum! {
+    /// What went wrong with an account form. Travels as `?error=<code>` in the
+    /// redirect back to the form, and is shown through the i18n tables.
+    pub enum Problem {
+        /// Unknown account or wrong password: one message for both.
+        Credentials = "credentials",
+        PhoneInvalid = "phone",
+        UsernameInvalid = "username",
+        LoginTaken = "taken",
+        NameInvalid = "name",
+        PasswordShort = "password_short",
+        PasswordLong = "password_long",
+        /// Wrong, used or expired reset code (one message for all three).
+        ResetInvalid = "reset_code",
+        /// Too many attempts; the page says when to try again.
+        Throttled = "throttled",
+        /// An admin tried to take away their own admin role.
+        SelfDemote = "self_demote",
+        NoSuchUser = "no_user",
     }
 }
 
@@ -131,7 +83,7 @@ mod tests {
 
     #[test]
     fn problem_codes_round_trip() {
-        for p in Problem::ALL {
+        for &p in Problem::ALL {
             assert_eq!(Problem::parse(p.code()), Some(p));
         }
         assert_eq!(Problem::parse("nope"), None);

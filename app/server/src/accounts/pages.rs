@@ -301,7 +301,8 @@ fn UserList(users: Vec<UserSummary>, me: String) -> impl IntoView {
                                 <label for=select_id.clone()>{tx.admin_role_label}</label>
                                 <select id=select_id name="role">
                                     {Role::ALL
-                                        .into_iter()
+                                        .iter()
+                                        .copied()
                                         .map(|role| view! {
                                             <option value=role.code() selected=role == user.role>
                                                 {role_name(tx, role)}

@@ -9,41 +9,20 @@ pub mod ssr;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Where a person stands in a course they must do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    NotStarted,
-    InProgress,
-    Completed,
-    /// Not completed, and the due date has passed.
-    Overdue,
-}
-
-impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::NotStarted,
-        Status::InProgress,
-        Status::Completed,
-        Status::Overdue,
-    ];
-
-    /// Stable code: URLs, CSV exports, `data-status` attributes.
-    pub fn code(self) -> &'static str {
-        match self {
-            Status::NotStarted => "not_started",
-            Status::InProgress => "in_progress",
-            Status::Completed => "completed",
-            Status::Overdue => "overdue",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|s| s.code() == code)
+hocvu_domain::coded_enum! {
+    /// Where a person stands in a course they must do.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+        Completed = "completed",
+        /// Not completed, and the due date has passed.
+        Overdue = "overdue",
     }
 }
 
-crate::coded_enum! {
+hocvu_domain::coded_enum! {
     /// What can be wrong with the assignment form (`?error=`).
     pub enum AssignProblem {
         Course = "course",
@@ -52,7 +31,7 @@ crate::coded_enum! {
     }
 }
 
-crate::coded_enum! {
+hocvu_domain::coded_enum! {
     /// What the assignment forms did (`?done=`).
     pub enum AssignDone {
         Created = "created",

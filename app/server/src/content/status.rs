@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
-use crate::ui::i18n::t;
+use crate::ui::{gates::Forbidden, i18n::t};
 
 /// One finding, as shown.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,15 +94,7 @@ pub fn ContentStatusPage() -> impl IntoView {
                         })}
                     }.into_any(),
                     Ok(StatusPage::Forbidden) => {
-                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                            response.set_status(http::StatusCode::FORBIDDEN);
-                        }
-                        view! {
-                            <Title text=tx.forbidden_title/>
-                            <h1>{tx.forbidden_title}</h1>
-                            <p>{tx.stats_forbidden}</p>
-                        }
-                        .into_any()
+                        view! { <Forbidden reason=tx.stats_forbidden/> }.into_any()
                     }
                     Err(_) => view! { <p class="error">{tx.load_error}</p> }.into_any(),
                 }

@@ -40,7 +40,7 @@ pub enum RowProblem {
     PositionTooLong,
 }
 
-crate::coded_enum! {
+hocvu_domain::coded_enum! {
     /// What can be wrong with the single-unit form (`?error=`).
     pub enum UnitProblem {
         Code = "code",

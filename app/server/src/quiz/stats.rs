@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 use serde::{Deserialize, Serialize};
 
-use crate::ui::{i18n::t, not_found::NotFound};
+use crate::ui::{gates::Forbidden, i18n::t, not_found::NotFound};
 
 /// One question's figures.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,15 +63,7 @@ pub fn StatsPageView() -> impl IntoView {
                         {quizzes.into_iter().map(|q| view! { <QuizTable quiz=q/> }).collect_view()}
                     }.into_any(),
                     Ok(StatsPage::Forbidden) => {
-                        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                            response.set_status(http::StatusCode::FORBIDDEN);
-                        }
-                        view! {
-                            <Title text=tx.forbidden_title/>
-                            <h1>{tx.forbidden_title}</h1>
-                            <p>{tx.stats_forbidden}</p>
-                        }
-                        .into_any()
+                        view! { <Forbidden reason=tx.stats_forbidden/> }.into_any()
                     }
                     Ok(StatsPage::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(_) => view! { <p class="error">{tx.load_error}</p> }.into_any(),

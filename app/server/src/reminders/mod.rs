@@ -8,37 +8,17 @@ pub mod ssr;
 
 use serde::{Deserialize, Serialize};
 
-/// Where a queued reminder is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Delivery {
-    /// Waiting for a sender (first try, or a retry later).
-    Queued,
-    /// A sender holds it now.
-    Sending,
-    Sent,
-    /// Given up after the last attempt, or refused by the gateway.
-    Failed,
-}
-
-impl Delivery {
-    pub fn code(self) -> &'static str {
-        match self {
-            Delivery::Queued => "queued",
-            Delivery::Sending => "sending",
-            Delivery::Sent => "sent",
-            Delivery::Failed => "failed",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Delivery> {
-        [
-            Delivery::Queued,
-            Delivery::Sending,
-            Delivery::Sent,
-            Delivery::Failed,
-        ]
-        .into_iter()
-        .find(|d| d.code() == code)
+hocvu_domain::coded_enum! {
+    /// Where a queued reminder is.
+    #[derive(Serialize, Deserialize)]
+    pub enum Delivery {
+        /// Waiting for a sender (first try, or a retry later).
+        Queued = "queued",
+        /// A sender holds it now.
+        Sending = "sending",
+        Sent = "sent",
+        /// Given up after the last attempt, or refused by the gateway.
+        Failed = "failed",
     }
 }
 

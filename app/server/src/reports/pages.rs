@@ -119,7 +119,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
             <label>{ot.status}
                 <select name="status">
                     <option value="">{ot.all_statuses}</option>
-                    {Status::ALL.into_iter().map(|s| view! {
+                    {Status::ALL.iter().copied().map(|s| view! {
                         <option value=s.code() selected=s.code() == status>{status_name(ot, s)}</option>
                     }).collect_view()}
                 </select>

@@ -23,16 +23,17 @@ pub fn respond(status: u16, location: Option<&str>) {
     }
 }
 
-/// The page for a signed-in user who lacks the role: 403.
+/// The page for a signed-in user who lacks the role: 403. `reason` says
+/// why, where the page knows better than "you may not".
 #[component]
-pub fn Forbidden() -> impl IntoView {
+pub fn Forbidden(#[prop(optional)] reason: Option<&'static str>) -> impl IntoView {
     respond(403, None);
     let tx = t();
     view! {
         <Title text=tx.forbidden_title/>
         <section class="not-found">
             <h1>{tx.forbidden_title}</h1>
-            <p>{tx.forbidden_body}</p>
+            <p>{reason.unwrap_or(tx.forbidden_body)}</p>
             <p><a class="button" href="/">{tx.back_home}</a></p>
         </section>
     }

@@ -28,27 +28,3 @@ pub use extract::{
 };
 pub use links::with_query;
 pub use respond::{page, see_other, with_cookie};
-
-/// An enum whose values travel as short codes (`?error=unit`, `?done=saved`):
-/// the handler writes `code()`, the page reads `parse()`, so the two cannot
-/// drift apart.
-#[macro_export]
-macro_rules! coded_enum {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident = $code:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        $vis enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn code(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn parse(code: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.code() == code)
-            }
-        }
-    };
-}

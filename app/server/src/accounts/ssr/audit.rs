@@ -4,55 +4,33 @@
 use crate::server::db::WriteTx;
 use anyhow::Context;
 
-/// What was done. The codes are what the `action` column holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    /// A user created from the command line (`hocvu user add`).
-    UserCreated,
-    RoleChanged,
-    ResetCodeIssued,
-    /// A person set a new password with a reset code.
-    PasswordReset,
-    /// Org units added, renamed or moved (by form or file).
-    UnitsChanged,
-    OfficialsImported,
-    /// New set-password codes printed for a unit's officials.
-    OnboardingCodesIssued,
-    /// A person moved to another unit or position.
-    UserPlaced,
-    AssignmentCreated,
-    AssignmentDeleted,
-    CertificateRevoked,
-    RemindersQueued,
-    /// A new version of the handbook (upload, edit, command line, import).
-    ContentPublished,
-    ContentRolledBack,
-    /// A trainer's upload or edit stored as a draft (not yet published).
-    DraftCreated,
-    /// A draft thrown away unpublished (by any trainer: see the README).
-    DraftDiscarded,
-}
-
-impl Action {
-    pub fn code(self) -> &'static str {
-        match self {
-            Action::UserCreated => "user.created",
-            Action::RoleChanged => "user.role_changed",
-            Action::ResetCodeIssued => "password_reset.issued",
-            Action::PasswordReset => "password_reset.used",
-            Action::UnitsChanged => "org_units.changed",
-            Action::OfficialsImported => "officials.imported",
-            Action::OnboardingCodesIssued => "officials.codes_issued",
-            Action::UserPlaced => "user.placed",
-            Action::AssignmentCreated => "assignment.created",
-            Action::AssignmentDeleted => "assignment.deleted",
-            Action::CertificateRevoked => "certificate.revoked",
-            Action::RemindersQueued => "reminders.queued",
-            Action::ContentPublished => "content.published",
-            Action::ContentRolledBack => "content.rolled_back",
-            Action::DraftCreated => "content.draft_created",
-            Action::DraftDiscarded => "content.draft_discarded",
-        }
+hocvu_domain::coded_enum! {
+    /// What was done. The codes are what the `action` column holds.
+    pub enum Action {
+        /// A user created from the command line (`hocvu user add`).
+        UserCreated = "user.created",
+        RoleChanged = "user.role_changed",
+        ResetCodeIssued = "password_reset.issued",
+        /// A person set a new password with a reset code.
+        PasswordReset = "password_reset.used",
+        /// Org units added, renamed or moved (by form or file).
+        UnitsChanged = "org_units.changed",
+        OfficialsImported = "officials.imported",
+        /// New set-password codes printed for a unit's officials.
+        OnboardingCodesIssued = "officials.codes_issued",
+        /// A person moved to another unit or position.
+        UserPlaced = "user.placed",
+        AssignmentCreated = "assignment.created",
+        AssignmentDeleted = "assignment.deleted",
+        CertificateRevoked = "certificate.revoked",
+        RemindersQueued = "reminders.queued",
+        /// A new version of the handbook (upload, edit, command line, import).
+        ContentPublished = "content.published",
+        ContentRolledBack = "content.rolled_back",
+        /// A trainer's upload or edit stored as a draft (not yet published).
+        DraftCreated = "content.draft_created",
+        /// A draft thrown away unpublished (by any trainer: see the README).
+        DraftDiscarded = "content.draft_discarded",
     }
 }
 

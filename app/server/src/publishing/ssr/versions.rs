@@ -13,7 +13,7 @@ use crate::{
     server::db::{insert_many, placeholders, Backend, Db, Value, WriteTx},
 };
 
-crate::coded_enum!(
+hocvu_domain::coded_enum!(
     /// How a version came to be: `import` (the `content/` folder, taken at
     /// first start), `publish` (a trainer's upload or edit, or `hocvu
     /// content publish`), `rollback` (a copy of an earlier version).
