@@ -553,3 +553,58 @@ pub async fn insert_many(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    const WRITE: &str = "INSERT INTO instance (key, value, updated_at) VALUES ('probe', 'x', 0)";
+
+    /// The read handle refuses a write; the write path takes it.
+    async fn reads_cannot_write(db: &Db) {
+        db.migrate().await.unwrap();
+        let refused = sqlx::query(WRITE).execute(db.reads()).await;
+        assert!(refused.is_err(), "a write through the read handle went in");
+        db.write_one(sqlx::query(WRITE)).await.unwrap();
+        let kept: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM instance WHERE key = 'probe'")
+                .fetch_one(db.reads())
+                .await
+                .unwrap();
+        assert_eq!(kept, 1);
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn on_sqlite_reads_cannot_write() {
+        let dir = std::env::temp_dir().join(format!("hocvu-db-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite:{}", dir.join("test.db").display());
+        let db = Db::connect(&url.into()).await.unwrap();
+        reads_cannot_write(&db).await;
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// PostgreSQL runs beside the tests here and in CI (trust auth);
+    /// `HOCVU_TEST_POSTGRES` names another server.
+    #[tokio::test]
+    async fn on_postgres_reads_cannot_write() {
+        let admin = std::env::var("HOCVU_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        sqlx::any::install_default_drivers();
+        let Ok(mut conn) = sqlx::AnyConnection::connect(&admin).await else {
+            eprintln!("no PostgreSQL at {admin}: skipped");
+            return;
+        };
+        let name = format!("hocvu_db_{}", uuid::Uuid::new_v4().simple());
+        conn.execute(&*format!(r#"CREATE DATABASE "{name}""#))
+            .await
+            .unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        let db = Db::connect(&format!("{base}/{name}").into()).await.unwrap();
+        reads_cannot_write(&db).await;
+        conn.execute(&*format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#))
+            .await
+            .unwrap();
+    }
+}
