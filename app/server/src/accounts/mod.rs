@@ -44,8 +44,7 @@ impl CurrentUser {
     }
 }
 
-/// The signed-in user of the request being rendered. Pages are rendered on
-/// the server only (islands), so in the browser bundle this is always `None`.
+/// The signed-in user of the request being rendered.
 pub fn signed_in_user() -> Option<CurrentUser> {
     crate::web::current_identity().user
 }

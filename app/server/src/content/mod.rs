@@ -1,7 +1,9 @@
 //! The handbook: courses and chapters written as Markdown files in `content/`.
 //!
-//! Wire types here travel from server functions to pages; `ssr` loads the
-//! files into an immutable `Catalog`; `pages` renders them.
+//! The domain (`hocvu_domain::content`) loads the files into an immutable
+//! `Catalog`; here server functions hand its values to `pages`, `ssr`
+//! serves the media and gives each request its snapshot, and `status`
+//! shows trainers what the last load found.
 
 pub mod pages;
 pub mod ssr;

@@ -1,15 +1,15 @@
 //! The web boundary: what every handler and server function shares, so each
 //! one reads as what it does.
 //!
-//! - [`links`]: every address the site links to (both targets).
-//! - `AppError` (ssr): the one error type at the boundary, rendered as a
+//! - [`links`]: every address the site links to.
+//! - `AppError`: the one error type at the boundary, rendered as a
 //!   page or message, or turned into a `ServerFnError` after logging.
-//! - extractors (ssr): [`Identity`](crate::accounts::ssr::Identity),
+//! - extractors: [`Identity`](crate::accounts::ssr::Identity),
 //!   `RequireRole<Policy>`, a `Form` that answers 400 when unreadable.
-//! - `respond` (ssr): redirects, cookies, pages rendered for a POST.
-//! - `headers` and `page_cache` (ssr): security headers and caching, and
+//! - `respond`: redirects, cookies, pages rendered for a POST.
+//! - `headers` and `page_cache`: security headers and caching, and
 //!   the anonymous page cache in front of everything.
-//! - `scripts` (ssr): the few plain scripts, served by content hash.
+//! - `scripts`: the few plain scripts, served by content hash.
 
 pub mod links;
 

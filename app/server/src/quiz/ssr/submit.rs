@@ -13,7 +13,7 @@ use axum::{
 };
 
 use super::{
-    form::{answer_kind, attempt_questions, find, AttemptQuestion},
+    form::{answer_kind, attempt_questions, find, AttemptQuestion, FoundQuiz},
     store::{self, NewAttempt},
 };
 use crate::{
@@ -224,6 +224,69 @@ fn missing<'q>(questions: &'q [AttemptQuestion<'_>], answers: &Answers) -> Vec<&
         .collect()
 }
 
+/// Submitted already (a double click, a retry, another tab): that result,
+/// to a guest whose first click got the session too.
+async fn shown_again(
+    state: &AppState,
+    sent: &Sent<'_>,
+    who: &Answering,
+    attempt_no: i64,
+) -> Result<(Outcome, Response), AppError> {
+    let result = see_other(&links::quiz_result(sent.course, sent.key, attempt_no));
+    if !who.new_guest {
+        return Ok((Outcome::Again, result));
+    }
+    let mut tx = state.db.begin_write().await?;
+    let started =
+        session::start_guest_in(&mut tx, &state.sessions, &who.learner_id, who.same_browser)
+            .await?;
+    let Some(cookie) = started else {
+        return Ok((Outcome::Refused, fresh_form(state, sent)));
+    };
+    tx.commit().await?;
+    let forget = guest_pass::clear_cookie(state.sessions.secure_cookies);
+    Ok((Outcome::Again, with_cookie(result, vec![cookie, forget])))
+}
+
+/// Why this attempt may not be graded now, if it may not: not the next
+/// attempt, none left, or too early after a failed one (the quiz page says
+/// when the learner can try again).
+async fn refusal(
+    state: &AppState,
+    found: &FoundQuiz,
+    who: &Answering,
+    attempt_no: i64,
+    used: i64,
+) -> Result<Option<Response>, AppError> {
+    let page = links::quiz(&found.course.slug, &found.key);
+    if attempt_no > used + 1 {
+        return Ok(Some(see_other(&page)));
+    }
+    let settings = &found.quiz.settings;
+    if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
+        return Ok(Some(AppError::Forbidden.into_response()));
+    }
+    if attempt_no > 1 {
+        let (course, key) = (&found.course.slug, &found.key);
+        let wait = settings.wait_minutes;
+        let until = store::wait_until(&state.db, &who.learner_id, course, key, wait, now());
+        if until.await?.is_some() {
+            return Ok(Some(see_other(&page)));
+        }
+    }
+    Ok(None)
+}
+
+/// Back to the form, keeping what was chosen, naming what is missing.
+fn back_to_form(page: &str, missing: &[&str], as_sent: &[(&str, &str)]) -> Response {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("missing", &missing.join(","));
+    for (id, value) in as_sent {
+        query.append_pair("a", &format!("{id}:{value}"));
+    }
+    see_other(&format!("{page}?{}", query.finish()))
+}
+
 /// `headers` carry the guest pass cookie of a visitor without a session.
 async fn submit(
     state: AppState,
@@ -252,65 +315,23 @@ async fn submit(
         Ok(who) => who,
         Err(instead) => return Ok((Refused, instead)),
     };
-    let secure = state.sessions.secure_cookies;
-    let mut cookies: Vec<HeaderValue> = Vec::new();
     let used = store::attempts_used(&state.db, &who.learner_id, course, key).await?;
     if attempt_no <= used {
-        // Submitted already (double click, retry, another tab): show that
-        // result, to a guest whose first click got the session too.
-        let result = links::quiz_result(course, key, attempt_no);
-        if who.new_guest {
-            let mut tx = state.db.begin_write().await?;
-            let started = session::start_guest_in(
-                &mut tx,
-                &state.sessions,
-                &who.learner_id,
-                who.same_browser,
-            )
-            .await?;
-            let Some(cookie) = started else {
-                return Ok((Refused, fresh_form(&state, &sent)));
-            };
-            tx.commit().await?;
-            cookies.extend([cookie, guest_pass::clear_cookie(secure)]);
-        }
-        return Ok((Again, with_cookie(see_other(&result), cookies)));
+        return shown_again(&state, &sent, &who, attempt_no).await;
     }
-    if attempt_no > used + 1 {
-        return Ok((Refused, with_cookie(see_other(&page), cookies)));
-    }
-    let settings = &found.quiz.settings;
-    if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
-        let refused = AppError::Forbidden.into_response();
-        return Ok((Refused, with_cookie(refused, cookies)));
-    }
-    // Too early after a failed attempt: nothing is graded; the quiz page
-    // says when the learner can try again.
-    if attempt_no > 1 {
-        let wait = settings.wait_minutes;
-        let until = store::wait_until(&state.db, &who.learner_id, course, key, wait, now());
-        if until.await?.is_some() {
-            return Ok((Refused, with_cookie(see_other(&page), cookies)));
-        }
+    if let Some(refused) = refusal(&state, &found, &who, attempt_no, used).await? {
+        return Ok((Refused, refused));
     }
 
     let questions = attempt_questions(&found, &state.pass_key, &who.learner_id, attempt_no);
     let (answers, as_sent) = read_answers(&questions, &sent.fields);
     let missing = missing(&questions, &answers);
     if !missing.is_empty() {
-        // Back to the form, keeping what was chosen, naming what is missing.
-        let mut query = form_urlencoded::Serializer::new(String::new());
-        query.append_pair("missing", &missing.join(","));
-        for (id, value) in &as_sent {
-            query.append_pair("a", &format!("{id}:{value}"));
-        }
-        let back = format!("{page}?{}", query.finish());
-        return Ok((Incomplete, with_cookie(see_other(&back), cookies)));
+        return Ok((Incomplete, back_to_form(&page, &missing, &as_sent)));
     }
 
     let refs: Vec<_> = questions.iter().map(|(q, _)| *q).collect();
     let graded = grade(&refs, &answers);
-    let passed = graded.passed(settings.pass_percent);
     let attempt = NewAttempt {
         learner_id: &who.learner_id,
         course,
@@ -319,32 +340,36 @@ async fn submit(
         attempt_no,
         answers: &answers,
         grade: &graded,
-        passed,
+        passed: graded.passed(found.quiz.settings.pass_percent),
     };
-    let (recorded, session) = store::record(
-        &state.db,
-        &attempt,
-        who.new_guest.then_some((&state.sessions, who.same_browser)),
-    )
-    .await?;
+    stored(&state, &sent, &found, &who, &attempt).await
+}
+
+/// Stores a graded attempt once, brings the course's status up to date
+/// (a new pass may complete it and earn its certificate), shows the result.
+async fn stored(
+    state: &AppState,
+    sent: &Sent<'_>,
+    found: &FoundQuiz,
+    who: &Answering,
+    attempt: &NewAttempt<'_>,
+) -> Result<(Outcome, Response), AppError> {
+    let guest = who.new_guest.then_some((&state.sessions, who.same_browser));
+    let (recorded, session) = store::record(&state.db, attempt, guest).await?;
+    if recorded == store::Recorded::NotAGuest {
+        return Ok((Outcome::Refused, fresh_form(state, sent)));
+    }
+    let mut cookies: Vec<HeaderValue> = Vec::new();
     if let Some(session) = session {
         // The pass is used up; the session carries on.
+        let secure = state.sessions.secure_cookies;
         cookies.extend([session, guest_pass::clear_cookie(secure)]);
     }
-    if recorded == store::Recorded::NotAGuest {
-        return Ok((Refused, fresh_form(&state, &sent)));
+    let new = recorded == store::Recorded::New;
+    if new && attempt.passed {
+        crate::progress::ssr::refresh_course(&state.db, &who.learner_id, &found.course).await?;
     }
-    // A new pass may complete the course (and earn its certificate).
-    if recorded == store::Recorded::New && passed {
-        if let Some(c) = catalog.course(course) {
-            crate::progress::ssr::refresh_course(&state.db, &who.learner_id, c).await?;
-        }
-    }
-    let result = links::quiz_result(course, key, attempt_no);
-    let outcome = if recorded == store::Recorded::New {
-        Graded
-    } else {
-        Again
-    };
+    let result = links::quiz_result(sent.course, sent.key, attempt.attempt_no);
+    let outcome = if new { Outcome::Graded } else { Outcome::Again };
     Ok((outcome, with_cookie(see_other(&result), cookies)))
 }
