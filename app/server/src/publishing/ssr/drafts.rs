@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use sqlx::Row;
 
 use super::versions::{self, Author, Kind, Stale};
 use crate::{
@@ -205,8 +204,10 @@ pub async fn expire(db: &Db, now: i64) -> anyhow::Result<(u64, u64)> {
 
 /// The draft `id` with its files, if it exists.
 pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
-    let Some(row) = sqlx::query(
-        "SELECT d.id, d.author_id, u.display_name, d.title, d.created_at, d.published_as \
+    type Head = (String, String, String, String, i64, Option<i64>);
+    let Some((draft_id, author_id, author_name, title, created_at, published_as)) =
+        sqlx::query_as::<_, Head>(
+            "SELECT d.id, d.author_id, u.display_name, d.title, d.created_at, d.published_as \
          FROM content_drafts d JOIN users u ON u.id = d.author_id WHERE d.id = $1",
     )
     .bind(id)
@@ -216,7 +217,7 @@ pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
     else {
         return Ok(None);
     };
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, (String, Option<String>, Option<Vec<u8>>)>(
         "SELECT f.path, f.base_hash, b.bytes FROM content_draft_files f \
          LEFT JOIN content_blobs b ON b.hash = f.hash WHERE f.draft_id = $1 ORDER BY f.path",
     )
@@ -225,44 +226,33 @@ pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
     .await
     .context("reading a draft's files")?;
     let files = rows
-        .iter()
-        .map(|r| {
-            Ok(DraftFile {
-                path: r.try_get("path")?,
-                base_hash: r.try_get("base_hash")?,
-                file: r.try_get::<Option<Vec<u8>>, _>("bytes")?.map(File::new),
-            })
+        .into_iter()
+        .map(|(path, base_hash, bytes)| DraftFile {
+            path,
+            base_hash,
+            file: bytes.map(File::new),
         })
-        .collect::<anyhow::Result<_>>()?;
+        .collect();
     Ok(Some(Draft {
-        id: row.try_get("id")?,
-        author_id: row.try_get("author_id")?,
-        author_name: row.try_get("display_name")?,
-        title: row.try_get("title")?,
-        created_at: row.try_get("created_at")?,
-        published_as: row.try_get("published_as")?,
+        id: draft_id,
+        author_id,
+        author_name,
+        title,
+        created_at,
+        published_as,
         files,
     }))
 }
 
 /// Drafts not yet published, newest first.
 pub async fn open_drafts(db: &Db) -> anyhow::Result<Vec<(String, String, i64)>> {
-    let rows = sqlx::query(
+    sqlx::query_as(
         "SELECT id, title, created_at FROM content_drafts WHERE published_as IS NULL \
          ORDER BY created_at DESC LIMIT 50",
     )
     .fetch_all(db.reads())
     .await
-    .context("listing drafts")?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("id")?,
-                r.try_get("title")?,
-                r.try_get("created_at")?,
-            ))
-        })
-        .collect()
+    .context("listing drafts")
 }
 
 /// Removes an unpublished draft (its stored bytes stay: they may be shared).

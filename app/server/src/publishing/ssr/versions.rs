@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashSet};
 
 use anyhow::Context;
-use sqlx::Row;
 
 use crate::{
     accounts::ssr::audit::{self, Action},
@@ -53,44 +52,57 @@ pub async fn latest_number(db: &Db) -> anyhow::Result<i64> {
 
 const VERSION_COLUMNS: &str = "number, kind, author_name, note, created_at, changes";
 
-fn version_of(row: &sqlx::any::AnyRow) -> anyhow::Result<Version> {
-    Ok(Version {
-        number: row.try_get("number")?,
-        kind: Kind::parse(&row.try_get::<String, _>("kind")?).unwrap_or(Kind::Publish),
-        author_name: row.try_get("author_name")?,
-        note: row.try_get("note")?,
-        created_at: row.try_get("created_at")?,
-        changes: serde_json::from_str(&row.try_get::<String, _>("changes")?).unwrap_or_default(),
-    })
+/// A `content_versions` row as stored (`VERSION_COLUMNS`).
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    number: i64,
+    kind: String,
+    author_name: String,
+    note: String,
+    created_at: i64,
+    changes: String,
+}
+
+impl From<VersionRow> for Version {
+    fn from(row: VersionRow) -> Version {
+        Version {
+            number: row.number,
+            kind: Kind::parse(&row.kind).unwrap_or(Kind::Publish),
+            author_name: row.author_name,
+            note: row.note,
+            created_at: row.created_at,
+            changes: serde_json::from_str(&row.changes).unwrap_or_default(),
+        }
+    }
 }
 
 /// Versions, newest first (`limit` of them).
 pub async fn list(db: &Db, limit: i64) -> anyhow::Result<Vec<Version>> {
-    let rows = sqlx::query(&format!(
+    let rows: Vec<VersionRow> = sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM content_versions ORDER BY number DESC LIMIT $1"
     ))
     .bind(limit)
     .fetch_all(db.reads())
     .await
     .context("listing content versions")?;
-    rows.iter().map(version_of).collect()
+    Ok(rows.into_iter().map(Version::from).collect())
 }
 
 /// One version, if it exists.
 pub async fn get(db: &Db, number: i64) -> anyhow::Result<Option<Version>> {
-    let row = sqlx::query(&format!(
+    let row: Option<VersionRow> = sqlx::query_as(&format!(
         "SELECT {VERSION_COLUMNS} FROM content_versions WHERE number = $1"
     ))
     .bind(number)
     .fetch_optional(db.reads())
     .await
     .context("reading a content version")?;
-    row.as_ref().map(version_of).transpose()
+    Ok(row.map(Version::from))
 }
 
 /// Every file of version `number` (empty if there is no such version).
 pub async fn load_tree(db: &Db, number: i64) -> anyhow::Result<Tree> {
-    let rows = sqlx::query(
+    let rows = sqlx::query_as::<_, (String, Vec<u8>)>(
         "SELECT f.path, b.bytes FROM content_version_files f \
          JOIN content_blobs b ON b.hash = f.hash WHERE f.version = $1",
     )
@@ -99,9 +111,7 @@ pub async fn load_tree(db: &Db, number: i64) -> anyhow::Result<Tree> {
     .await
     .with_context(|| format!("reading the files of content version {number}"))?;
     let mut tree = Tree::new("");
-    for row in rows {
-        let path: String = row.try_get("path")?;
-        let bytes: Vec<u8> = row.try_get("bytes")?;
+    for (path, bytes) in rows {
         tree.insert(path, File::new(bytes));
     }
     Ok(tree)
