@@ -179,7 +179,9 @@ impl Population {
             };
             let mut states = Vec::with_capacity(courses.len());
             for i in 0..courses.len() {
-                // The query writes -1 for no row, 0 for started.
+                // One column per course, so read by position (the only
+                // rows not mapped through FromRow). The query writes -1 for
+                // no row, 0 for started.
                 states.push(match row.try_get::<i64, _>(3 + i)? {
                     -1 => CourseState::NotStarted,
                     0 => CourseState::Started,
