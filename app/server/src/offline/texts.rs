@@ -18,58 +18,6 @@ fn download_size(tx: &OfflineTexts, bytes: u64) -> String {
     (tx.download_size_text)(&size(bytes, tx.decimal_mark))
 }
 
-#[cfg(test)]
-#[allow(dead_code)]
-struct OldOfflineTexts {
-    pub page_title: &'static str,
-    pub offline: &'static str,
-    pub offline_lead: &'static str,
-    pub saved_read: &'static str,
-    pub saved_quiz: &'static str,
-    pub saved_lead: &'static str,
-    pub available: &'static str,
-    pub nothing_yet: &'static str,
-    pub home: &'static str,
-    pub download_heading: &'static str,
-    pub download_size: fn(u64) -> String,
-    pub download: &'static str,
-    pub remove: &'static str,
-}
-
-#[cfg(test)]
-static OLD_VI: OldOfflineTexts = OldOfflineTexts {
-    page_title: "Không có mạng",
-    offline: "Bạn đang không có mạng",
-    offline_lead: "Trang này chưa được lưu trên điện thoại. Những bài bạn đã mở hoặc đã tải về vẫn đọc được.",
-    saved_read: "Đã lưu: bạn đã đọc xong bài này",
-    saved_quiz: "Bài làm đã lưu, sẽ chấm khi có mạng",
-    saved_lead: "Việc này đã được lưu trên điện thoại và sẽ gửi khi có mạng. Bạn có thể đọc tiếp các bài đã lưu.",
-    available: "Đọc được khi không có mạng",
-    nothing_yet: "Chưa có bài nào được lưu trên điện thoại này.",
-    home: "Về trang chủ",
-    download_heading: "Đọc khi không có mạng",
-    download_size: |bytes| format!("Tải cả khóa học về điện thoại: khoảng {}.", size(bytes, ",")),
-    download: "Tải về để đọc khi không có mạng",
-    remove: "Xoá bản đã tải về",
-};
-
-#[cfg(test)]
-static OLD_EN: OldOfflineTexts = OldOfflineTexts {
-    page_title: "Offline",
-    offline: "You are offline",
-    offline_lead: "This page is not saved on your phone. The lessons you opened or downloaded can still be read.",
-    saved_read: "Saved: you finished reading this lesson",
-    saved_quiz: "Your answers are saved and will be graded when you are online",
-    saved_lead: "This is saved on your phone and will be sent when you are online. You can keep reading the saved lessons.",
-    available: "Readable without a network",
-    nothing_yet: "Nothing is saved on this phone yet.",
-    home: "Back to the home page",
-    download_heading: "Read without a network",
-    download_size: |bytes| format!("Download the whole course to your phone: about {}.", size(bytes, ".")),
-    download: "Download to read offline",
-    remove: "Remove the download",
-};
-
 /// `1,2 MB` (Vietnamese) or `1.2 MB`; small downloads in KB.
 fn size(bytes: u64, decimal: &str) -> String {
     if bytes < 1_000_000 {
@@ -89,57 +37,5 @@ mod tests {
         assert_eq!(size(1_250_000, "."), "1.3 MB");
         assert_eq!(size(420_100, ","), "421 KB");
         assert_eq!(size(10, ","), "1 KB");
-    }
-}
-
-#[cfg(test)]
-mod same_as_before {
-    #[allow(unused_imports)]
-    use super::*;
-
-    #[test]
-    fn every_string_is_byte_identical() {
-        for (new, old) in [(&VI, &OLD_VI), (&EN, &OLD_EN)] {
-            assert_eq!(new.page_title, old.page_title, "page_title");
-            assert_eq!(new.offline, old.offline, "offline");
-            assert_eq!(new.offline_lead, old.offline_lead, "offline_lead");
-            assert_eq!(new.saved_read, old.saved_read, "saved_read");
-            assert_eq!(new.saved_quiz, old.saved_quiz, "saved_quiz");
-            assert_eq!(new.saved_lead, old.saved_lead, "saved_lead");
-            assert_eq!(new.available, old.available, "available");
-            assert_eq!(new.nothing_yet, old.nothing_yet, "nothing_yet");
-            assert_eq!(new.home, old.home, "home");
-            assert_eq!(
-                new.download_heading, old.download_heading,
-                "download_heading"
-            );
-            assert_eq!(
-                (new.download_size)(1),
-                (old.download_size)(1),
-                "download_size"
-            );
-            assert_eq!(
-                (new.download_size)(2),
-                (old.download_size)(2),
-                "download_size"
-            );
-            assert_eq!(
-                (new.download_size)(60),
-                (old.download_size)(60),
-                "download_size"
-            );
-            assert_eq!(
-                (new.download_size)(420_100),
-                (old.download_size)(420_100),
-                "download_size"
-            );
-            assert_eq!(
-                (new.download_size)(1_234_567),
-                (old.download_size)(1_234_567),
-                "download_size"
-            );
-            assert_eq!(new.download, old.download, "download");
-            assert_eq!(new.remove, old.remove, "remove");
-        }
     }
 }
