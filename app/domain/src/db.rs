@@ -567,11 +567,10 @@ mod tests {
         let refused = sqlx::query(WRITE).execute(db.reads()).await;
         assert!(refused.is_err(), "a write through the read handle went in");
         db.write_one(sqlx::query(WRITE)).await.unwrap();
-        let kept: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM instance WHERE key = 'probe'")
-                .fetch_one(db.reads())
-                .await
-                .unwrap();
+        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM instance WHERE key = 'probe'")
+            .fetch_one(db.reads())
+            .await
+            .unwrap();
         assert_eq!(kept, 1);
         db.close().await;
     }
@@ -600,7 +599,9 @@ mod tests {
         conn.execute(&*format!(r#"CREATE DATABASE "{name}""#))
             .await
             .unwrap();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(base, _)| base);
         let db = Db::connect(&format!("{base}/{name}").into()).await.unwrap();
         reads_cannot_write(&db).await;
         conn.execute(&*format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#))

@@ -209,11 +209,11 @@ pub async fn load(db: &Db, id: &str) -> anyhow::Result<Option<Draft>> {
         sqlx::query_as::<_, Head>(
             "SELECT d.id, d.author_id, u.display_name, d.title, d.created_at, d.published_as \
          FROM content_drafts d JOIN users u ON u.id = d.author_id WHERE d.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db.reads())
-    .await
-    .context("reading a draft")?
+        )
+        .bind(id)
+        .fetch_optional(db.reads())
+        .await
+        .context("reading a draft")?
     else {
         return Ok(None);
     };
