@@ -1,6 +1,7 @@
 //! Turns the text files (`texts/vi.toml`, `texts/en.toml`) into Rust.
 //!
-//! For each area (`[ui]`, `[officials]`, `[offline]`, `[publishing]`) it writes
+//! For each area (`[ui]`, `[officials]`, `[offline]`, `[publishing]`,
+//! `[errors]`) it writes
 //! `$OUT_DIR/texts_<area>.rs`: the struct of the area (one field per key), a
 //! static per language (`VI`, `EN`) and, per language, a module of functions
 //! for the strings with placeholders. The area's Rust file `include!`s it.
@@ -18,11 +19,12 @@ use std::path::{Path, PathBuf};
 const LANGS: [(&str, &str); 2] = [("vi", "VI"), ("en", "EN")];
 
 /// The areas: table name, struct name.
-const AREAS: [(&str, &str); 4] = [
+const AREAS: [(&str, &str); 5] = [
     ("ui", "Texts"),
     ("officials", "OfficialsTexts"),
     ("offline", "OfflineTexts"),
     ("publishing", "PublishingTexts"),
+    ("errors", "ErrorTexts"),
 ];
 
 fn main() {

@@ -18,6 +18,7 @@ use axum::{
 };
 use serde::Serialize;
 
+use super::texts::offline_texts_of;
 use crate::{
     content::ssr::{catalog::Course, ContentStore},
     server::state::AppState,
@@ -110,10 +111,12 @@ fn built_worker(state: &AppState) -> Arc<BuiltWorker> {
 
 /// What makes Chrome offer "Thêm vào màn hình chính".
 async fn manifest() -> Response {
+    // In Vietnamese, like its `lang`: one manifest for every reader.
+    let tx = offline_texts_of(Lang::Vi);
     let body = serde_json::json!({
-        "name": "Hocvu – Bình dân học vụ số",
+        "name": tx.manifest_name,
         "short_name": "Hocvu",
-        "description": "Học kỹ năng số: đọc bài, làm bài kiểm tra, cả khi không có mạng.",
+        "description": tx.manifest_description,
         "lang": "vi",
         "start_url": "/",
         "scope": "/",
@@ -154,18 +157,11 @@ pub struct DownloadPage {
     pub title: String,
 }
 
-/// A quiz's entry in the offline list: its chapter's title and what it is.
-fn quiz_title(title: &str, lang_vi: bool, final_test: bool) -> String {
-    match (lang_vi, final_test) {
-        (true, false) => format!("{title}: bài kiểm tra"),
-        (true, true) => format!("{title}: bài kiểm tra cuối khóa"),
-        (false, false) => format!("{title}: quiz"),
-        (false, true) => format!("{title}: final test"),
-    }
-}
-
 impl Download {
-    pub fn of(course: &Course, lang_vi: bool) -> Download {
+    /// A quiz's entry in the offline list is its chapter's title and what
+    /// it is (`quiz_entry`, `final_test_entry`).
+    pub fn of(course: &Course, lang: Lang) -> Download {
+        let tx = offline_texts_of(lang);
         let mut pages = vec![DownloadPage {
             url: links::course(&course.slug),
             title: course.title.clone(),
@@ -178,14 +174,14 @@ impl Download {
             if chapter.quiz.is_some() {
                 pages.push(DownloadPage {
                     url: links::quiz(&course.slug, &chapter.id),
-                    title: quiz_title(&chapter.title, lang_vi, false),
+                    title: (tx.quiz_entry)(&chapter.title),
                 });
             }
         }
         if course.final_quiz.is_some() {
             pages.push(DownloadPage {
                 url: links::quiz(&course.slug, links::FINAL_TEST),
-                title: quiz_title(&course.title, lang_vi, true),
+                title: (tx.final_test_entry)(&course.title),
             });
         }
         let mut media: Vec<String> = course
@@ -209,6 +205,6 @@ async fn course_download(
 ) -> Result<Response, AppError> {
     let catalog = content.catalog();
     let course = catalog.course(&course).ok_or(AppError::NotFound)?;
-    let vi = ReaderPrefs::of(&parts).lang == Lang::Vi;
-    Ok(Json(Download::of(course, vi)).into_response())
+    let lang = ReaderPrefs::of(&parts).lang;
+    Ok(Json(Download::of(course, lang)).into_response())
 }

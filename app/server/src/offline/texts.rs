@@ -3,7 +3,12 @@
 use crate::ui::i18n::{use_lang, Lang};
 
 pub fn ot() -> &'static OfflineTexts {
-    match use_lang() {
+    offline_texts_of(use_lang())
+}
+
+/// The strings for a language (in a handler, where `ot` has no request).
+pub fn offline_texts_of(lang: Lang) -> &'static OfflineTexts {
+    match lang {
         Lang::Vi => &VI,
         Lang::En => &EN,
     }

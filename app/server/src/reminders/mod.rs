@@ -35,47 +35,23 @@ pub struct ReminderState {
 
 /// What the overdue list says about a reminder, in the page's language.
 pub fn delivery_text(state: Option<&ReminderState>) -> String {
-    use crate::ui::{
-        day_month_year,
-        i18n::{use_lang, Lang},
-    };
-    let vi = use_lang() == Lang::Vi;
+    use crate::ui::{day_month_year, officials_texts::ot};
+    let tx = ot();
     let Some(state) = state else {
-        return if vi { "Chưa nhắc" } else { "Not reminded" }.to_string();
+        return tx.reminder_none.to_string();
     };
-    match (state.delivery, vi) {
-        (Delivery::Queued, true) if state.attempts > 0 => {
-            format!("Chờ gửi lại (đã thử {} lần)", state.attempts)
-        }
-        (Delivery::Queued, false) if state.attempts > 0 => {
-            format!("Waiting to retry ({} attempts)", state.attempts)
-        }
-        (Delivery::Queued, true) => "Đang chờ gửi".to_string(),
-        (Delivery::Queued, false) => "Waiting to be sent".to_string(),
-        (Delivery::Sending, true) => "Đang gửi".to_string(),
-        (Delivery::Sending, false) => "Sending".to_string(),
-        (Delivery::Sent, true) => format!(
-            "Đã gửi {}",
-            day_month_year(state.sent_on.as_deref().unwrap_or(&state.queued_on))
-        ),
-        (Delivery::Sent, false) => format!(
-            "Sent {}",
-            day_month_year(state.sent_on.as_deref().unwrap_or(&state.queued_on))
-        ),
-        (Delivery::Failed, true) => {
-            format!("Gửi không được ({} lần thử) — hãy gọi điện", state.attempts)
-        }
-        (Delivery::Failed, false) => {
-            format!("Not delivered ({} attempts) — please call", state.attempts)
-        }
+    match state.delivery {
+        Delivery::Queued if state.attempts > 0 => (tx.reminder_retrying)(state.attempts),
+        Delivery::Queued => tx.reminder_waiting.to_string(),
+        Delivery::Sending => tx.reminder_sending.to_string(),
+        Delivery::Sent => (tx.reminder_sent)(&day_month_year(
+            state.sent_on.as_deref().unwrap_or(&state.queued_on),
+        )),
+        Delivery::Failed => (tx.reminder_failed)(state.attempts),
     }
 }
 
 /// The column heading on the overdue list.
 pub fn column_heading() -> &'static str {
-    use crate::ui::i18n::{use_lang, Lang};
-    match use_lang() {
-        Lang::Vi => "Nhắc nhở",
-        Lang::En => "Reminder",
-    }
+    crate::ui::officials_texts::ot().reminder_column
 }

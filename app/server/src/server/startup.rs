@@ -286,6 +286,8 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
             csrf::Expected::new(&settings.public_url, settings.secure_cookies),
             csrf::reject_cross_site,
         ))
+        // Error answers (this one's included) in the reader's language.
+        .layer(middleware::from_fn(crate::web::in_reader_language))
         .layer(middleware::from_fn_with_state(
             settings.secure_cookies,
             headers::security_headers,

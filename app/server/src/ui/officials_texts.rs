@@ -6,7 +6,12 @@
 use super::i18n::{use_lang, Lang};
 
 pub fn ot() -> &'static OfficialsTexts {
-    match use_lang() {
+    officials_texts_of(use_lang())
+}
+
+/// The strings for a language (outside a page, where `ot` has no request).
+pub fn officials_texts_of(lang: Lang) -> &'static OfficialsTexts {
+    match lang {
         Lang::Vi => &VI,
         Lang::En => &EN,
     }

@@ -21,7 +21,7 @@ pub mod respond;
 pub mod scripts;
 pub mod server_fns;
 
-pub use error::AppError;
+pub use error::{in_reader_language, AppError, ErrorCode};
 pub use extract::{
     cookie_value, current_identity, identity_of, request_db, user_with_role, Form, Policy,
     RequireRole,

@@ -9,6 +9,9 @@ use axum::{
     response::Response,
 };
 
+use super::ErrorCode;
+use crate::ui::ReaderPrefs;
+
 /// The header `server_fn` puts on its error answers.
 const SERVER_FN_ERROR: &str = "serverfnerror";
 
@@ -19,11 +22,14 @@ const TEXT_UTF8: HeaderValue = HeaderValue::from_static("text/plain; charset=utf
 const ARGUMENT_ERRORS: [&[u8]; 3] = [b"Args|", b"Deserialization|", b"MissingArg|"];
 
 /// Middleware: `server_fn` answers 500 for unreadable arguments; make that
-/// a 400 with a short message, logged at info. Every error answer of a
-/// server function says it is UTF-8: `server_fn` sends a bare `text/plain`,
-/// and a browser showing the Vietnamese message guesses Latin-1.
+/// a 400 with a short message in the reader's language, logged at info.
+/// Every error answer of a server function says it is UTF-8: `server_fn`
+/// sends a bare `text/plain`, and a browser showing the Vietnamese message
+/// guesses Latin-1.
 pub async fn bad_arguments_are_400(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
+    let (parts, body) = request.into_parts();
+    let lang = ReaderPrefs::of(&parts).lang;
+    let mut response = next.run(Request::from_parts(parts, body)).await;
     if !response.headers().contains_key(SERVER_FN_ERROR) {
         return response;
     }
@@ -49,8 +55,6 @@ pub async fn bad_arguments_are_400(request: Request, next: Next) -> Response {
     );
     parts.status = StatusCode::BAD_REQUEST;
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    Response::from_parts(
-        parts,
-        Body::from("Args|Yêu cầu không hợp lệ. / Bad arguments."),
-    )
+    let message = ErrorCode::BadArguments.message(lang);
+    Response::from_parts(parts, Body::from(format!("Args|{message}")))
 }

@@ -10,6 +10,7 @@ use crate::{
     accounts::ssr::audit::{self, Action},
     clock::now,
     server::AppState,
+    ui::{i18n::Lang, officials_texts::officials_texts_of},
     web::{links, see_other, with_query, AppError, Form, RequireRole},
 };
 
@@ -21,10 +22,7 @@ pub struct RemindForm {
 
 /// The message an official receives (Vietnamese: it goes to their phone).
 fn message(name: &str, course: &str, due_on: &str, link: &str) -> String {
-    format!(
-        "Hocvu: Kính gửi {name}, khóa học bắt buộc \"{course}\" đã quá hạn ({due_on}). \
-         Đề nghị đồng chí hoàn thành sớm tại {link}"
-    )
+    (officials_texts_of(Lang::Vi).reminder_sms)(name, course, due_on, link)
 }
 
 /// `POST /reports/overdue/remind`
@@ -92,4 +90,16 @@ pub async fn queue(
         OVERDUE_PAGE,
         &[("unit", &code), ("queued", &queued.to_string())],
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_text_message_is_in_vietnamese() {
+        assert_eq!(
+            super::message("Lan", "An toàn số", "01/03/2026", "https://h.vn/courses/a"),
+            "Hocvu: Kính gửi Lan, khóa học bắt buộc \"An toàn số\" đã quá hạn (01/03/2026). \
+             Đề nghị đồng chí hoàn thành sớm tại https://h.vn/courses/a"
+        );
+    }
 }
