@@ -559,21 +559,9 @@ pub fn is_valid_media(rel: &str, bytes: &[u8]) -> bool {
 }
 
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A heading id from its text: Vietnamese folded to ASCII, words joined by `-`.
@@ -665,6 +653,14 @@ pub fn sanitize(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_targets_are_percent_decoded_whole() {
+        // The last escape counts too, and an escape cut by a multibyte
+        // character is kept as written (it used to panic).
+        assert_eq!(percent_decode("b%C3%A0i%201%41"), "bài 1A");
+        assert_eq!(percent_decode("%é%4"), "%é%4");
+    }
 
     #[test]
     fn nesting_deeper_than_the_limit_is_found_on_its_line() {

@@ -1,6 +1,8 @@
-//! Every address the site links to, built in one place. Pages (both
-//! targets) and handlers use these instead of writing paths by hand, so a
-//! route changes here or nowhere.
+//! Every address the site links to, built in one place. Pages and
+//! handlers use these instead of writing paths by hand, so a route changes
+//! here or nowhere.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// The key of a course's final test among its quizzes.
 pub const FINAL_TEST: &str = "final";
@@ -55,15 +57,13 @@ pub fn is_local_path(path: &str) -> bool {
 /// Percent-encodes one query-string value (UTF-8 bytes, RFC 3986 unreserved
 /// characters kept), for links and redirects that carry form fields back.
 pub fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~' | b'/') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    const KEPT: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    utf8_percent_encode(value, KEPT).to_string()
 }
 
 /// `path?k=v&…`, skipping empty values.
