@@ -9,9 +9,10 @@
 use std::{fmt, path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use futures_core::{future::BoxFuture, stream::BoxStream};
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::{
-    any::{AnyConnectOptions, AnyPoolOptions},
+    any::{AnyConnectOptions, AnyPoolOptions, AnyQueryResult, AnyRow, AnyStatement, AnyTypeInfo},
     migrate::Migrator,
     AnyPool, Executor,
 };
@@ -141,8 +142,8 @@ impl Db {
     }
 
     /// The handle for reads: every `SELECT` runs on it, side by side.
-    pub fn reads(&self) -> &AnyPool {
-        &self.pool
+    pub fn reads(&self) -> Reads<'_> {
+        Reads(&self.pool)
     }
 
     /// One statement written on its own: a write transaction of one.
@@ -236,6 +237,59 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+}
+
+/// Reads, and nothing else: an executor on the pool whose connections
+/// refuse writes (see [`Db`]). Not the pool itself, so nothing outside this
+/// module can open a transaction or take a connection around the write path.
+#[derive(Clone, Copy, Debug)]
+pub struct Reads<'p>(&'p AnyPool);
+
+impl<'p> sqlx::Executor<'p> for Reads<'p> {
+    type Database = sqlx::Any;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<sqlx::Either<AnyQueryResult, AnyRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + sqlx::Execute<'q, sqlx::Any>,
+    {
+        self.0.fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<AnyRow>, sqlx::Error>>
+    where
+        'p: 'e,
+        E: 'q + sqlx::Execute<'q, sqlx::Any>,
+    {
+        self.0.fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [AnyTypeInfo],
+    ) -> BoxFuture<'e, Result<AnyStatement<'q>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        self.0.prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+    ) -> BoxFuture<'e, Result<sqlx::Describe<sqlx::Any>, sqlx::Error>>
+    where
+        'p: 'e,
+    {
+        self.0.describe(sql)
     }
 }
 
