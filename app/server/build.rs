@@ -278,6 +278,20 @@ fn area_code(
         writeln!(code, "    pub {key}: {},", ty.as_str().unwrap_or("()")).unwrap();
     }
     writeln!(code, "}}").unwrap();
+    // Every area's table for a language, so no accessor repeats the match.
+    let arms: Vec<String> = LANGS
+        .iter()
+        .map(|(stem, stat)| {
+            let variant = format!("{}{}", stem[..1].to_uppercase(), &stem[1..]);
+            format!("::hocvu_domain::Lang::{variant} => &{stat}")
+        })
+        .collect();
+    writeln!(
+        code,
+        "impl {name} {{\n    /// The strings in `lang`.\n    pub fn of(lang: ::hocvu_domain::Lang) -> &'static {name} {{\n        match lang {{ {} }}\n    }}\n}}",
+        arms.join(", ")
+    )
+    .unwrap();
 
     // One static and one module of functions per language.
     for (i, (stem, stat)) in LANGS.iter().enumerate() {

@@ -11,10 +11,7 @@ pub use hocvu_domain::Lang;
 
 /// The strings for a language.
 pub fn texts_of(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::Vi => &VI,
-        Lang::En => &EN,
-    }
+    Texts::of(lang)
 }
 
 /// Reads the language chosen for this request (provided by the shell).

@@ -255,12 +255,12 @@ async fn refusal(
     state: &AppState,
     found: &FoundQuiz,
     who: &Answering,
+    page: &str,
     attempt_no: i64,
     used: i64,
 ) -> Result<Option<Response>, AppError> {
-    let page = links::quiz(&found.course.slug, &found.key);
     if attempt_no > used + 1 {
-        return Ok(Some(see_other(&page)));
+        return Ok(Some(see_other(page)));
     }
     let settings = &found.quiz.settings;
     if settings.max_attempts > 0 && attempt_no > i64::from(settings.max_attempts) {
@@ -271,7 +271,7 @@ async fn refusal(
         let wait = settings.wait_minutes;
         let until = store::wait_until(&state.db, &who.learner_id, course, key, wait, now());
         if until.await?.is_some() {
-            return Ok(Some(see_other(&page)));
+            return Ok(Some(see_other(page)));
         }
     }
     Ok(None)
@@ -319,7 +319,7 @@ async fn submit(
     if attempt_no <= used {
         return shown_again(&state, &sent, &who, attempt_no).await;
     }
-    if let Some(refused) = refusal(&state, &found, &who, attempt_no, used).await? {
+    if let Some(refused) = refusal(&state, &found, &who, &page, attempt_no, used).await? {
         return Ok((Refused, refused));
     }
 
