@@ -92,6 +92,31 @@ async fn pages_have_no_accessibility_violations() {
         .mark_read("thanh-toan-khong-tien-mat", "ma-otp")
         .await;
     let result = a_result_page(&learner, &format!("{chapter}/quiz")).await;
+    // A class with a question on the phones, and one that has ended.
+    let leader = crate::classes::placed_leader(&app, "todan").await;
+    let bundled = [("course", "thanh-toan-khong-tien-mat")];
+    let (ended, _) = crate::classes::start_class_of(&leader, &bundled).await;
+    leader
+        .post_form(&format!("/classes/{ended}/end"), &[])
+        .await;
+    let (class, code) = crate::classes::start_class_of(&leader, &bundled).await;
+    let phone = hocvu_tests::Agent::browser(&app);
+    phone
+        .post_form(&format!("/join/{code}"), &[("name", "Bà Lan")])
+        .await;
+    // The first question the chapter's quiz offers, on every phone.
+    let controls = leader.page(&format!("/classes/{class}")).await;
+    if let Some(question) =
+        hocvu_tests::html::attrs(&controls, ".ask-list input[name=question]", "value").first()
+    {
+        let seq = hocvu_tests::html::attrs(&controls, "#class-live", "data-seq")[0].clone();
+        leader
+            .post_form(
+                &format!("/classes/{class}/step"),
+                &[("seq", &seq), ("go", "question"), ("question", question)],
+            )
+            .await;
+    }
     let visitors = [
         Visitor {
             who: "resident",
@@ -110,9 +135,28 @@ async fn pages_have_no_accessibility_violations() {
                 "/offline",
                 "/offline?saved=quiz",
                 "/khong-co-trang-nay",
+                "/join/NOSUCH",
             ]
             .map(str::to_string)
-            .to_vec(),
+            .to_vec()
+            .into_iter()
+            .chain([format!("/join/{code}")])
+            .collect(),
+        },
+        Visitor {
+            who: "phone",
+            session: phone.session().and_then(&session),
+            pages: vec![format!("/join/{code}"), "/me".into()],
+        },
+        Visitor {
+            who: "class-leader",
+            session: leader.cookie.clone().and_then(&session),
+            pages: vec![
+                "/classes".into(),
+                format!("/classes/{class}"),
+                format!("/classes/{class}/screen"),
+                format!("/classes/{ended}"),
+            ],
         },
         Visitor {
             who: "learner",

@@ -41,7 +41,12 @@ async fn spawn(backend: Backend) -> Option<(TestApp, TempDir)> {
 pub async fn start_class(leader: &Agent, extra: &[(&str, &str)]) -> (String, String) {
     let mut form = vec![("course", "lop")];
     form.extend_from_slice(extra);
-    let response = leader.post_form("/classes", &form).await;
+    start_class_of(leader, &form).await
+}
+
+/// Starts a class with the start form's `form`: (class id, join code).
+pub async fn start_class_of(leader: &Agent, form: &[(&str, &str)]) -> (String, String) {
+    let response = leader.post_form("/classes", form).await;
     assert_eq!(response.status(), 303, "start a class");
     let to = location_of(&response);
     let id = to
@@ -765,23 +770,37 @@ async fn a_class_spans_two_servers_on_postgres() {
     );
 }
 
-/// In Chromium: the leader on a phone, the projector at 1280×720, and
-/// three phones at 360×740 (one joins by the QR address, one by typing the
-/// code on the home page, one loses its network and catches up).
+/// In Chromium, on SQLite: the leader on a phone, the projector at
+/// 1280×720, and three phones at 360×740 (one joins by the QR address, one
+/// by typing the code on the home page, one loses its network and catches
+/// up).
 #[tokio::test]
 async fn a_leader_and_three_phones_in_the_hall() {
     let (app, _content) = spawn(Backend::Sqlite).await.expect("SQLite");
-    let cookie = placed_leader(&app, "todan")
-        .await
-        .cookie
-        .expect("a session");
+    hall(&app, &app, "class").await;
+}
+
+/// The same on PostgreSQL with two app servers: the leader and the
+/// projector on one, the phones on the other.
+#[tokio::test]
+async fn a_leader_on_one_server_and_phones_on_another() {
+    let Some((app, _content)) = spawn(Backend::Postgres).await else {
+        return;
+    };
+    let other = app.start_again_with(&[]).await;
+    hall(&app, &other, "class-pg").await;
+}
+
+async fn hall(app: &TestApp, phones_app: &TestApp, shot: &str) {
+    let cookie = placed_leader(app, "todan").await.cookie.expect("a session");
     let origin = app.origin();
-    let shots = artefact_dir();
+    let dir = artefact_dir();
+    let shots = |name: &str| dir.join(format!("{shot}-{name}.png"));
 
     let leader = Browser::phone(true).await;
     leader.use_session(&origin, &cookie).await;
     leader.goto(&app.url("/classes")).await;
-    leader.screenshot(&shots.join("class-start.png")).await;
+    leader.screenshot(&shots("start")).await;
     leader
         .click("form[action='/classes'] button[type=submit]")
         .await;
@@ -811,8 +830,8 @@ async fn a_leader_and_three_phones_in_the_hall() {
 
     // Phone 1: the QR code's address.
     let p1 = Browser::phone(true).await;
-    p1.goto(&app.url(&format!("/join/{code}"))).await;
-    p1.screenshot(&shots.join("class-join.png")).await;
+    p1.goto(&phones_app.url(&format!("/join/{code}"))).await;
+    p1.screenshot(&shots("join")).await;
     p1.find("#join-name")
         .await
         .send_keys("Bà Lan")
@@ -822,7 +841,7 @@ async fn a_leader_and_three_phones_in_the_hall() {
     p1.wait_for("#class-live").await;
     // Phone 2: the home page's field, typed by hand.
     let p2 = Browser::phone(true).await;
-    p2.goto(&app.url("/")).await;
+    p2.goto(&phones_app.url("/")).await;
     p2.find("#join-code")
         .await
         .send_keys(&code.to_lowercase())
@@ -834,7 +853,7 @@ async fn a_leader_and_three_phones_in_the_hall() {
     p2.wait_for("#class-live").await;
     // Phone 3.
     let p3 = Browser::phone(true).await;
-    p3.goto(&app.url(&format!("/join/{code}"))).await;
+    p3.goto(&phones_app.url(&format!("/join/{code}"))).await;
     p3.click("form.join-class button[type=submit]").await;
     p3.wait_for("#class-live").await;
     let phones = [&p1, &p2, &p3];
@@ -849,8 +868,8 @@ async fn a_leader_and_three_phones_in_the_hall() {
     })
     .await;
     assert!(counted, "the projector shows 3 joined");
-    projector.screenshot(&shots.join("class-screen.png")).await;
-    p1.screenshot(&shots.join("class-phone-step1.png")).await;
+    projector.screenshot(&shots("screen")).await;
+    p1.screenshot(&shots("phone-step1")).await;
 
     async fn seq_on(b: &Browser) -> String {
         match b.client.find(fantoccini::Locator::Css("#class-live")).await {
@@ -880,7 +899,7 @@ async fn a_leader_and_three_phones_in_the_hall() {
     press(&leader, "next").await;
     assert!(all_at(&phones, "1", 5).await, "every phone shows step 2");
     assert!(p2.text("#class-live").await.contains("NOI-DUNG-PHAN-SAU"));
-    p2.screenshot(&shots.join("class-phone-step2.png")).await;
+    p2.screenshot(&shots("phone-step2")).await;
 
     // Phone 3 loses its signal; the class moves on twice; it catches up.
     p3.network(false).await;
@@ -908,7 +927,7 @@ async fn a_leader_and_three_phones_in_the_hall() {
         all_at(&phones, "4", 5).await,
         "the question reaches every phone"
     );
-    p1.screenshot(&shots.join("class-phone-question.png")).await;
+    p1.screenshot(&shots("phone-question")).await;
     for (phone, choice) in [
         (&p1, "Không bao giờ"),
         (&p2, "Không bao giờ"),
@@ -939,10 +958,8 @@ async fn a_leader_and_three_phones_in_the_hall() {
         "the projector shows the shares: {}",
         projector.text("#class-live").await
     );
-    projector
-        .screenshot(&shots.join("class-screen-reveal.png"))
-        .await;
-    p3.screenshot(&shots.join("class-phone-reveal.png")).await;
+    projector.screenshot(&shots("screen-reveal")).await;
+    p3.screenshot(&shots("phone-reveal")).await;
 
     // The end: every phone says so; the record lists the three.
     leader.click("form.end-class button").await;
@@ -965,7 +982,7 @@ async fn a_leader_and_three_phones_in_the_hall() {
             .len(),
         3
     );
-    leader.screenshot(&shots.join("class-record.png")).await;
+    leader.screenshot(&shots("record")).await;
     for b in [leader, projector, p1, p2, p3] {
         b.close().await;
     }

@@ -71,6 +71,7 @@ static STARTED: Started = Started::new();
 /// attacker with that many addresses is not stopped by a per-address limit).
 const MAX_ADDRESSES: usize = 100_000;
 
+#[derive(Default)]
 pub struct Started(std::sync::Mutex<Option<HashMap<String, VecDeque<i64>>>>);
 
 impl Started {
