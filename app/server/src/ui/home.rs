@@ -20,6 +20,7 @@ pub fn HomePage() -> impl IntoView {
             <h1>{tx.home_title}</h1>
             <p class="lead">{tx.home_lead}</p>
         </section>
+        <crate::search::SearchBox/>
         <Suspense>
             {move || Suspend::new(async move {
                 learning.await.ok().and_then(|me| me.continue_at).map(|(href, title)| view! { <ContinueLink href title/> })
