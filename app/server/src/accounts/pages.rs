@@ -346,6 +346,7 @@ pub fn AccountNav() -> impl IntoView {
             {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! {
                 <a href="/reports">{crate::ui::officials_texts::ot().nav_reports}</a>
             })}
+            {Role::WRITERS.contains(&user.role).then(|| view! { <a href="/content">{tx.nav_content}</a> })}
             {user.is_admin().then(|| view! { <a href="/admin/users">{tx.nav_admin}</a> })}
             <a href="/me" class="account-name">{user.display_name}</a>
             <form method="post" action="/signout" class="sign-out">
