@@ -43,6 +43,7 @@ policy!(
 pub fn routes() -> Router<crate::server::AppState> {
     Router::new()
         .route("/reports/export.csv", get(export::export_csv))
+        .route("/reports/table.csv", get(export::table_csv))
         .route("/reports/overdue/remind", post(reminders::queue))
 }
 
