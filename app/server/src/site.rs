@@ -14,7 +14,7 @@ use leptos_router::{
 use crate::{
     accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
     assignments::pages::AssignmentsPage,
-    certificates::pages::{CertificatePage, VerifyPage},
+    certificates::pages::{CertificatePage, VerifyFormPage, VerifyPage},
     content::{
         pages::{ChapterPage, CoursePage, CoursesPage},
         status::ContentStatusPage,
@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/overdue") view=OverduePage ssr=SsrMode::Async/>
                     <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify") view=VerifyFormPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/content/status") view=ContentStatusPage ssr=SsrMode::Async/>

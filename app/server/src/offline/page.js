@@ -1,6 +1,17 @@
 // Hocvu's page script: starts the service worker and shows what it kept
 // and sent. Every page works without it; it only adds offline reading.
 (() => {
+  // A certificate's "print or save" and "share" (the CSP allows no inline
+  // handlers). Without this script the share link opens the check page.
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('[data-print],[data-share]');
+    if (!b) return;
+    if (b.hasAttribute('data-print')) window.print();
+    else if (navigator.share) {
+      e.preventDefault();
+      navigator.share({ title: document.title, url: b.href }).catch(() => {});
+    }
+  });
   const worker = navigator.serviceWorker;
   if (!worker) return;
   const en = document.documentElement.lang === 'en';
