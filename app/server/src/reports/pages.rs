@@ -378,6 +378,8 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
         .map_or_else(|| ot.whole_province.to_string(), |u| u.1);
     let back = with_query("/reports", &[("unit", &code)]);
     let count = list.people.len();
+    let no_phone = list.people.iter().filter(|p| p.phone.is_empty()).count();
+    let preview = list.preview.clone();
     view! {
         <p class="lead">{name}" · "{(ot.overdue_count)(count)}</p>
         <p><a href=back>{ot.back_to_report}</a></p>
@@ -388,6 +390,14 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                 <small class="hint">{ot.queue_hint}</small>
             </form>
         })}
+        // Before sending: what people will read, and who gets nothing.
+        {preview.map(|text| view! {
+            <details class="reminder-preview">
+                <summary>{ot.reminder_preview}</summary>
+                <p lang="vi">{text}</p>
+            </details>
+        })}
+        {(no_phone > 0).then(|| view! { <p class="notice" data-no-phone=no_phone.to_string()>{(ot.no_phone_count)(no_phone)}</p> })}
         <div class="table-scroll" tabindex="0" role="region" aria-label=ot.overdue_title>
             <table class="overdue stack">
                 <thead><tr>
