@@ -3,8 +3,6 @@
 //! chapter, a searcher, a supervisor with a commune of 30, a certificate
 //! holder. Screenshots go to `target/screenshots/journey-*.png`.
 
-use std::time::Duration;
-
 use fantoccini::Locator;
 use hocvu_tests::{add_user, artefact_dir, browser::Browser, Agent, Backend, TestApp};
 
@@ -386,8 +384,14 @@ async fn a_commune_of_thirty_fits_in_four_screens() {
         } else {
             "Cán bộ"
         };
+        // The last one signs in with a name, not a phone.
+        let login = if i == 28 {
+            "can.bo.28".to_string()
+        } else {
+            format!("09120000{i:02}")
+        };
         csv.push_str(&format!(
-            "{} {},09120000{i:02},XA-DH,{position}\n",
+            "{} {},{login},XA-DH,{position}\n",
             given[i % 5],
             names[i / 5]
         ));
@@ -478,6 +482,21 @@ async fn a_commune_of_thirty_fits_in_four_screens() {
         text.contains("0912 000 000") && !text.contains("+84"),
         "{text}"
     );
+
+    // Reminders: the message before it is sent, and who has no phone.
+    open(&browser, &app, "/reports/overdue?unit=XA-DH").await;
+    browser.click("details.reminder-preview > summary").await;
+    let preview = browser.text("details.reminder-preview p").await;
+    assert!(
+        preview.contains("(10/01/2020)") && preview.contains("/courses/an-toan"),
+        "{preview}"
+    );
+    assert_eq!(
+        attrs(&browser, "[data-no-phone]", "data-no-phone").await,
+        ["1"],
+        "the one signing in with a name"
+    );
+    shot(&browser, "overdue-preview").await;
     browser.close().await;
 }
 
@@ -564,5 +583,53 @@ async fn a_certificate_code_is_typed_and_read_on_a_phone() {
     assert!(size >= 16.0, "the code at {size} px");
     shot(&browser, "verify-result").await;
     assert_eq!(Agent::anonymous(&app).get("/verify").await.status(), 200);
+    browser.close().await;
+}
+
+/// An admin imports units from a file: after "Kiểm tra" the checked file
+/// goes with the import button, nothing to pick again.
+#[tokio::test]
+async fn an_admin_imports_the_file_just_checked() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = add_user(&app, "quantri", "Quản Trị", "admin").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("don-vi.csv");
+    std::fs::write(
+        &file,
+        "code,name,parent_code\nHUYEN,Huyện Lạc Dương,\nXA-1,Xã Đạ Sar,HUYEN\n",
+    )
+    .unwrap();
+    let browser = Browser::phone(true).await;
+    open_as(
+        &browser,
+        &app,
+        admin.cookie.as_deref().unwrap(),
+        "/admin/units",
+    )
+    .await;
+    browser
+        .find("input[type=file]")
+        .await
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    click_and_wait(&browser, "button[value=dry_run]", |p| {
+        p == "/admin/units/import"
+    })
+    .await;
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM org_units").await,
+        0,
+        "a check writes nothing"
+    );
+    shot(&browser, "import-checked").await;
+    click_and_wait(&browser, ".import-preview button[value=commit]", |p| {
+        p == "/admin/units"
+    })
+    .await;
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM org_units").await, 2);
+    // /reset says how long both kinds of code last.
+    let reset = Agent::anonymous(&app).page("/reset").await;
+    assert!(reset.contains("24 giờ") && reset.contains("30 ngày"));
     browser.close().await;
 }
