@@ -245,7 +245,8 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
 }
 
 /// No Vietnamese voice: the control is not there at all (not a button that
-/// fails); without JavaScript it is not shown either.
+/// fails), and a sentence says how to add a voice, with a help page per kind
+/// of Android phone; without JavaScript neither is shown.
 #[tokio::test]
 async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -266,6 +267,23 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
         .await
         .unwrap();
     assert!(!control.is_displayed().await.unwrap());
+    let missing = browser
+        .wait_for(".read-aloud-missing a[href=\"/nghe-bai\"]")
+        .await;
+    assert!(missing.is_displayed().await.unwrap(), "how to add a voice");
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-no-voice.png"))
+        .await;
+    missing.click().await.unwrap();
+    browser.wait_for_path(|p| p == "/nghe-bai").await;
+    let help = browser.text("main").await;
+    assert!(
+        help.contains("Android 12") && help.contains("Samsung"),
+        "{help}"
+    );
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-voice-help.png"))
+        .await;
     browser.close().await;
 
     let browser = Browser::phone(false).await;
@@ -276,5 +294,7 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
         .await
         .unwrap();
     assert!(!control.is_displayed().await.unwrap());
+    let missing = browser.find(".read-aloud-missing").await;
+    assert!(!missing.is_displayed().await.unwrap());
     browser.close().await;
 }

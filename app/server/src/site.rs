@@ -32,8 +32,8 @@ use crate::{
     reports::pages::{OverduePage, ReportsPage},
     search::SearchPage,
     ui::{
-        home::HomePage, layout::Layout, not_found::NotFound, text_size::CurrentTextLevel,
-        AssetPaths, ReaderPrefs,
+        home::HomePage, layout::Layout, not_found::NotFound, read_aloud::VoiceHelpPage,
+        text_size::CurrentTextLevel, AssetPaths, ReaderPrefs,
     },
 };
 
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses/:course/:chapter/quiz/result/:attempt") view=QuizResultPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/offline") view=OfflinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/nghe-bai") view=VoiceHelpPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
