@@ -12,6 +12,28 @@
       navigator.share({ title: document.title, url: b.href }).catch(() => {});
     }
   });
+  // "Chữ lớn" in place: the same form, sent in the background, so reading
+  // aloud goes on and the paragraph on screen stays where it was (without
+  // this script the form reloads the page, as it always did).
+  const big = document.querySelector('form.big-text');
+  if (big && window.fetch) {
+    big.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const header = document.querySelector('.site-header');
+      const y = (header ? header.getBoundingClientRect().bottom : 0) + 8;
+      const anchor = document.elementFromPoint(innerWidth / 2, y);
+      const before = anchor ? anchor.getBoundingClientRect().top : 0;
+      const level = big.elements.level.value;
+      fetch(big.action, { method: 'POST', body: new URLSearchParams(new FormData(big)), redirect: 'manual', credentials: 'same-origin' })
+        .then(() => {
+          document.documentElement.dataset.textSize = level;
+          big.elements.level.value = level === '0' ? '2' : '0';
+          big.querySelector('button').setAttribute('aria-pressed', String(level !== '0'));
+          if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+        })
+        .catch(() => big.submit());
+    });
+  }
   const worker = navigator.serviceWorker;
   if (!worker) return;
   const en = document.documentElement.lang === 'en';
