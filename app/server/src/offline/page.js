@@ -46,6 +46,9 @@
     download: 'Downloading', done: 'Downloaded: you can read this course without a network.',
     full: 'The phone does not have enough free space. Remove a downloaded course or some photos and try again.',
     failed: 'The download stopped. Try again when you have a network.', none: 'Nothing is saved on this phone yet.',
+    keptRead: 'No network: "Finished reading" is saved on this phone and will be sent when you are online.',
+    keptQuiz: 'No network: your answers are saved on this phone and will be graded when you are online.',
+    course: 'Back to the course',
   } : {
     queued: (n) => 'Có ' + n + ' việc đã lưu trên điện thoại, sẽ gửi khi có mạng.',
     sent: (n) => 'Đã gửi ' + n + ' việc đã lưu khi mất mạng.',
@@ -55,6 +58,9 @@
     download: 'Đang tải', done: 'Đã tải về: đọc được khi không có mạng.',
     full: 'Điện thoại không còn đủ chỗ trống. Hãy xoá bớt khóa học đã tải hoặc ảnh rồi thử lại.',
     failed: 'Chưa tải xong. Hãy thử lại khi có mạng.', none: 'Chưa có bài nào được lưu trên điện thoại này.',
+    keptRead: 'Không có mạng: "Đã đọc xong" đã lưu trên điện thoại, sẽ gửi khi có mạng.',
+    keptQuiz: 'Không có mạng: bài làm đã lưu trên điện thoại, sẽ chấm khi có mạng.',
+    course: 'Về trang khóa học',
   };
   const note = document.getElementById('offline-note');
 
@@ -79,8 +85,28 @@
     }));
     note.hidden = false;
   }
-  function report({ sent = [], left = 0 }) {
+  // Kept offline: the worker sent the reader back to this page with
+  // ?saved=read|quiz; say what was kept and offer the way on. Once sent,
+  // the result replaces it (no stale notice).
+  const params = new URLSearchParams(location.search);
+  const saved = params.get('saved');
+  let kept = null;
+  if (saved === 'read' || saved === 'quiz') {
+    params.delete('saved');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    const course = location.pathname.split('/').slice(0, 3).join('/');
+    kept = [saved === 'read' ? T.keptRead : T.keptQuiz, ' ', link(course, T.course)];
+  }
+  // "Không có mạng" at the top of every page the phone shows from its copy.
+  const badge = document.getElementById('offline-badge');
+  const offline = (yes) => { if (badge) badge.hidden = !yes; };
+  window.addEventListener('offline', () => offline(true));
+  function report({ sent = [], left = 0, offline: away }) {
     const parts = [];
+    if (away !== undefined) offline(away || !navigator.onLine);
+    if (sent.length) kept = null;
+    if (kept) parts.push(kept);
     if (sent.length) parts.push(T.sent(sent.length));
     for (const s of sent) {
       if (s.result.startsWith('/')) parts.push(link(s.result, T.result));
