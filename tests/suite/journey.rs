@@ -148,7 +148,7 @@ async fn a_trainer_adds_a_chapter_in_the_browser_and_publishes_it() {
     // Open the draft again: the editor shows the draft's text, not the old one.
     click_and_wait(
         &browser,
-        &format!("a[href*=\"draft=\"][href*=\"06-vi-dien-tu.md\"]"),
+        "a[href*=\"draft=\"][href*=\"06-vi-dien-tu.md\"]",
         |p| p == "/content/edit",
     )
     .await;
@@ -631,5 +631,51 @@ async fn an_admin_imports_the_file_just_checked() {
     // /reset says how long both kinds of code last.
     let reset = Agent::anonymous(&app).page("/reset").await;
     assert!(reset.contains("24 giờ") && reset.contains("30 ngày"));
+    browser.close().await;
+}
+
+/// The last chapter's quiz on a phone: the answer given reads as the quiz
+/// showed it (no Markdown backticks), and the way on is the final test.
+#[tokio::test]
+async fn after_the_last_quiz_the_way_on_is_the_final_test() {
+    use hocvu_tests::{chapter, content_fixture, course_toml};
+    let quiz = "+++\npass_percent = 50\n+++\n\n## Tin nhắn nào đúng? {#nhan-tin}\n\n\
+                - [x] `LD 0912345678` gửi 156\n- [ ] `V 0912345678` gửi 156\n";
+    let dir = content_fixture(&[
+        (
+            "mot-bai/course.toml",
+            &course_toml("Một bài", "all", &["01-mot.md"]),
+        ),
+        ("mot-bai/01-mot.md", &chapter("mot", "Bài một", "Nội dung.")),
+        ("mot-bai/01-mot.quiz.md", quiz),
+        ("mot-bai/final.quiz.md", quiz),
+    ]);
+    let app = TestApp::spawn_with_content(Backend::Sqlite, dir.path())
+        .await
+        .unwrap();
+    let learner = add_user(&app, "hoc.vien", "Học Viên", "learner").await;
+    let page = learner.page("/courses/mot-bai/mot/quiz").await;
+    let (hidden, questions) = crate::quiz::parse_form(&page);
+    let mut form: Vec<(String, String)> = hidden.into_iter().collect();
+    for q in questions {
+        form.push((format!("a_{}", q.id), q.inputs[0].1.clone()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let sent = learner.post_form("/courses/mot-bai/mot/quiz", &form).await;
+    let result = hocvu_tests::location_of(&sent);
+    let browser = Browser::phone(true).await;
+    open_as(&browser, &app, learner.cookie.as_deref().unwrap(), &result).await;
+    let next = attrs(&browser, ".next-step a.button", "href").await;
+    assert_eq!(
+        next.last().map(String::as_str),
+        Some("/courses/mot-bai/test"),
+        "{next:?}"
+    );
+    let outcomes = browser.text("ol.outcomes").await;
+    assert!(
+        outcomes.contains("LD 0912345678") && !outcomes.contains('`'),
+        "{outcomes}"
+    );
+    shot(&browser, "last-quiz-result").await;
     browser.close().await;
 }
