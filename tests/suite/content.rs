@@ -150,11 +150,14 @@ async fn audience_filter_keeps_only_matching_courses(app: TestApp) {
 
 async fn unknown_course_or_chapter_is_404(app: TestApp) {
     assert_eq!(app.get("/courses/khong-co").await.status(), 404);
+    assert_eq!(app.get("/courses/khong-co/bai-mot").await.status(), 404);
+    // A chapter the course does not have (removed, renamed): to the course,
+    // which says so (issue 26).
+    let gone = app.get("/courses/thanh-toan-khong-tien-mat/khong-co").await;
+    assert_eq!(gone.status(), 302);
     assert_eq!(
-        app.get("/courses/thanh-toan-khong-tien-mat/khong-co")
-            .await
-            .status(),
-        404
+        hocvu_tests::location_of(&gone),
+        "/courses/thanh-toan-khong-tien-mat?gone=1"
     );
 }
 

@@ -12,6 +12,7 @@ mod fast_path;
 mod hardening;
 mod health;
 mod heavy_requests;
+mod journey;
 mod keyboard;
 mod limits;
 mod officials_browser;

@@ -143,11 +143,35 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
         .screenshot(&artefact_dir().join("offline-page-360.png"))
         .await;
 
-    // "Đã đọc xong" and a quiz, offline: kept on the phone.
+    // "Đã đọc xong" and a quiz, offline: kept on the phone, and the reader
+    // stays on the page, told so, with the way on (issue 26).
     browser.goto(&app.url(CHAPTER)).await;
     browser.click("form[action$='/read'] button").await;
-    browser.wait_for_path(|p| p == "/offline").await;
-    assert!(browser.text("main h1").await.contains("đọc xong"));
+    browser.wait_for_path(|p| p == CHAPTER).await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('Đã đọc xong')",
+    )
+    .await;
+    let badge = browser.find("#offline-badge").await;
+    assert!(
+        badge.is_displayed().await.unwrap(),
+        "the page says it is offline"
+    );
+    assert_eq!(
+        browser
+            .find("#offline-note a")
+            .await
+            .attr("href")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(COURSE)
+    );
+    browser
+        .screenshot(&artefact_dir().join("offline-kept-read-360.png"))
+        .await;
     browser.goto(&app.url(&format!("{CHAPTER}/quiz"))).await;
     js(
         &browser,
@@ -160,11 +184,14 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
     )
     .await;
     browser.click(".quiz button[type=submit]").await;
-    browser.wait_for_path(|p| p == "/offline").await;
-    assert_eq!(
-        browser.text("main h1").await,
-        "Bài làm đã lưu, sẽ chấm khi có mạng"
-    );
+    let quiz = format!("{CHAPTER}/quiz");
+    browser.wait_for_path(|p| p == quiz).await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('sẽ chấm khi có mạng')",
+    )
+    .await;
     assert_eq!(app.scalar("SELECT COUNT(*) FROM quiz_attempts").await, 0);
 
     // The network is back: the next page sends both, once.
@@ -186,6 +213,17 @@ async fn a_resident_reads_a_downloaded_course_and_acts_offline_then_it_is_sent_o
         .unwrap()
         .unwrap();
     assert!(result.contains("/ma-otp/quiz/result/1"), "{result}");
+    let note = browser.text("#offline-note").await;
+    assert!(
+        !note.contains("sẽ chấm khi có mạng"),
+        "no stale notice: {note}"
+    );
+    assert!(!browser
+        .find("#offline-badge")
+        .await
+        .is_displayed()
+        .await
+        .unwrap());
     browser
         .screenshot(&artefact_dir().join("offline-sent-360.png"))
         .await;
@@ -391,7 +429,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
     app.kill().await;
     browser.goto(&app.url("/courses/kho/b")).await;
     browser.click("form[action$='/read'] button").await;
-    browser.wait_for_path(|p| p == "/offline").await;
+    browser.wait_for_path(|p| p == "/courses/kho/b").await;
     browser.goto(&app.url("/courses/kho/a/quiz")).await;
     js(
         &browser,
@@ -399,7 +437,7 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
     )
     .await;
     browser.click(".quiz button[type=submit]").await;
-    browser.wait_for_path(|p| p == "/offline").await;
+    browser.wait_for_path(|p| p == "/courses/kho/a/quiz").await;
 
     // Meanwhile the trainer removed lesson B and changed the quiz.
     std::fs::write(

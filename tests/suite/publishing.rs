@@ -384,8 +384,14 @@ async fn rollback_restores_an_earlier_version(app: TestApp) {
     let visitor = Agent::anonymous(&app);
     assert_eq!(visitor.get("/courses/khoa-moi").await.status(), 200);
 
-    let back = trainer
+    // Without the confirmation the form only asks (issue 26).
+    let asked = trainer
         .post_form("/content/rollback", &[("version", "1")])
+        .await;
+    assert_eq!(location_of(&asked), "/content/history?rollback=1#confirm");
+    assert_eq!(visitor.get("/courses/khoa-moi").await.status(), 200);
+    let back = trainer
+        .post_form("/content/rollback", &[("version", "1"), ("confirm", "yes")])
         .await;
     assert_eq!(location_of(&back), "/content/history?published=3");
     assert_eq!(visitor.get("/courses/khoa-moi").await.status(), 404);
@@ -399,14 +405,17 @@ async fn rollback_restores_an_earlier_version(app: TestApp) {
     let learner = add_user(&app, "hoc-vien", "Bác Ba", "learner").await;
     assert_eq!(
         learner
-            .post_form("/content/rollback", &[("version", "2")])
+            .post_form("/content/rollback", &[("version", "2"), ("confirm", "yes")])
             .await
             .status(),
         403
     );
     assert_eq!(
         trainer
-            .post_form("/content/rollback", &[("version", "99")])
+            .post_form(
+                "/content/rollback",
+                &[("version", "99"), ("confirm", "yes")]
+            )
             .await
             .status(),
         404

@@ -245,7 +245,8 @@ async fn a_chapter_is_read_aloud_sentence_by_sentence_with_a_vietnamese_voice() 
 }
 
 /// No Vietnamese voice: the control is not there at all (not a button that
-/// fails); without JavaScript it is not shown either.
+/// fails), and a sentence says how to add a voice, with a help page per kind
+/// of Android phone; without JavaScript neither is shown.
 #[tokio::test]
 async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -266,6 +267,23 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
         .await
         .unwrap();
     assert!(!control.is_displayed().await.unwrap());
+    let missing = browser
+        .wait_for(".read-aloud-missing a[href=\"/nghe-bai\"]")
+        .await;
+    assert!(missing.is_displayed().await.unwrap(), "how to add a voice");
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-no-voice.png"))
+        .await;
+    missing.click().await.unwrap();
+    browser.wait_for_path(|p| p == "/nghe-bai").await;
+    let help = browser.text("main").await;
+    assert!(
+        help.contains("Android 12") && help.contains("Samsung"),
+        "{help}"
+    );
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-voice-help.png"))
+        .await;
     browser.close().await;
 
     let browser = Browser::phone(false).await;
@@ -276,5 +294,95 @@ async fn read_aloud_is_hidden_without_a_vietnamese_voice_or_javascript() {
         .await
         .unwrap();
     assert!(!control.is_displayed().await.unwrap());
+    let missing = browser.find(".read-aloud-missing").await;
+    assert!(!missing.is_displayed().await.unwrap());
+    browser.close().await;
+}
+
+/// "Chữ lớn" while listening, on a phone (issue 26): the page is not
+/// reloaded, reading aloud goes on, the paragraph being read stays where it
+/// was on the screen, the header stays one row and the bar stays slim.
+#[tokio::test]
+async fn large_text_switches_in_place_while_listening() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = Browser::phone(true).await;
+    browser
+        .before_every_page(&fake_speech(json!([
+            { "lang": "vi-VN", "name": "Tiếng Việt", "default": true },
+        ])))
+        .await;
+    browser.goto(&app.url(CHAPTER)).await;
+    browser.wait_for(".read-aloud:not([hidden])").await;
+    // A marker a reload would wipe.
+    browser
+        .client
+        .execute("window.__samePage = true; window.scrollTo(0, 900)", vec![])
+        .await
+        .unwrap();
+    browser.click(".read-here").await;
+    let reading =
+        "const r = document.querySelector('[data-reading]').getBoundingClientRect(); return r.top;";
+    let before = browser
+        .client
+        .execute(reading, vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    let spoken = speech_log(&browser).await.len();
+    browser.click("form.big-text button").await;
+    browser.wait_for("html[data-text-size='2']").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let same = browser
+        .client
+        .execute("return window.__samePage === true", vec![])
+        .await
+        .unwrap();
+    assert_eq!(same, json!(true), "the page was not reloaded");
+    let log = speech_log(&browser).await;
+    assert!(
+        log[spoken..].iter().all(|e| e["op"] != "cancel"),
+        "reading aloud goes on: {log:?}"
+    );
+    assert_eq!(
+        browser
+            .find(".read-aloud")
+            .await
+            .attr("data-state")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("playing")
+    );
+    let after = browser
+        .client
+        .execute(reading, vec![])
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(
+        (after - before).abs() <= 48.0,
+        "the paragraph read stays in place: {before} -> {after}"
+    );
+    let heights = browser
+        .client
+        .execute(
+            "return [document.querySelector('.site-header').getBoundingClientRect().height,\
+                     document.querySelector('.read-aloud').getBoundingClientRect().height]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    browser
+        .screenshot(&artefact_dir().join("read-aloud-large-text.png"))
+        .await;
+    let header = heights[0].as_f64().unwrap();
+    let bar = heights[1].as_f64().unwrap();
+    assert!(header <= 80.0, "one-row header at large text: {header} px");
+    assert!(bar <= 0.2 * 740.0, "a slim read-aloud bar: {bar} px");
+    // The choice is kept for the next page (the cookie was set).
+    browser.goto(&app.url("/courses")).await;
+    browser.wait_for("html[data-text-size='2']").await;
     browser.close().await;
 }

@@ -298,9 +298,10 @@ fn assert_units(page: &str, what: &str, want: &[(&str, Counts)]) {
     assert_eq!(got, want, "{what}: [{}]", COLUMNS.join(", "));
 }
 
-/// (login, course, status) rows of the `report-people` table.
+/// (login, course, status) of the `report-people` table (one row per
+/// person, one mark per course).
 fn people_rows(page: &str) -> BTreeSet<(String, String, String)> {
-    let sel = "table.report-people tr[data-login]";
+    let sel = "table.report-people [data-login][data-course]";
     let logins = html::attrs(page, sel, "data-login");
     let courses = html::attrs(page, sel, "data-course");
     let statuses = html::attrs(page, sel, "data-status");
@@ -314,7 +315,13 @@ fn people_rows(page: &str) -> BTreeSet<(String, String, String)> {
     assert_eq!(
         rows.len(),
         html::count(page, sel),
-        "one row per person-course"
+        "one mark per person-course"
+    );
+    let persons: BTreeSet<_> = rows.iter().map(|(l, _, _)| l.clone()).collect();
+    assert_eq!(
+        persons.len(),
+        html::count(page, "table.report-people tr[data-person]"),
+        "one row per person"
     );
     rows
 }

@@ -37,14 +37,24 @@ const MAX_QUERY_CHARS: usize = 200;
 /// At most this many distinct terms; the doc bitmask below is a `u16`.
 const MAX_TERMS: usize = 10;
 
-const TITLE_WEIGHT: u32 = 100;
-const HEADING_WEIGHT: u32 = 20;
-/// Body occurrences count one each, capped so a long chapter that repeats a
-/// word cannot outrank a heading match.
-const BODY_CAP: u32 = 10;
+const TITLE_WEIGHT: f32 = 100.0;
+const HEADING_WEIGHT: f32 = 20.0;
+/// Per term found in the course's title: between a heading and the title.
+const COURSE_WEIGHT: f32 = 40.0;
+/// Body occurrences count with diminishing returns (`n / (n + BODY_HALF)`
+/// of `BODY_MAX`), so a chapter that is about a word (ten times) beats one
+/// that mentions it (once), yet no repetition outranks a heading match.
+const BODY_MAX: f32 = 19.0;
+const BODY_HALF: f32 = 2.0;
 /// Per term typed with diacritics that also matched with exact diacritics.
-/// Just above `BODY_CAP`, so one exact body hit beats many near misses.
-const EXACT_BONUS: u32 = 11;
+/// Just above `BODY_MAX`, so one exact body hit beats many near misses.
+const EXACT_BONUS: f32 = BODY_MAX + 1.0;
+/// A term's weight is its rarity (BM25's inverse document frequency), at
+/// least this: in a handbook about phones "điện thoại" is in nearly every
+/// chapter and says little, "lừa đảo" says much.
+const MIN_RARITY: f32 = 0.2;
+/// Body occurrences from which a chapter counts as about a word.
+const ABOUT_BODY: f32 = 3.0;
 const PHRASE_TITLE_BONUS: u32 = 50;
 const PHRASE_HEADING_BONUS: u32 = 25;
 const PHRASE_BODY_BONUS: u32 = 15;
@@ -59,8 +69,12 @@ const ELLIPSIS: &str = "…";
 
 const FIELD_TITLE: u32 = 0;
 const FIELD_BODY: u32 = 1;
+/// The title of the chapter's course: a chapter of "Bán sầu riêng, cà phê…
+/// trên mạng" is about selling coffee online even when its own title says
+/// "Chọn nơi bán".
+const FIELD_COURSE: u32 = 2;
 /// Heading `i` of a chapter is field `FIELD_FIRST_HEADING + i`.
-const FIELD_FIRST_HEADING: u32 = 2;
+const FIELD_FIRST_HEADING: u32 = 3;
 
 /// One chapter as the search index sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -147,8 +161,13 @@ struct Tally {
     matched: u16,
     title: u16,
     heading: u16,
+    course: u16,
     exact: u16,
     body: [u32; MAX_TERMS],
+    /// Terms typed with diacritics: how many body words matched them exactly.
+    body_exact: [u32; MAX_TERMS],
+    /// Terms typed with diacritics matched exactly somewhere in the chapter.
+    exact_anywhere: u16,
 }
 
 /// What ranking found out about one candidate chapter.
@@ -224,10 +243,13 @@ impl SearchIndex {
             // it so one char carries its marks and folds 1:1.
             nfc_in_place(&mut doc.chapter_title);
             nfc_in_place(&mut doc.body);
+            nfc_in_place(&mut doc.course_title);
             let mut fw = Forward::default();
-            // Field order must match FIELD_TITLE, FIELD_BODY, FIELD_FIRST_HEADING.
+            // Field order must match FIELD_TITLE, FIELD_BODY, FIELD_COURSE,
+            // FIELD_FIRST_HEADING.
             builder.add_field(d as u32, &doc.chapter_title, &mut fw);
             builder.add_field(d as u32, &doc.body, &mut fw);
+            builder.add_field(d as u32, &doc.course_title, &mut fw);
             for (_, text) in &mut doc.headings {
                 nfc_in_place(text);
                 builder.add_field(d as u32, text, &mut fw);
@@ -297,9 +319,18 @@ impl SearchIndex {
                     if exact {
                         tally.exact |= bit;
                     }
+                    if exact {
+                        tally.exact_anywhere |= bit;
+                    }
                     match p.field {
                         FIELD_TITLE => tally.title |= bit,
-                        FIELD_BODY => tally.body[t] += p.count,
+                        FIELD_BODY => {
+                            tally.body[t] += p.count;
+                            if exact {
+                                tally.body_exact[t] += p.count;
+                            }
+                        }
+                        FIELD_COURSE => tally.course |= bit,
                         _ => tally.heading |= bit,
                     }
                 }
@@ -307,13 +338,34 @@ impl SearchIndex {
         }
         let all_terms = (1u16 << terms.len()) - 1;
         let phrase = sequence.len() >= 2;
+        let docs = self.docs.len() as f32;
+        let marked: Vec<bool> = terms.iter().map(|t| t.marked).collect();
+        // A term typed with diacritics is as rare as the word typed
+        // ("lừa"), not as everything it folds to ("lúa", "lựa", "luật").
+        let rarity: Vec<f32> = terms
+            .iter()
+            .enumerate()
+            .map(|(t, term)| {
+                let bit = 1u16 << t;
+                let exact = tallies
+                    .iter()
+                    .filter(|x| x.exact_anywhere & bit != 0)
+                    .count();
+                let df = if term.marked && exact > 0 {
+                    exact
+                } else {
+                    tallies.iter().filter(|x| x.matched & bit != 0).count()
+                } as f32;
+                (1.0 + docs / df.max(1.0)).ln().max(MIN_RARITY)
+            })
+            .collect();
         // (best possible score, score without phrase bonuses, chapter).
         let mut candidates: Vec<(u32, u32, usize)> = tallies
             .iter()
             .enumerate()
             .filter(|(_, tally)| tally.matched == all_terms)
             .map(|(d, tally)| {
-                let base = base_score(tally, terms.len());
+                let base = base_score(tally, &rarity, &marked);
                 (base + phrase_bound(tally, terms.len(), phrase), base, d)
             })
             .collect();
@@ -408,6 +460,7 @@ impl SearchIndex {
             };
             match f as u32 {
                 FIELD_TITLE => title_phrase = phrase_at.is_some(),
+                FIELD_COURSE => {}
                 FIELD_BODY => {
                     if phrase_at.is_some() {
                         score += PHRASE_BODY_BONUS;
@@ -442,25 +495,50 @@ impl SearchIndex {
     }
 }
 
-/// Score from the tallies alone: title, heading and capped body matches per
-/// term, plus the exact-diacritics bonus.
-fn base_score(tally: &Tally, terms: usize) -> u32 {
-    (0..terms)
-        .map(|t| {
+/// Score from the tallies alone: per term, its title, heading, course and
+/// body matches and the exact-diacritics bonus, times the term's rarity.
+/// A term typed with diacritics counts body words with other marks a
+/// quarter ("lừa" is not "lúa").
+fn base_score(tally: &Tally, rarity: &[f32], marked: &[bool]) -> u32 {
+    // Terms the chapter is about (in its title, a heading, its course's
+    // title, or said several times), not merely mentions once.
+    let mut about = 0;
+    let score: f32 = rarity
+        .iter()
+        .enumerate()
+        .map(|(t, weight)| {
             let bit = 1u16 << t;
-            let mut score = tally.body[t].min(BODY_CAP);
+            // Typed with diacritics: near misses count a quarter.
+            let body = if marked[t] {
+                let exact = tally.body_exact[t] as f32;
+                exact + (tally.body[t] as f32 - exact) / 4.0
+            } else {
+                tally.body[t] as f32
+            };
+            let mut score = BODY_MAX * body / (body + BODY_HALF);
             if tally.title & bit != 0 {
                 score += TITLE_WEIGHT;
             }
             if tally.heading & bit != 0 {
                 score += HEADING_WEIGHT;
             }
+            if tally.course & bit != 0 {
+                score += COURSE_WEIGHT;
+            }
             if tally.exact & bit != 0 {
                 score += EXACT_BONUS;
             }
-            score
+            if (tally.title | tally.heading | tally.course) & bit != 0 || body >= ABOUT_BODY {
+                about += 1;
+            }
+            score * weight
         })
-        .sum()
+        .sum();
+    // A chapter about every word of the query beats one that is about the
+    // rarest word only ("lừa đảo qua điện thoại": the phone-call scam, not
+    // shopping scams that mention a phone once).
+    let coverage = (1.0 + about as f32) / (1.0 + rarity.len() as f32);
+    (score * coverage).round() as u32
 }
 
 /// The most the phrase bonuses could add: a field can hold the whole phrase
@@ -1127,5 +1205,93 @@ mod tests {
         let index = SearchIndex::build(docs);
         let hits = index.search("dien thoai", 20);
         assert_eq!(hits.len(), 20);
+    }
+}
+
+/// Ranking on the handbook as shipped (`content/`): what people typed when
+/// they looked for a lesson (issue 26), and where the lesson must come.
+#[cfg(test)]
+mod handbook {
+    use crate::content::loader;
+
+    fn hits(query: &str) -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+        let outcome = loader::load_dir(&root, None);
+        outcome
+            .catalog
+            .search
+            .search(query, 50)
+            .into_iter()
+            .map(|h| (h.course_slug, h.chapter_id))
+            .collect()
+    }
+
+    /// (query, course, chapter, the worst place it may take). Before issue 26
+    /// the first two were 2nd and 18th, the third 8th (behind booking a doctor).
+    const CASES: [(&str, &str, &str, usize); 7] = [
+        (
+            "bán cà phê trên mạng",
+            "ban-dac-san-lam-dong",
+            "chon-noi-ban",
+            1,
+        ),
+        (
+            "bán cà phê trên mạng",
+            "ban-nong-san-tren-mang",
+            "anh-va-mo-ta-san-pham",
+            8,
+        ),
+        (
+            "lừa đảo qua điện thoại",
+            "nhan-dien-lua-dao",
+            "gia-danh-cong-an",
+            4,
+        ),
+        ("ma otp", "thanh-toan-khong-tien-mat", "ma-otp", 1),
+        (
+            "mất điện thoại",
+            "su-dung-dien-thoai",
+            "khi-mat-dien-thoai",
+            1,
+        ),
+        ("chữ ký số", "chuyen-doi-so-can-bo", "chu-ky-so", 1),
+        ("đặt lịch khám bệnh", "suc-khoe-an-sinh", "dat-lich-kham", 1),
+    ];
+
+    #[test]
+    fn the_lesson_people_look_for_comes_first() {
+        let mut wrong = Vec::new();
+        for (query, course, chapter, wanted) in CASES {
+            let found = hits(query);
+            let at = found
+                .iter()
+                .position(|(c, ch)| c == course && ch == chapter)
+                .map(|p| p + 1);
+            eprintln!(
+                "{query}: {course}/{chapter} at {at:?}; first {:?}",
+                found.first()
+            );
+            if at.is_none_or(|p| p > wanted) {
+                wrong.push(format!(
+                    "{query}: {course}/{chapter} at {at:?}, wanted ≤ {wanted}"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    /// The scam-call chapter comes before booking a doctor "qua điện thoại"
+    /// (issue 26: it was behind it), and scam chapters fill the first places.
+    #[test]
+    fn a_scam_by_phone_is_about_scams_first() {
+        let found = hits("lừa đảo qua điện thoại");
+        let at = |chapter: &str| found.iter().position(|(_, ch)| ch == chapter).unwrap();
+        assert!(at("gia-danh-cong-an") < at("dat-lich-kham"), "{found:?}");
+        for (course, chapter) in &found[..4] {
+            assert!(
+                course == "nhan-dien-lua-dao" || chapter.contains("lua"),
+                "{course}/{chapter} in the first four: {found:?}"
+            );
+        }
     }
 }

@@ -14,7 +14,7 @@ use leptos_router::{
 use crate::{
     accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
     assignments::pages::AssignmentsPage,
-    certificates::pages::{CertificatePage, VerifyPage},
+    certificates::pages::{CertificatePage, VerifyFormPage, VerifyPage},
     classes::pages::{ClassPage, ClassScreenPage, ClassesPage, JoinPage},
     content::{
         pages::{ChapterPage, CoursePage, CoursesPage},
@@ -33,8 +33,8 @@ use crate::{
     reports::pages::{OverduePage, ReportsPage},
     search::SearchPage,
     ui::{
-        home::HomePage, layout::Layout, not_found::NotFound, text_size::CurrentTextLevel,
-        AssetPaths, ReaderPrefs,
+        home::HomePage, layout::Layout, not_found::NotFound, read_aloud::VoiceHelpPage,
+        text_size::CurrentTextLevel, AssetPaths, ReaderPrefs,
     },
 };
 
@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses/:course/:chapter/quiz/result/:attempt") view=QuizResultPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/offline") view=OfflinePage ssr=SsrMode::Async/>
+                    <Route path=path!("/nghe-bai") view=VoiceHelpPage ssr=SsrMode::Async/>
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
                     <Route path=path!("/reports/overdue") view=OverduePage ssr=SsrMode::Async/>
                     <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify") view=VerifyFormPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                     <Route path=path!("/classes") view=ClassesPage ssr=SsrMode::Async/>

@@ -23,6 +23,8 @@ pub struct Catalog {
     /// `course/path` -> file, only for files a chapter references.
     pub media: HashMap<String, File>,
     pub search: SearchIndex,
+    /// Courses by title and summary, so a search finds a whole course too.
+    pub course_search: SearchIndex,
     /// The skills framework the chapters are tagged with.
     pub skills: Framework,
 }
@@ -38,11 +40,25 @@ impl Catalog {
             .iter()
             .flat_map(|c| c.media.iter().map(|(k, v)| (k.clone(), v.clone())))
             .collect();
+        let course_search = SearchIndex::build(
+            courses
+                .iter()
+                .map(|c| crate::search::SearchDoc {
+                    course_slug: c.slug.clone(),
+                    course_title: c.title.clone(),
+                    chapter_id: String::new(),
+                    chapter_title: c.title.clone(),
+                    headings: Vec::new(),
+                    body: c.summary.clone(),
+                })
+                .collect(),
+        );
         Catalog {
             courses,
             by_slug,
             media,
             search,
+            course_search,
             skills: Framework::default(),
         }
     }

@@ -3,6 +3,7 @@
 //! indexed once per load), and the values pages show of it.
 
 pub mod catalog;
+pub mod course_toml;
 pub mod diagnostics;
 pub mod front_matter;
 pub mod loader;

@@ -347,6 +347,7 @@ pub fn AccountNav() -> impl IntoView {
             {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! {
                 <a href="/reports">{crate::ui::officials_texts::ot().nav_reports}</a>
             })}
+            {Role::WRITERS.contains(&user.role).then(|| view! { <a href="/content">{tx.nav_content}</a> })}
             {Role::CLASS_VIEWERS.contains(&user.role).then(|| view! {
                 <a href="/classes">{crate::classes::texts::ct().nav_classes}</a>
             })}

@@ -116,8 +116,15 @@ fn AssignmentsView(data: AssignmentsData, kept: (String, String, String, String)
     let ot = ot();
     let (course, unit, positions, due_on) = kept;
     let no_units = data.units.is_empty();
+    let is_admin = crate::accounts::signed_in_user().is_some_and(|u| u.is_admin());
     view! {
-        {no_units.then(|| view! { <p class="notice">{ot.no_scope}</p> })}
+        // An admin sees every unit: none means none exist yet, and the
+        // admin is the one to add them (not "ask an administrator").
+        {no_units.then(|| if is_admin {
+            Either::Left(view! { <p class="notice">{ot.no_units_yet}" "<a href="/admin/units">{ot.add_units}</a></p> })
+        } else {
+            Either::Right(view! { <p class="notice">{ot.no_scope}</p> })
+        })}
         {(!no_units).then(|| view! {
             <section class="panel">
                 <h2>{ot.assign_title}</h2>

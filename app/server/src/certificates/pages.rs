@@ -19,6 +19,66 @@ fn code_param() -> String {
         .unwrap_or_default()
 }
 
+/// A certificate code in groups of four (`ABCD EFGH JKLM NPQR`): read
+/// aloud, typed and compared a group at a time, and never broken mid-group.
+pub fn grouped(code: &str) -> String {
+    code.chars()
+        .collect::<Vec<_>>()
+        .chunks(4)
+        .map(|g| g.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `/verify`: a form to type a code from a paper certificate; with
+/// `?code=` it shows the verdict under the form.
+#[component]
+pub fn VerifyFormPage() -> impl IntoView {
+    let ot = ot();
+    let typed = use_query_map()
+        .get_untracked()
+        .get("code")
+        .unwrap_or_default();
+    let asked = !typed.trim().is_empty();
+    let found = Resource::new(
+        {
+            let typed = typed.clone();
+            move || typed.clone()
+        },
+        |code| async move {
+            if code.trim().is_empty() {
+                Ok(None)
+            } else {
+                verify_certificate(code).await
+            }
+        },
+    );
+    view! {
+        <Title text=ot.verify_title/>
+        <h1>{ot.verify_title}</h1>
+        <form method="get" action="/verify" class="stacked-form verify-form">
+            <p class="field">
+                <label for="code">{ot.verify_code_label}</label>
+                <input id="code" name="code" value=typed required maxlength="40"
+                    autocapitalize="characters" autocomplete="off" spellcheck="false"
+                    aria-describedby="code-hint"/>
+            </p>
+            <p class="hint" id="code-hint">{ot.verify_code_hint}</p>
+            <p><button type="submit">{ot.verify_button}</button></p>
+        </form>
+        <Suspense>
+            {move || Suspend::new(async move {
+                match found.await {
+                    Ok(Some(v)) => view! { <VerifyView v/> }.into_any(),
+                    Ok(None) if asked => view! { <p class="verdict" data-status="unknown" role="status">{ot.verify_unknown}</p> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(_) => view! { <p class="error">{ot.load_error}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
 /// `/verify/<code>`: what anyone may know — who, which course, when, and
 /// whether it still stands. Nothing else about the person.
 #[component]
@@ -57,7 +117,7 @@ fn VerifyView(v: Verification) -> impl IntoView {
             <dt>{ot.holder}</dt><dd>{v.holder}</dd>
             <dt>{ot.course}</dt><dd>{v.course_title}</dd>
             <dt>{ot.completed_on}</dt><dd>{day_month_year(&v.completed_on)}</dd>
-            <dt>{ot.certificate_code}</dt><dd><code>{v.code}</code></dd>
+            <dt>{ot.certificate_code}</dt><dd><code class="cert-code">{grouped(&v.code)}</code></dd>
         </dl>
     }
 }
@@ -98,9 +158,22 @@ fn CertificateView(p: Printable) -> impl IntoView {
     let ot = ot();
     let v = p.verification;
     let code = v.code.clone();
+    // "…/verify" and the code apart: the address fits a phone's line and
+    // the code reads in groups (the QR holds the whole address).
+    let verify_at = p
+        .verify_url
+        .strip_suffix(&links::verify(&v.code))
+        .map(|origin| format!("{origin}/verify"))
+        .unwrap_or_default();
+    let share = p.verify_url.clone();
     view! {
+        // Print (or "save as PDF") and share: the page script does both; the
+        // share link alone opens the verification page, to copy or send.
         <p class="no-print actions">
-            <button type="button" onclick="window.print()">{ot.print}</button>
+            <button type="button" data-print="">{ot.print_or_save}</button>" "
+            {(!share.is_empty()).then(|| view! {
+                <a class="button secondary" href=share data-share="">{ot.share}</a>
+            })}
         </p>
         <article class="certificate" data-status=if v.revoked { "revoked" } else { "valid" }>
             <p class="certificate-issuer">{ot.certificate_issuer}</p>
@@ -117,7 +190,9 @@ fn CertificateView(p: Printable) -> impl IntoView {
                 } else {
                     Either::Right(view! {
                         <div class="qr" inner_html=p.qr_svg></div>
-                        <p class="meta">{ot.certificate_scan}<br/><code>{p.verify_url}</code></p>
+                        <p class="certificate-verify">{ot.certificate_scan}<br/>
+                            <span class="verify-at">{verify_at}</span><br/>
+                            {ot.certificate_code}": "<code class="cert-code">{grouped(&v.code)}</code></p>
                     })
                 }}
             </div>

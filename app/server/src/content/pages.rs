@@ -127,6 +127,8 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
         offline_bytes,
     } = outline;
     let test_href = has_final_test.then(|| links::quiz(&card.slug, links::FINAL_TEST));
+    // Sent here from a chapter address the course no longer has.
+    let gone = use_query_map().get_untracked().get("gone").as_deref() == Some("1");
     // Where the big button goes: the first step not yet done, labelled
     // "start" for a new learner and "continue" for one who has begun.
     let started = marks.iter().any(|(_, m)| m.read || m.quiz_passed);
@@ -149,6 +151,7 @@ fn CourseView(outline: CourseOutline, marks: Vec<(String, ChapterMarks)>) -> imp
         <nav class="breadcrumb" aria-label=tx.breadcrumb_label>
             <a href="/courses">{tx.nav_courses}</a>
         </nav>
+        {gone.then(|| view! { <p class="notice" role="status">{tx.chapter_gone}</p> })}
         <h1>{card.title}</h1>
         <p class="lead">{card.summary}</p>
         <p class="meta">
@@ -208,6 +211,13 @@ pub fn ChapterPage() -> impl IntoView {
             p.get("chapter").unwrap_or_default(),
         )
     };
+    let which_untracked = move || {
+        let p = params.read_untracked();
+        (
+            p.get("course").unwrap_or_default(),
+            p.get("chapter").unwrap_or_default(),
+        )
+    };
     let chapter = Resource::new(which, |(course, chapter)| get_chapter(course, chapter));
     let mark = Resource::new(which, |(course, chapter)| my_chapter_marks(course, chapter));
     view! {
@@ -218,12 +228,27 @@ pub fn ChapterPage() -> impl IntoView {
                     Ok(Some(view)) => {
                         view! { <ChapterBody chapter=view mark/> }.into_any()
                     }
-                    Ok(None) => view! { <NotFound/> }.into_any(),
+                    Ok(None) => gone_or_missing(&which_untracked().0).into_any(),
                     Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
                 }
             })}
         </Suspense>
     }
+}
+
+/// A chapter address that leads nowhere: when its course is still there
+/// (the chapter was removed or renamed), readers go to the course, which
+/// says so; otherwise the 404 page.
+fn gone_or_missing(course: &str) -> impl IntoView {
+    let course_there = super::ssr::current_catalog()
+        .ok()
+        .is_some_and(|c| c.course(course).is_some());
+    if !course_there {
+        return Either::Left(view! { <NotFound/> });
+    }
+    let to = format!("{}?gone=1", links::course(course));
+    crate::ui::gates::respond(302, Some(&to));
+    Either::Right(view! { <p><a href=to>{t().chapter_gone}</a></p> })
 }
 
 /// Table of contents only where it helps: chapters with several sections.

@@ -1,6 +1,39 @@
 // Hocvu's page script: starts the service worker and shows what it kept
 // and sent. Every page works without it; it only adds offline reading.
 (() => {
+  // A certificate's "print or save" and "share" (the CSP allows no inline
+  // handlers). Without this script the share link opens the check page.
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest && e.target.closest('[data-print],[data-share]');
+    if (!b) return;
+    if (b.hasAttribute('data-print')) window.print();
+    else if (navigator.share) {
+      e.preventDefault();
+      navigator.share({ title: document.title, url: b.href }).catch(() => {});
+    }
+  });
+  // "Chữ lớn" in place: the same form, sent in the background, so reading
+  // aloud goes on and the paragraph on screen stays where it was (without
+  // this script the form reloads the page, as it always did).
+  const big = document.querySelector('form.big-text');
+  if (big && window.fetch) {
+    big.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const header = document.querySelector('.site-header');
+      const y = (header ? header.getBoundingClientRect().bottom : 0) + 8;
+      const anchor = document.elementFromPoint(innerWidth / 2, y);
+      const before = anchor ? anchor.getBoundingClientRect().top : 0;
+      const level = big.elements.level.value;
+      fetch(big.action, { method: 'POST', body: new URLSearchParams(new FormData(big)), redirect: 'manual', credentials: 'same-origin' })
+        .then(() => {
+          document.documentElement.dataset.textSize = level;
+          big.elements.level.value = level === '0' ? '2' : '0';
+          big.querySelector('button').setAttribute('aria-pressed', String(level !== '0'));
+          if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+        })
+        .catch(() => big.submit());
+    });
+  }
   const worker = navigator.serviceWorker;
   if (!worker) return;
   const en = document.documentElement.lang === 'en';
@@ -13,6 +46,9 @@
     download: 'Downloading', done: 'Downloaded: you can read this course without a network.',
     full: 'The phone does not have enough free space. Remove a downloaded course or some photos and try again.',
     failed: 'The download stopped. Try again when you have a network.', none: 'Nothing is saved on this phone yet.',
+    keptRead: 'No network: "Finished reading" is saved on this phone and will be sent when you are online.',
+    keptQuiz: 'No network: your answers are saved on this phone and will be graded when you are online.',
+    course: 'Back to the course',
   } : {
     queued: (n) => 'Có ' + n + ' việc đã lưu trên điện thoại, sẽ gửi khi có mạng.',
     sent: (n) => 'Đã gửi ' + n + ' việc đã lưu khi mất mạng.',
@@ -22,6 +58,9 @@
     download: 'Đang tải', done: 'Đã tải về: đọc được khi không có mạng.',
     full: 'Điện thoại không còn đủ chỗ trống. Hãy xoá bớt khóa học đã tải hoặc ảnh rồi thử lại.',
     failed: 'Chưa tải xong. Hãy thử lại khi có mạng.', none: 'Chưa có bài nào được lưu trên điện thoại này.',
+    keptRead: 'Không có mạng: "Đã đọc xong" đã lưu trên điện thoại, sẽ gửi khi có mạng.',
+    keptQuiz: 'Không có mạng: bài làm đã lưu trên điện thoại, sẽ chấm khi có mạng.',
+    course: 'Về trang khóa học',
   };
   const note = document.getElementById('offline-note');
 
@@ -46,8 +85,28 @@
     }));
     note.hidden = false;
   }
-  function report({ sent = [], left = 0 }) {
+  // Kept offline: the worker sent the reader back to this page with
+  // ?saved=read|quiz; say what was kept and offer the way on. Once sent,
+  // the result replaces it (no stale notice).
+  const params = new URLSearchParams(location.search);
+  const saved = params.get('saved');
+  let kept = null;
+  if (saved === 'read' || saved === 'quiz') {
+    params.delete('saved');
+    const rest = params.toString();
+    history.replaceState(null, '', location.pathname + (rest ? '?' + rest : '') + location.hash);
+    const course = location.pathname.split('/').slice(0, 3).join('/');
+    kept = [saved === 'read' ? T.keptRead : T.keptQuiz, ' ', link(course, T.course)];
+  }
+  // "Không có mạng" at the top of every page the phone shows from its copy.
+  const badge = document.getElementById('offline-badge');
+  const offline = (yes) => { if (badge) badge.hidden = !yes; };
+  window.addEventListener('offline', () => offline(true));
+  function report({ sent = [], left = 0, offline: away }) {
     const parts = [];
+    if (away !== undefined) offline(away || !navigator.onLine);
+    if (sent.length) kept = null;
+    if (kept) parts.push(kept);
     if (sent.length) parts.push(T.sent(sent.length));
     for (const s of sent) {
       if (s.result.startsWith('/')) parts.push(link(s.result, T.result));

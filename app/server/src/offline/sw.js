@@ -114,8 +114,13 @@ async function named(url, response) {
 
 // The network first; a kept copy when it fails, or after 4 s on a weak
 // signal; the site's offline page for a page never kept.
+// When a page last failed to come from the network (0: it came): the page
+// script asks, and says the phone is offline.
+let offlineAt = 0;
+
 async function fresh(request, keepIn) {
   const network = fetch(request).then((response) => {
+    offlineAt = 0;
     if (keepIn && response.ok && response.type === 'basic') {
       caches.open(keepIn).then((cache) => cache.put(request, response.clone()));
     }
@@ -132,6 +137,7 @@ async function fresh(request, keepIn) {
       }, 4000)),
     ]);
   } catch (err) {
+    offlineAt = Date.now();
     return (await kept()) || (navigate ? find('/offline') : Response.error());
   }
 }
@@ -154,7 +160,12 @@ async function sendOrKeep(event, request, path) {
         { status: 507, headers: { 'content-type': 'text/plain; charset=utf-8' } });
     }
     if (self.registration.sync) self.registration.sync.register('send').catch(() => {});
-    return Response.redirect('/offline?saved=' + kind, 303);
+    offlineAt = Date.now();
+    // Back to the page the reader was on, which says what was kept and
+    // offers the way on; the general offline page only without one.
+    const from = request.referrer ? new URL(request.referrer) : null;
+    const back = from && from.origin === location.origin ? from.pathname : '/offline';
+    return Response.redirect(back + '?saved=' + kind, 303);
   }
 }
 
@@ -293,7 +304,7 @@ self.addEventListener('message', (event) => {
   const port = event.ports[0];
   const reply = (data) => port && port.postMessage(data);
   const work = {
-    flush,
+    flush: () => flush().then((r) => ({ ...r, offline: offlineAt > 0 })),
     status,
     seen: () => readable(msg.url) && seen(msg.url, msg.title),
     download: () => download(msg.course, reply),

@@ -77,6 +77,9 @@ pub struct ImportPreview {
     pub refused: bool,
     pub file_problem: Option<FileProblem>,
     pub rows: Vec<PreviewRow>,
+    /// A clean dry run: the file as checked, so "import" sends it again
+    /// without choosing the file a second time.
+    pub checked_csv: Option<String>,
 }
 
 impl ImportPreview {

@@ -177,6 +177,11 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
         })
         .collect();
     let hidden = total - shown.len();
+    let checked = preview.checked_csv;
+    let action = match preview.kind {
+        ImportKind::Units => "/admin/units/import",
+        ImportKind::Officials => "/admin/officials/import",
+    };
     view! {
         <section class="import-preview" aria-labelledby="preview-title">
             <h2 id="preview-title">{if preview.refused { ot.import_refused } else { ot.import_dry_run }}</h2>
@@ -213,6 +218,13 @@ fn PreviewView(preview: ImportPreview) -> impl IntoView {
                 </div>
             })}
             {(hidden > 0).then(|| view! { <p class="meta">{(ot.rows_not_shown)(hidden)}</p> })}
+            // The checked file goes with the button: nothing to choose again.
+            {checked.map(|csv| view! {
+                <form method="post" action=action class="stacked-form">
+                    <textarea name="csv" hidden aria-hidden="true">{csv}</textarea>
+                    <button type="submit" name="mode" value="commit">{ot.import_commit_checked}</button>
+                </form>
+            })}
         </section>
     }
 }
@@ -242,6 +254,7 @@ fn OfficialsAdmin() -> impl IntoView {
             <Title text=ot.sheets_title/>
             <h1 class="no-print">{ot.sheets_title}</h1>
             <p class="notice no-print" role="status">{ot.sheets_lead}</p>
+            <p class="no-print actions"><button type="button" data-print="">{ot.print}</button></p>
             {reset_url.is_none().then(|| view! { <p class="notice error" role="alert">{ot.needs_public_url}</p> })}
             <p class="no-print"><a href="/admin/officials">{ot.back}</a></p>
             {sheets

@@ -142,6 +142,8 @@ pub struct Conflict {
 /// `/content/drafts/:id`: the check, the previews and the publish button.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DraftPage {
+    /// Files of the draft that can be opened again in the editor.
+    pub editable: Vec<String>,
     pub id: String,
     pub title: String,
     pub author: String,
@@ -180,6 +182,8 @@ pub struct EditPage {
     /// Hash of the file as opened ("" for a new file): a save checks it.
     pub base_hash: String,
     pub exists: bool,
+    /// The open draft this edit goes into (`/content/edit?draft=…`), and its title.
+    pub draft: Option<(String, String)>,
 }
 
 /// What a save ran into: someone else's version, kept beside the
@@ -187,6 +191,8 @@ pub struct EditPage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EditConflict {
     pub path: String,
+    /// The draft the edit was going into ("" for a new draft).
+    pub draft: String,
     pub mine: String,
     pub theirs: String,
     pub theirs_hash: String,
@@ -237,8 +243,11 @@ pub async fn content_history() -> Result<Vec<VersionLine>, ServerFnError> {
 }
 
 #[server(endpoint = "content_edit")]
-pub async fn content_edit(file: String) -> Result<Option<EditPage>, ServerFnError> {
-    Ok(ssr::views::edit(&file).await?)
+pub async fn content_edit(
+    file: String,
+    draft: Option<String>,
+) -> Result<Option<EditPage>, ServerFnError> {
+    Ok(ssr::views::edit(&file, draft.as_deref()).await?)
 }
 
 #[server(endpoint = "content_preview")]

@@ -141,30 +141,36 @@ fn HomeView(home: Home) -> impl IntoView {
                 </ul>
             </section>
         })}
+        // One closed line per course: the page stays a few screens long
+        // however big the handbook grows.
         <section class="panel">
             <h2>{pt.files_title}</h2>
             <p class="hint">{pt.files_hint}</p>
             {home.courses.into_iter().map(|c| {
                 let new_file = format!("{}/", c.slug);
                 let input_id = format!("new-{}", c.slug);
+                let stats = format!("/courses/{}/stats", c.slug);
                 view! {
-                    <h3>{c.title}</h3>
-                    <ul class="course-files">
-                        {c.files.into_iter().map(|f| {
-                            let path = format!("{}/{f}", c.slug);
-                            view! {
-                                <li><a href=crate::web::links::with_query("/content/edit", &[("file", &path)])>
-                                    {pt.edit}" "<code>{f}</code></a></li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                    {(!serving.publishing_off).then(|| view! {
-                        <form method="get" action="/content/edit" class="inline-form">
-                            <label for=input_id.clone()>{pt.new_file}</label>
-                            <input id=input_id name="file" value=new_file required pattern="[a-z0-9-]+/[a-z0-9-]+\\.(md|quiz\\.md)"/>
-                            <button type="submit" class="secondary">{pt.new_file_button}</button>
-                        </form>
-                    })}
+                    <details class="course-files-group">
+                        <summary>{c.title}</summary>
+                        <p><a href=stats>{pt.quiz_stats_link}</a></p>
+                        {(!serving.publishing_off).then(|| view! {
+                            <form method="get" action="/content/edit" class="inline-form">
+                                <label for=input_id.clone()>{pt.new_file}</label>
+                                <input id=input_id name="file" value=new_file required pattern="[a-z0-9-]+/[a-z0-9-]+\\.(md|quiz\\.md)"/>
+                                <button type="submit" class="secondary">{pt.new_file_button}</button>
+                            </form>
+                        })}
+                        <ul class="course-files">
+                            {c.files.into_iter().map(|f| {
+                                let path = format!("{}/{f}", c.slug);
+                                view! {
+                                    <li><a href=crate::web::links::with_query("/content/edit", &[("file", &path)])>
+                                        {pt.edit}" "<code>{f}</code></a></li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </details>
                 }
             }).collect_view()}
         </section>
@@ -180,14 +186,16 @@ pub fn ContentEditPage() -> impl IntoView {
 #[component]
 fn Editor() -> impl IntoView {
     let pt = pt();
-    let file = use_query_map()
-        .get_untracked()
-        .get("file")
-        .unwrap_or_default();
+    let query = use_query_map().get_untracked();
+    let file = query.get("file").unwrap_or_default();
+    let draft = query.get("draft").filter(|d| !d.is_empty());
     if let Some(conflict) = use_context::<EditConflict>() {
         return Either::Left(view! { <ConflictView conflict/> });
     }
-    let page = Resource::new(move || file.clone(), content_edit);
+    let page = Resource::new(
+        move || (file.clone(), draft.clone()),
+        |(file, draft)| content_edit(file, draft),
+    );
     Either::Right(view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -196,10 +204,18 @@ fn Editor() -> impl IntoView {
                         <Title text=(pt.edit_title)(&page.path)/>
                         <h1>{(pt.edit_title)(&page.path)}</h1>
                         <ContentTabs/>
+                        {page.draft.clone().map(|(id, title)| view! {
+                            <p class="notice">{pt.edit_in_draft}" "
+                                <a href=format!("/content/drafts/{id}")>{title}</a></p>
+                        })}
                         {(!page.exists).then(|| view! { <p class="notice">{pt.edit_new}</p> })}
+                        {(!page.exists && page.path.ends_with(".md") && !page.path.ends_with(".quiz.md")).then(|| view! {
+                            <p class="hint">{pt.new_chapter_listed}</p>
+                        })}
                         <form method="post" action="/content/edit" class="stacked-form editor">
                             <input type="hidden" name="file" value=page.path.clone()/>
                             <input type="hidden" name="base_hash" value=page.base_hash/>
+                            <input type="hidden" name="draft" value=page.draft.map(|(id, _)| id).unwrap_or_default()/>
                             <p class="field">
                                 <label for="text">{pt.edit_text}</label>
                                 <textarea id="text" name="text" rows="24" spellcheck="false"
@@ -229,6 +245,7 @@ fn ConflictView(conflict: EditConflict) -> impl IntoView {
         <form method="post" action="/content/edit" class="stacked-form editor">
             <input type="hidden" name="file" value=conflict.path.clone()/>
             <input type="hidden" name="base_hash" value=conflict.theirs_hash/>
+            <input type="hidden" name="draft" value=conflict.draft/>
             <p class="field">
                 <label for="text">{pt.conflict_mine}</label>
                 <textarea id="text" name="text" rows="16" spellcheck="false">{conflict.mine}</textarea>
@@ -352,6 +369,24 @@ fn DraftView(draft: DraftPage, error: String) -> impl IntoView {
         <section class="panel">
             <h2>{pt.changes_title}</h2>
             {changes_list(pt, draft.changes)}
+            {draft.published_as.is_none().then(|| {
+                let id = draft.id.clone();
+                view! {
+                    <ul class="course-files">
+                        {draft.editable.iter().map(|path| view! {
+                            <li><a href=crate::web::links::with_query("/content/edit", &[("file", path), ("draft", &id)])>
+                                {pt.edit_again}" "<code>{path.clone()}</code></a></li>
+                        }).collect_view()}
+                    </ul>
+                    <form method="get" action="/content/edit" class="inline-form">
+                        <input type="hidden" name="draft" value=id.clone()/>
+                        <label for="draft-file">{pt.draft_add_file}</label>
+                        <input id="draft-file" name="file" required
+                            value=draft.editable.first().and_then(|p| p.split_once('/')).map(|(c, _)| format!("{c}/")).unwrap_or_default()/>
+                        <button type="submit" class="secondary">{pt.draft_add_button}</button>
+                    </form>
+                }
+            })}
         </section>
         {draft.published_as.is_none().then(|| view! {
             <form method="post" action=discard_action>
@@ -433,6 +468,22 @@ fn PreviewView(page: PreviewPage) -> impl IntoView {
     }
 }
 
+/// A version's note as trainers read it: the notes the server itself writes
+/// (in English in the database) in the reader's language.
+fn note_text(pt: &PublishingTexts, kind: &str, note: String) -> String {
+    match (kind, note.as_str()) {
+        ("import", "imported at first start") => pt.note_imported.to_string(),
+        ("rollback", _) => match note
+            .strip_prefix("rollback to version ")
+            .and_then(|n| n.parse().ok())
+        {
+            Some(n) => (pt.note_rollback)(n),
+            None => note,
+        },
+        _ => note,
+    }
+}
+
 /// `/content/history`
 #[component]
 pub fn ContentHistoryPage() -> impl IntoView {
@@ -445,6 +496,7 @@ fn History() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let published = query.get("published");
     let rollback_failed = query.get("error").is_some();
+    let confirm: Option<i64> = query.get("rollback").and_then(|n| n.parse().ok());
     let versions = Resource::new(|| (), |_| content_history());
     view! {
         <Title text=pt.history_title/>
@@ -452,6 +504,19 @@ fn History() -> impl IntoView {
         <ContentTabs/>
         {published.map(|n| view! { <p class="notice" role="status">{(pt.published_notice)(&n)}</p> })}
         {rollback_failed.then(|| view! { <p class="error form-error" role="alert">{pt.rollback_failed}</p> })}
+        // One tap on "restore" only asks; this form does it.
+        {confirm.map(|n| view! {
+            <section class="panel confirm" id="confirm" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">{pt.rollback_confirm_title}</h2>
+                <p>{(pt.rollback_confirm_text)(n)}</p>
+                <form method="post" action="/content/rollback" class="inline-form">
+                    <input type="hidden" name="version" value=n.to_string()/>
+                    <input type="hidden" name="confirm" value="yes"/>
+                    <button type="submit">{pt.rollback_confirm_yes}</button>
+                </form>
+                <p><a href="/content/history">{pt.rollback_confirm_cancel}</a></p>
+            </section>
+        })}
         <Suspense>
             {move || Suspend::new(async move {
                 match versions.await {
@@ -485,7 +550,7 @@ fn VersionItem(v: VersionLine) -> impl IntoView {
             <h2>{(pt.version_heading)(v.number)}
                 {v.current.then(|| view! { " " <span class="badge">{pt.current}</span> })}</h2>
             <p class="meta">{(pt.kind_label)(&v.kind)}" · "{v.author}" · "{v.at}</p>
-            {(!v.note.is_empty()).then(|| view! { <p>{v.note}</p> })}
+            {(!v.note.is_empty()).then(|| view! { <p>{note_text(pt, &v.kind, v.note)}</p> })}
             <details>
                 <summary>{summary}</summary>
                 {changes_list(pt, v.changes)}
@@ -493,10 +558,7 @@ fn VersionItem(v: VersionLine) -> impl IntoView {
             <p class="actions">
                 <a href=download>{pt.download_version}</a>
                 {(!v.current).then(|| view! {
-                    <form method="post" action="/content/rollback" class="inline-form">
-                        <input type="hidden" name="version" value=number/>
-                        <button type="submit" class="secondary">{pt.rollback_button}</button>
-                    </form>
+                    <a class="button secondary" href=format!("/content/history?rollback={number}#confirm")>{pt.rollback_button}</a>
                 })}
             </p>
         </li>

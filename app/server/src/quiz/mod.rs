@@ -109,7 +109,7 @@ pub struct QuestionOutcome {
     pub prompt_html: String,
     pub correct: bool,
     pub answered: bool,
-    /// The learner's answer, as text.
+    /// What the learner answered, as HTML (a choice as rendered, typed text escaped).
     pub given: Vec<String>,
     /// The right answer(s), as text (HTML from the quiz file).
     pub expected_html: Vec<String>,
@@ -135,6 +135,8 @@ pub struct QuizResult {
     pub continue_href: String,
     /// The next chapter's title (`None`: the way on is the course page).
     pub next_title: Option<String>,
+    /// No next chapter, and the course has a final test: the way on is there.
+    pub next_is_final_test: bool,
     /// A passed final test of a certificate course: the certificate, or
     /// (for a guest) the sign-up that brings it.
     pub certificate: Option<CertificateLink>,

@@ -286,6 +286,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
             <a class=if result.passed { "button" } else { "button secondary" } href=result.continue_href>
                 {match &result.next_title {
                     Some(title) => (tx.quiz_next_chapter)(title),
+                    None if result.next_is_final_test => tx.course_take_test.to_string(),
                     None => tx.quiz_back_to_course.to_string(),
                 }}
             </a>
@@ -303,7 +304,7 @@ fn ResultView(result: QuizResult) -> impl IntoView {
                             <p class="mark">{mark}</p>
                             <div class="prompt" inner_html=q.prompt_html></div>
                             {(!q.given.is_empty()).then(|| view! {
-                                <p><strong>{tx.quiz_you_answered}</strong>" "{q.given.join("; ")}</p>
+                                <p><strong>{tx.quiz_you_answered}</strong>" "<span inner_html=q.given.join("; ")></span></p>
                             })}
                             {(!q.correct && !q.expected_html.is_empty()).then(|| view! {
                                 <div class="expected">

@@ -78,6 +78,8 @@ pub struct Report {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverdueLine {
     pub name: String,
+    /// The course's slug (for the reminder's link).
+    pub course: String,
     pub login: String,
     /// `+84…` for the `tel:` link, and as people write it.
     pub phone: String,
@@ -95,6 +97,8 @@ pub struct OverdueLine {
 pub struct OverdueList {
     pub unit: Option<(String, String)>,
     pub people: Vec<OverdueLine>,
+    /// The reminder the first person with a phone would get.
+    pub preview: Option<String>,
 }
 
 /// What a report page asks for. Unknown or out-of-scope unit: `Ok(None)`,

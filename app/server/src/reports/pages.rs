@@ -4,7 +4,9 @@ use leptos::{either::Either, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{chart::ReportChart, load_overdue, load_report, OverdueList, Report, UnitCounts};
+use super::{
+    chart::ReportChart, load_overdue, load_report, OverdueList, PersonLine, Report, UnitCounts,
+};
 use crate::{
     accounts::Role,
     assignments::{pages::status_name, Status},
@@ -93,10 +95,13 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
         pairs.extend_from_slice(&filters);
         with_query("/reports", &pairs)
     };
-    let export = {
+    let (export, export_data) = {
         let mut pairs = vec![("unit", code.as_str())];
         pairs.extend_from_slice(&filters);
-        with_query("/reports/export.csv", &pairs)
+        (
+            with_query("/reports/table.csv", &pairs),
+            with_query("/reports/export.csv", &pairs),
+        )
     };
     let overdue = with_query("/reports/overdue", &[("unit", &code)]);
     let chart_title = (ot.chart_title)(&heading);
@@ -140,6 +145,7 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
             <a class="button" href=export>{ot.export_csv}</a>" "
             <a class="button secondary" href=overdue>{ot.overdue_title}</a>
         </p>
+        <p class="hint"><a href=export_data>{ot.export_data}</a></p>
         <ReportChart rows=rows.clone() title=chart_title/>
         <Legend/>
         <div class="table-scroll" tabindex="0" role="region" aria-label=ot.unit>
@@ -176,31 +182,113 @@ fn ReportView(report: Report, asked: (String, String, String, String)) -> impl I
             {if report.people.is_empty() {
                 Either::Left(view! { <p>{ot.nobody_here}</p> })
             } else {
-                Either::Right(view! {
-                    <div class="table-scroll" tabindex="0" role="region" aria-label=ot.people_here>
-                        <table class="report-people stack">
-                            <thead><tr>
-                                <th scope="col">{ot.full_name}</th>
-                                <th scope="col">{ot.course}</th>
-                                <th scope="col">{ot.status}</th>
-                                <th scope="col">{ot.due_on}</th>
-                            </tr></thead>
-                            <tbody>
-                                {report.people.into_iter().map(|p| view! {
-                                    <tr data-login=p.login.clone() data-course=p.course.clone() data-status=p.status.code()>
-                                        <td data-label=ot.full_name>{p.name}<br/><small class="meta">{p.position}</small></td>
-                                        <td data-label=ot.course>{p.course_title}</td>
-                                        <td data-label=ot.status><span class=format!("status status-{}", p.status.code())>{status_name(ot, p.status)}</span>
-                                            {(!p.completed_on.is_empty()).then(|| view! { <br/><small class="meta">{day_month_year(&p.completed_on)}</small> })}</td>
-                                        <td data-label=ot.due_on>{day_month_year(&p.due_on)}</td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
-                })
+                Either::Right(view! { <PeopleTable people=report.people/> })
             }}
         })}
+    }
+}
+
+/// Where a person's worst course puts them: overdue first, done last.
+fn urgency(status: Status) -> u8 {
+    match status {
+        Status::Overdue => 0,
+        Status::NotStarted => 1,
+        Status::InProgress => 2,
+        Status::Completed => 3,
+    }
+}
+
+/// One person's required courses, in a row of the people table.
+struct PersonRow {
+    name: String,
+    login: String,
+    position: String,
+    courses: Vec<PersonLine>,
+}
+
+/// People of the unit: one row per person, overdue people first. With one
+/// or two courses in view the courses are columns (a commune of 30 fits
+/// in a few screens of a phone); with more, each row lists its courses.
+#[component]
+fn PeopleTable(people: Vec<PersonLine>) -> impl IntoView {
+    let ot = ot();
+    let mut rows: Vec<PersonRow> = Vec::new();
+    for line in people {
+        match rows.iter_mut().find(|r| r.login == line.login) {
+            Some(row) => row.courses.push(line),
+            None => rows.push(PersonRow {
+                name: line.name.clone(),
+                login: line.login.clone(),
+                position: line.position.clone(),
+                courses: vec![line],
+            }),
+        }
+    }
+    let worst = |r: &PersonRow| {
+        r.courses
+            .iter()
+            .map(|c| urgency(c.status))
+            .min()
+            .unwrap_or(3)
+    };
+    rows.sort_by(|a, b| worst(a).cmp(&worst(b)).then_with(|| a.name.cmp(&b.name)));
+    let mut columns: Vec<(String, String)> = Vec::new();
+    for r in &rows {
+        for c in &r.courses {
+            if !columns.iter().any(|(slug, _)| *slug == c.course) {
+                columns.push((c.course.clone(), c.course_title.clone()));
+            }
+        }
+    }
+    let as_columns = columns.len() <= 2;
+    let status_cell = move |c: &PersonLine, login: &str, with_title: bool| {
+        let due = if c.completed_on.is_empty() {
+            format!("{} {}", ot.due_short, day_month_year(&c.due_on))
+        } else {
+            day_month_year(&c.completed_on)
+        };
+        view! {
+            <span class="person-course" data-login=login.to_string() data-course=c.course.clone() data-status=c.status.code()>
+                {with_title.then(|| view! { <span class="course-name">{c.course_title.clone()}": "</span> })}
+                <span class=format!("status status-{}", c.status.code())>{status_name(ot, c.status)}</span>
+                " "<small class="when">{due}</small>
+            </span>
+        }
+    };
+    view! {
+        <table class="report-people">
+            <thead><tr>
+                <th scope="col">{ot.full_name}</th>
+                {if as_columns {
+                    Either::Left(columns.iter().map(|(_, title)| view! { <th scope="col">{title.clone()}</th> }).collect_view())
+                } else {
+                    Either::Right(view! { <th scope="col">{ot.course}</th> })
+                }}
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| {
+                    let login = r.login.clone();
+                    let cells = if as_columns {
+                        Either::Left(columns.iter().map(|(slug, _)| {
+                            let cell = r.courses.iter().find(|c| c.course == *slug).map(|c| status_cell(c, &login, false));
+                            view! { <td>{cell}</td> }
+                        }).collect_view())
+                    } else {
+                        Either::Right(view! {
+                            <td><ul class="person-courses">
+                                {r.courses.iter().map(|c| view! { <li>{status_cell(c, &login, true)}</li> }).collect_view()}
+                            </ul></td>
+                        })
+                    };
+                    view! {
+                        <tr data-person=r.login.clone()>
+                            <th scope="row">{r.name}{(!r.position.is_empty()).then(|| view! { <small class="meta">{r.position}</small> })}</th>
+                            {cells}
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 
@@ -290,6 +378,8 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
         .map_or_else(|| ot.whole_province.to_string(), |u| u.1);
     let back = with_query("/reports", &[("unit", &code)]);
     let count = list.people.len();
+    let no_phone = list.people.iter().filter(|p| p.phone.is_empty()).count();
+    let preview = list.preview.clone();
     view! {
         <p class="lead">{name}" · "{(ot.overdue_count)(count)}</p>
         <p><a href=back>{ot.back_to_report}</a></p>
@@ -300,6 +390,14 @@ fn OverdueView(list: OverdueList) -> impl IntoView {
                 <small class="hint">{ot.queue_hint}</small>
             </form>
         })}
+        // Before sending: what people will read, and who gets nothing.
+        {preview.map(|text| view! {
+            <details class="reminder-preview">
+                <summary>{ot.reminder_preview}</summary>
+                <p lang="vi">{text}</p>
+            </details>
+        })}
+        {(no_phone > 0).then(|| view! { <p class="notice" data-no-phone=no_phone.to_string()>{(ot.no_phone_count)(no_phone)}</p> })}
         <div class="table-scroll" tabindex="0" role="region" aria-label=ot.overdue_title>
             <table class="overdue stack">
                 <thead><tr>

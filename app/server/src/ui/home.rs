@@ -21,6 +21,7 @@ pub fn HomePage() -> impl IntoView {
             <h1>{tx.home_title}</h1>
             <p class="lead">{tx.home_lead}</p>
         </section>
+        <crate::search::SearchBox/>
         // In a commune hall: the code on the projector, typed here (the QR
         // code is never the only way in).
         <section class="join-class-box" aria-labelledby="join-heading">

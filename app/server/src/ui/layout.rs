@@ -35,6 +35,7 @@ pub fn Layout(children: Children) -> impl IntoView {
         </header>
         <main id="main" class="page">
             // What the page script says about actions kept offline.
+            <p id="offline-badge" class="offline-badge" hidden>{tx.offline_badge}</p>
             <div id="offline-note" class="offline-note" role="status" hidden></div>
             {children()}
         </main>

@@ -6,8 +6,12 @@
 // boundary events); the sentence is highlighted and kept on screen.
 (() => {
   const root = document.querySelector('.read-aloud');
+  const missing = document.querySelector('.read-aloud-missing');
   const synth = window.speechSynthesis;
-  if (!root || !synth) return;
+  if (!root) return;
+  // No Vietnamese voice (or no speech at all): say how to add one.
+  const noVoice = () => { if (missing && root.hidden) missing.hidden = false; };
+  if (!synth) { noVoice(); return; }
   root.setAttribute('data-ready', '');
   const BLOCKS = '.chapter h1, .chapter .prose :is(p, h2, h3, h4, li, th, td, dt, dd, figcaption)';
   const INNER = ':is(p, h2, h3, h4, li, th, td, dt, dd, figcaption)';
@@ -27,11 +31,18 @@
     voice = voices.find((v) => lang(v) === 'vi-vn') || voices.find((v) => lang(v).startsWith('vi'));
     if (voice) {
       root.hidden = false;
+      if (missing) missing.hidden = true;
       synth.onvoiceschanged = null;
+    } else if (voices.length) {
+      noVoice();
     }
   }
   findVoice();
-  if (!voice) synth.onvoiceschanged = findVoice;
+  if (!voice) {
+    synth.onvoiceschanged = findVoice;
+    // Some engines never send voiceschanged when they have none.
+    setTimeout(() => { if (!voice) noVoice(); }, 2500);
+  }
 
   // Sentences of a block: UTF-16 offsets (what a DOM Range counts) and text.
   function split(text) {

@@ -37,8 +37,40 @@ pub fn ReadAloudControls() -> impl IntoView {
                 <p class="hint" data-when="active">{tx.read_aloud_hint}</p>
             </div>
         </div>
+        // No Vietnamese voice on this phone: say how to add one instead of
+        // showing nothing (the script shows it once the voices are known).
+        <p class="read-aloud-missing notice" hidden>
+            {tx.read_aloud_missing}" "<a href="/nghe-bai">{tx.read_aloud_missing_link}</a>
+        </p>
         // In the head, like every script: the body holds only content.
         <Script src=script_url() defer="defer"/>
+    }
+}
+
+/// `/nghe-bai`: how to add a Vietnamese voice, per kind of Android phone.
+#[component]
+pub fn VoiceHelpPage() -> impl IntoView {
+    let tx = t();
+    let steps = |text: &'static str| {
+        view! { <ol>{text.split('|').map(|s| view! { <li>{s.trim().to_string()}</li> }).collect_view()}</ol> }
+    };
+    view! {
+        <leptos_meta::Title text=tx.voice_help_title/>
+        <h1>{tx.voice_help_title}</h1>
+        <p class="lead">{tx.voice_help_lead}</p>
+        <section class="panel">
+            <h2>{tx.voice_help_new_title}</h2>
+            {steps(tx.voice_help_new_steps)}
+        </section>
+        <section class="panel">
+            <h2>{tx.voice_help_old_title}</h2>
+            {steps(tx.voice_help_old_steps)}
+        </section>
+        <section class="panel">
+            <h2>{tx.voice_help_samsung_title}</h2>
+            {steps(tx.voice_help_samsung_steps)}
+        </section>
+        <p>{tx.voice_help_after}</p>
     }
 }
 

@@ -239,7 +239,8 @@ pub async fn serve(State(shared): State<Shared>, mut request: Request, next: Nex
 
 /// The address a kept page is rendered from and kept under: the path and
 /// the few parameters the page reads (a valid `lang`, the catalog's
-/// audience filter, a chapter's "just read" notice), in a fixed order.
+/// audience filter, a chapter's "just read" notice, a course's "that chapter
+/// is gone" notice), in a fixed order.
 fn kept_address(page: &Kept<'_>, path: &str, query: Option<&str>) -> String {
     let mut kept = Vec::new();
     for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -247,6 +248,8 @@ fn kept_address(page: &Kept<'_>, path: &str, query: Option<&str>) -> String {
             ("lang", _) => crate::ui::i18n::Lang::parse(&value).is_some(),
             ("for", Kept::Catalog) => crate::content::Audience::parse(&value).is_some(),
             ("read", Kept::Chapter { .. }) => value == "1",
+            // Sent here from a chapter no longer in the course.
+            ("gone", Kept::Course) => value == "1",
             _ => false,
         };
         if wanted && !kept.iter().any(|(n, _): &(String, String)| *n == name) {

@@ -31,6 +31,8 @@ hocvu_domain::coded_enum! {
         DraftCreated = "content.draft_created",
         /// A draft thrown away unpublished (by any trainer: see the README).
         DraftDiscarded = "content.draft_discarded",
+        /// A file added to, or changed in, an open draft.
+        DraftChanged = "content.draft_changed",
     }
 }
 

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 pub use hocvu_domain::content::{
-    catalog, diagnostics, front_matter, loader, markdown, skills, store, svg, tree, Catalog,
-    ContentStore,
+    catalog, course_toml, diagnostics, front_matter, loader, markdown, skills, store, svg, tree,
+    Catalog, ContentStore,
 };
 
 /// The catalog for this request (server functions and pages): the snapshot

@@ -74,6 +74,7 @@ impl ImportPreview {
             refused: true,
             file_problem: Some(problem),
             rows: Vec::new(),
+            checked_csv: None,
         }
     }
 }

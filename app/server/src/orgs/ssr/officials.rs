@@ -336,6 +336,9 @@ pub async fn import_officials(
             return Err(Refused::Preview(ImportPreview {
                 kind: ImportKind::Officials,
                 refused: upload.commit,
+                checked_csv: (checked.ok() && !upload.commit)
+                    .then(|| String::from_utf8(upload.csv.clone()).ok())
+                    .flatten(),
                 file_problem: None,
                 rows: checked.rows,
             }));

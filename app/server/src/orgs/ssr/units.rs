@@ -306,6 +306,9 @@ pub async fn import_units(
             return Err(Refused::Preview(ImportPreview {
                 kind: ImportKind::Units,
                 refused: upload.commit,
+                checked_csv: (plan.ok() && !upload.commit)
+                    .then(|| String::from_utf8(upload.csv.clone()).ok())
+                    .flatten(),
                 file_problem: None,
                 rows: plan.rows,
             }));

@@ -170,6 +170,99 @@ pub async fn create(
     Ok(Ok(id))
 }
 
+/// Adds `files` to the open draft `id`, or replaces the draft's own
+/// version of them, so one draft gathers every file of a change (a new
+/// chapter and the course's list of chapters). A file keeps the hash it had
+/// in `base` when it first joined the draft. `Ok(false)`: no such open
+/// draft (published or discarded meanwhile).
+pub async fn put_files(
+    db: &Db,
+    id: &str,
+    by: &str,
+    files: Vec<(String, Option<File>)>,
+    base: &Tree,
+    now: i64,
+) -> anyhow::Result<Result<bool, UploadProblem>> {
+    let mut tx = db.begin_write().await?;
+    let open: Option<(String,)> =
+        sqlx::query_as("SELECT id FROM content_drafts WHERE id = $1 AND published_as IS NULL")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("finding an open draft")?;
+    if open.is_none() {
+        return Ok(Ok(false));
+    }
+    let (bytes,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(b.size), 0) AS BIGINT) FROM content_drafts d \
+           JOIN content_draft_files f ON f.draft_id = d.id \
+           JOIN content_blobs b ON b.hash = f.hash \
+           WHERE d.author_id = $1 AND d.published_as IS NULL",
+    )
+    .bind(by)
+    .fetch_one(&mut *tx)
+    .await
+    .context("measuring a trainer's drafts")?;
+    let new_bytes: usize = files
+        .iter()
+        .filter_map(|(_, f)| f.as_ref().map(|f| f.bytes.len()))
+        .sum();
+    if usize::try_from(bytes)
+        .unwrap_or(usize::MAX)
+        .saturating_add(new_bytes)
+        > MAX_DRAFT_BYTES
+    {
+        drop(tx); // rolls back
+        return Ok(Err(UploadProblem::DraftsTooLarge(
+            MAX_DRAFT_BYTES / (1024 * 1024),
+        )));
+    }
+    let mut paths = Vec::new();
+    for (path, file) in files {
+        if let Some(file) = &file {
+            versions::store_blob(&mut tx, file).await?;
+        }
+        let known: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT base_hash FROM content_draft_files WHERE draft_id = $1 AND path = $2",
+        )
+        .bind(id)
+        .bind(&path)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("reading a draft file")?;
+        let base_hash = match known {
+            Some((hash,)) => hash,
+            None => base.get(&path).map(|f| f.hash.clone()),
+        };
+        sqlx::query("DELETE FROM content_draft_files WHERE draft_id = $1 AND path = $2")
+            .bind(id)
+            .bind(&path)
+            .execute(&mut *tx)
+            .await
+            .context("replacing a draft file")?;
+        // Back to what the handbook has: nothing left to change there.
+        let same_as_base =
+            base_hash.is_some() && file.as_ref().map(|f| f.hash.clone()) == base_hash;
+        if !same_as_base {
+            sqlx::query(
+                "INSERT INTO content_draft_files (draft_id, path, hash, base_hash) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(&path)
+            .bind(file.as_ref().map(|f| f.hash.clone()))
+            .bind(base_hash)
+            .execute(&mut *tx)
+            .await
+            .context("recording a draft file")?;
+        }
+        paths.push(path);
+    }
+    let detail: String = paths.join(", ").chars().take(500).collect();
+    audit::record(&mut tx, Some(by), Action::DraftChanged, id, &detail, now).await?;
+    tx.commit().await?;
+    Ok(Ok(true))
+}
+
 /// Removes open drafts created before `now - DRAFT_EXPIRY`, then every
 /// stored file no version and no draft uses. Returns (drafts, files).
 pub async fn expire(db: &Db, now: i64) -> anyhow::Result<(u64, u64)> {

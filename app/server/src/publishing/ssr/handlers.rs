@@ -299,10 +299,15 @@ pub struct EditForm {
     text: String,
     #[serde(default)]
     base_hash: String,
+    /// An open draft to put the file into; empty: a new draft.
+    #[serde(default)]
+    draft: String,
 }
 
-/// `POST /content/edit`: saves one file as a draft, unless someone changed
-/// it since the trainer opened it (then both texts are shown, nothing lost).
+/// `POST /content/edit`: saves one file into a draft (a new one, or the
+/// open draft named in the form), unless someone changed it since the
+/// trainer opened it (then both texts are shown, nothing lost). A new
+/// chapter joins its course's list of chapters in the same draft.
 pub async fn save_edit(
     State(state): State<AppState>,
     RequireRole { user, .. }: RequireRole<Trainers>,
@@ -315,7 +320,20 @@ pub async fn save_edit(
         ));
     }
     let (_, base) = drafts::current_base(&state.db, &state.content).await?;
-    if !editable(&base, &form.file) {
+    let draft = match form.draft.as_str() {
+        "" => None,
+        id => match drafts::load(&state.db, id).await? {
+            Some(d) if d.published_as.is_none() => Some(d),
+            // Published or thrown away meanwhile: keep the text in a new draft.
+            _ => None,
+        },
+    };
+    // What the trainer was looking at: the handbook, with the draft's changes.
+    let seen = match &draft {
+        Some(d) => d.apply(&base),
+        None => (*base).clone(),
+    };
+    if !editable(&seen, &form.file) {
         return Err(AppError::NotFound);
     }
     // Browsers send text boxes with CRLF line ends; files keep LF.
@@ -323,7 +341,7 @@ pub async fn save_edit(
     if text.len() > tree::MAX_TEXT_BYTES {
         return Err(AppError::BadRequest("file too large"));
     }
-    let current = base.get(&form.file);
+    let current = seen.get(&form.file);
     let current_hash = current.map(|f| f.hash.clone()).unwrap_or_default();
     if current_hash != form.base_hash {
         let by = match current {
@@ -332,6 +350,7 @@ pub async fn save_edit(
         };
         let conflict = EditConflict {
             path: form.file.clone(),
+            draft: draft.as_ref().map(|d| d.id.clone()).unwrap_or_default(),
             mine: text,
             theirs: current
                 .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
@@ -351,12 +370,36 @@ pub async fn save_edit(
         })
         .await);
     }
-    let file = File::new(text.into_bytes());
-    let changes = vec![(form.file.clone(), Some(file))];
-    match drafts::create(&state.db, &user.id, &form.file, changes, &base, now()).await? {
+    let mut changes = vec![(form.file.clone(), Some(File::new(text.into_bytes())))];
+    if current.is_none() {
+        if let Some(listed) = course_listing(&seen, &form.file) {
+            changes.push(listed);
+        }
+    }
+    let saved = match &draft {
+        Some(d) => drafts::put_files(&state.db, &d.id, &user.id, changes, &base, now())
+            .await?
+            .map(|_| d.id.clone()),
+        None => drafts::create(&state.db, &user.id, &form.file, changes, &base, now()).await?,
+    };
+    match saved {
         Ok(id) => Ok(see_other(&draft_page(&id))),
         Err(problem) => Ok(refuse_upload(&state, parts, vec![problem]).await),
     }
+}
+
+/// For a new chapter file: its course's `course.toml` with the chapter
+/// added at the end of `chapters` (nothing when the course lists no
+/// chapters, or lists this one already).
+fn course_listing(seen: &Tree, path: &str) -> Option<(String, Option<File>)> {
+    let (course, name) = path.split_once('/')?;
+    if !name.ends_with(".md") || name.ends_with(".quiz.md") {
+        return None;
+    }
+    let toml_path = format!("{course}/course.toml");
+    let text = std::str::from_utf8(&seen.get(&toml_path)?.bytes).ok()?;
+    let listed = crate::content::ssr::course_toml::with_chapter_listed(text, name)?;
+    Some((toml_path, Some(File::new(listed.into_bytes()))))
 }
 
 #[derive(Deserialize)]
@@ -421,6 +464,9 @@ pub async fn discard(
 #[derive(Deserialize)]
 pub struct RollbackForm {
     version: i64,
+    /// `yes` from the confirmation; anything else only asks.
+    #[serde(default)]
+    confirm: String,
 }
 
 /// `POST /content/rollback`: version N becomes the newest version again.
@@ -436,6 +482,12 @@ pub async fn rollback(
     }
     if versions::get(&state.db, form.version).await?.is_none() {
         return Err(AppError::NotFound);
+    }
+    if form.confirm != "yes" {
+        return Ok(see_other(&format!(
+            "/content/history?rollback={}#confirm",
+            form.version
+        )));
     }
     let target = versions::load_tree(&state.db, form.version).await?;
     let note = format!("rollback to version {}", form.version);

@@ -120,7 +120,19 @@ static CHECKED: Mutex<Vec<Arc<Checked>>> = Mutex::new(Vec::new());
 
 async fn checked(db: &Db, store: &ContentStore, draft: &Draft) -> Result<Arc<Checked>, AppError> {
     let (_, base) = drafts::current_base(db, store).await?;
-    let key = format!("{}:{}", draft.id, base.fingerprint());
+    // The draft's files are part of the key: a draft changes while it is open.
+    let files: String = draft
+        .files
+        .iter()
+        .map(|f| {
+            format!(
+                "{}={};",
+                f.path,
+                f.file.as_ref().map_or("-", |x| x.hash.as_str())
+            )
+        })
+        .collect();
+    let key = format!("{}:{}:{files}", draft.id, base.fingerprint());
     if let Some(hit) = CHECKED
         .lock()
         .expect("draft cache")
@@ -159,6 +171,7 @@ pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
         return Ok(None);
     };
     let checked = checked(&db, &store, &draft).await?;
+    let base_for_edit = checked.tree.clone();
     let changed: Vec<&str> = draft.files.iter().map(|f| f.path.as_str()).collect();
     let findings = checked
         .diagnostics
@@ -182,7 +195,14 @@ pub async fn draft(id: &str) -> Result<Option<DraftPage>, AppError> {
             },
         })
         .collect();
+    let editable = draft
+        .files
+        .iter()
+        .filter(|f| f.file.is_some() && editable(&base_for_edit, &f.path))
+        .map(|f| f.path.clone())
+        .collect();
     Ok(Some(DraftPage {
+        editable,
         id: draft.id.clone(),
         title: draft.title.clone(),
         author: draft.author_name.clone(),
@@ -324,26 +344,51 @@ pub async fn history() -> Result<Vec<VersionLine>, AppError> {
         .collect())
 }
 
-pub async fn edit(file: &str) -> Result<Option<EditPage>, AppError> {
+pub async fn edit(file: &str, draft_id: Option<&str>) -> Result<Option<EditPage>, AppError> {
     user_with_role(Role::WRITERS)?;
     let db = crate::web::request_db()?;
     let store = store()?;
     let (_, base) = drafts::current_base(&db, &store).await?;
-    if !editable(&base, file) {
+    // In a draft: the draft's own text of the file, where it has one.
+    let draft = match draft_id.filter(|d| !d.is_empty()) {
+        Some(id) => match drafts::load(&db, id).await? {
+            Some(d) if d.published_as.is_none() => Some(d),
+            _ => return Ok(None),
+        },
+        None => None,
+    };
+    let seen = match &draft {
+        Some(d) => Arc::new(d.apply(&base)),
+        None => base,
+    };
+    if !editable(&seen, file) {
         return Ok(None);
     }
-    Ok(Some(match base.get(file) {
+    let draft_line = draft.as_ref().map(|d| (d.id.clone(), d.title.clone()));
+    Ok(Some(match seen.get(file) {
         Some(f) => EditPage {
             path: file.to_string(),
             text: String::from_utf8_lossy(&f.bytes).into_owned(),
             base_hash: f.hash.clone(),
             exists: true,
+            draft: draft_line,
         },
         None => EditPage {
             path: file.to_string(),
-            text: String::new(),
+            text: new_file_text(file),
             base_hash: String::new(),
             exists: false,
+            draft: draft_line,
         },
     }))
+}
+
+/// What a new file starts with: a chapter gets the fields it needs.
+fn new_file_text(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(".md") && !name.ends_with(".quiz.md") {
+        crate::content::ssr::course_toml::new_chapter_text(name)
+    } else {
+        String::new()
+    }
 }

@@ -70,15 +70,17 @@ pub async fn load_result(
             let given_raw = answers.get(&q.id).cloned().unwrap_or_default();
             let (given, expected_html, notes_html) = if q.kind == QuestionKind::Text {
                 (
-                    given_raw.clone(),
+                    // Typed by the learner: shown as text.
+                    given_raw.iter().map(|g| escape_html(g)).collect(),
                     q.html().accepted.clone().into_iter().collect(),
                     Vec::new(),
                 )
             } else {
                 let given = given_raw
                     .iter()
-                    .filter_map(|id| q.options.iter().find(|c| &c.id == id))
-                    .map(|c| c.text_md.clone())
+                    // The choice as the quiz showed it (rendered, sanitised):
+                    // no Markdown backticks in front of learners.
+                    .filter_map(|id| q.choice_html(id).map(|(text, _)| text.clone()))
                     .collect();
                 let expected = q
                     .options
@@ -134,8 +136,12 @@ pub async fn load_result(
             .unwrap_or(0);
         course_ref.chapters.get(index + 1)
     };
+    // After the last chapter's quiz, the course's final test is the way on
+    // (it sits further down the course page).
+    let next_is_final_test = next.is_none() && key != FINAL_TEST && course_ref.final_quiz.is_some();
     let continue_href = match next {
         Some(next) => links::chapter(course, &next.id),
+        None if next_is_final_test => links::quiz(course, FINAL_TEST),
         None => links::course(course),
     };
     let certificate = if passed && key == FINAL_TEST && course_ref.certificate {
@@ -170,8 +176,17 @@ pub async fn load_result(
         retry_href: (can_retry && !passed).then(|| links::quiz(course, key)),
         continue_href,
         next_title: next.map(|c| c.title.clone()),
+        next_is_final_test,
         certificate,
         answers_hidden,
         questions,
     }))
+}
+
+/// Text for an HTML context.
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -1,7 +1,12 @@
-//! `GET /reports/export.csv`: one row per person per required course of the
-//! unit's subtree, with the report's filters. UTF-8 with a BOM, which is
-//! what makes Excel read Vietnamese correctly; column names are stable
-//! (English, snake case) so scripts can rely on them.
+//! Two exports of the same rows (one per person per required course of the
+//! unit's subtree, with the report's filters), both UTF-8 with a BOM, which
+//! is what makes Excel read Vietnamese correctly:
+//!
+//! - `GET /reports/table.csv`, for people: headers and statuses in the
+//!   reader's language, dates as dd/mm/yyyy, phones as people write them.
+//! - `GET /reports/export.csv`, for other systems ("data for other
+//!   software"): column names stable (English, snake case), codes, ISO dates
+//!   and `+84…` phones, so scripts can rely on them.
 
 use anyhow::Context;
 use axum::{
@@ -15,6 +20,7 @@ use super::{person_line, Filters, Gathered, Names, ReportPage, View};
 use crate::{
     assignments::Status,
     server::AppState,
+    ui::day_month_year,
     web::{AppError, RequireRole},
 };
 
@@ -57,12 +63,47 @@ pub struct ExportQuery {
     group: String,
 }
 
+/// Who reads the file: people (a spreadsheet) or other software.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    People(crate::ui::i18n::Lang),
+    Software,
+}
+
+/// `GET /reports/export.csv`: the export for other software.
 pub async fn export_csv(
     State(state): State<AppState>,
     RequireRole { user, .. }: RequireRole<ReportPage>,
     query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(query) = query.map_err(|_| AppError::BadRequest("query"))?;
+    export(state, user, query, Reader::Software).await
+}
+
+/// `GET /reports/table.csv`: the export for people.
+pub async fn table_csv(
+    State(state): State<AppState>,
+    RequireRole { user, .. }: RequireRole<ReportPage>,
+    parts: axum::http::request::Parts,
+    query: Result<Query<ExportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, AppError> {
+    let Query(query) = query.map_err(|_| AppError::BadRequest("query"))?;
+    let lang = crate::ui::ReaderPrefs::of(&parts).lang;
+    export(state, user, query, Reader::People(lang)).await
+}
+
+/// A login as people write it: a phone in groups (`0912 345 678`, which a
+/// spreadsheet also keeps as text, leading 0 included), a username as it is.
+fn login_for_people(login: &str) -> String {
+    crate::accounts::ssr::phone::display(login)
+}
+
+async fn export(
+    state: AppState,
+    user: crate::accounts::CurrentUser,
+    query: ExportQuery,
+    reader: Reader,
+) -> Result<Response, AppError> {
     let catalog = state.content.catalog();
     let view = View::resolve(&state.db, &user, &query.unit)
         .await?
@@ -94,6 +135,40 @@ pub async fn export_csv(
     let mut out = b"\xEF\xBB\xBF".to_vec();
     let written: anyhow::Result<()> = (|| {
         let mut writer = csv::Writer::from_writer(&mut out);
+        if let Reader::People(lang) = reader {
+            let ot = crate::ui::officials_texts::OfficialsTexts::of(lang);
+            writer.write_record([
+                ot.csv_unit_code,
+                ot.unit,
+                ot.full_name,
+                ot.csv_login,
+                ot.csv_position,
+                ot.course,
+                ot.due_on,
+                ot.status,
+                ot.csv_completed_on,
+            ])?;
+            for entry in &entries {
+                let unit = view.tree.get(&entry.person.unit_id);
+                let line = person_line(&catalog, entry);
+                writer.write_record(
+                    [
+                        unit.map_or("", |u| u.code.as_str()),
+                        unit.map_or("", |u| u.name.as_str()),
+                        &line.name,
+                        &login_for_people(&line.login),
+                        &line.position,
+                        &line.course_title,
+                        &day_month_year(&line.due_on),
+                        crate::assignments::pages::status_name(ot, line.status),
+                        &day_month_year(&line.completed_on),
+                    ]
+                    .map(inert),
+                )?;
+            }
+            writer.flush()?;
+            return Ok(());
+        }
         writer.write_record(COLUMNS)?;
         for entry in &entries {
             let unit = view.tree.get(&entry.person.unit_id);
@@ -123,7 +198,11 @@ pub async fn export_csv(
         .as_ref()
         .map_or("all".to_string(), |u| u.code.clone());
     let disposition = format!(
-        "attachment; filename=\"hocvu-{}-{}.csv\"",
+        "attachment; filename=\"hocvu-{}{}-{}.csv\"",
+        match reader {
+            Reader::People(_) => "",
+            Reader::Software => "du-lieu-",
+        },
         name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
         crate::clock::today()
     );

@@ -43,6 +43,7 @@ policy!(
 pub fn routes() -> Router<crate::server::AppState> {
     Router::new()
         .route("/reports/export.csv", get(export::export_csv))
+        .route("/reports/table.csv", get(export::table_csv))
         .route("/reports/overdue/remind", post(reminders::queue))
 }
 
@@ -332,6 +333,7 @@ pub fn overdue_lines<'g>(
                         .unwrap_or_default(),
                     unit_name,
                     position: e.person.position.clone(),
+                    course: e.duty.course.clone(),
                     course_title: catalog.title_of(&e.duty.course),
                     due_on: e.duty.due_on.clone(),
                     days_late: days_between(&e.duty.due_on, &gathered.today),
@@ -348,6 +350,18 @@ pub fn overdue_lines<'g>(
             .then_with(|| a.0.name.cmp(&b.0.name))
     });
     lines
+}
+
+/// The site's address for links in reminders (as the outbox would write it).
+fn reminder_origin() -> Option<String> {
+    let headers = leptos::prelude::use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let secure = leptos::prelude::use_context::<crate::accounts::ssr::SessionConfig>()
+        .is_some_and(|c| c.secure_cookies);
+    leptos::prelude::use_context::<crate::server::state::PublicUrl>()
+        .unwrap_or_default()
+        .origin(&headers, secure)
 }
 
 pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
@@ -375,9 +389,18 @@ pub async fn overdue(unit: &str) -> Result<Option<OverdueList>, AppError> {
                 line
             })
             .collect();
+        let people: Vec<OverdueLine> = people;
+        // The message the first person with a phone would receive, as it
+        // will be sent (the supervisor reads it before sending any).
+        let preview = people.iter().find(|p| !p.phone.is_empty()).map(|p| {
+            let origin = reminder_origin().unwrap_or_default();
+            let link = format!("{origin}{}", crate::web::links::course(&p.course));
+            reminders::message(&p.name, &p.course_title, &p.due_on, &link)
+        });
         anyhow::Ok(Some(OverdueList {
             unit: view.label(),
             people,
+            preview,
         }))
     };
     Ok(built.await.context("listing overdue people")?)

@@ -20,9 +20,11 @@ pub struct RemindForm {
     unit: String,
 }
 
-/// The message an official receives (Vietnamese: it goes to their phone).
-fn message(name: &str, course: &str, due_on: &str, link: &str) -> String {
-    (officials_texts_of(Lang::Vi).reminder_sms)(name, course, due_on, link)
+/// The message an official receives (Vietnamese: it goes to their phone),
+/// with the date as people write it (`30/11/2026`).
+pub fn message(name: &str, course: &str, due_on: &str, link: &str) -> String {
+    let due_on = crate::ui::day_month_year(due_on);
+    (officials_texts_of(Lang::Vi).reminder_sms)(name, course, &due_on, link)
 }
 
 /// `POST /reports/overdue/remind`
