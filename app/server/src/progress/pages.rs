@@ -52,6 +52,7 @@ pub fn MePage() -> impl IntoView {
             })}
         </Suspense>
         <crate::certificates::pages::MyCertificates/>
+        <crate::sign_in_providers::pages::LinkedSignIns/>
     }
 }
 
