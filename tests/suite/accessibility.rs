@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use hocvu_tests::{add_user, artefact_dir, browser::Browser, sign_in_as, Backend, TestApp};
 
 /// The pinned axe-core that `.ci/do` installs from npm.
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var("AXE_JS").unwrap_or_else(|_| {
         let home = std::env::var("HOME").unwrap_or_default();
         format!("{home}/.cache/hocvu-tools/node_modules/axe-core/axe.min.js")
@@ -16,7 +16,7 @@ fn axe_source() -> String {
 }
 
 /// Violations on the page in the browser now, one line each.
-async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(browser: &Browser, axe: &str) -> Vec<String> {
     browser
         .client
         .execute(axe, vec![])

@@ -650,3 +650,88 @@ async fn a_plain_http_issuer_elsewhere_is_refused_at_start() {
     let said = String::from_utf8_lossy(&output.stderr);
     assert!(said.contains("must be https://"), "{said}");
 }
+
+// ---------------------------------------------------------------------
+// In a real browser: the button, the provider's own pages, back signed in;
+// the link page; sign-out through the provider. axe on every page of ours.
+
+async fn no_violations(browser: &hocvu_tests::browser::Browser, axe: &str, what: &str) {
+    let found = crate::accessibility::violations(browser, axe).await;
+    assert!(found.is_empty(), "{what}: {found:#?}");
+}
+
+async fn log_in_at_the_provider(browser: &hocvu_tests::browser::Browser, login: &str) {
+    browser.wait_for("input[name=\"login\"]").await;
+    browser
+        .find("input[name=\"login\"]")
+        .await
+        .send_keys(login)
+        .await
+        .unwrap();
+    browser
+        .find("input[name=\"password\"]")
+        .await
+        .send_keys("mot mat khau bat ky")
+        .await
+        .unwrap();
+    browser.click("button[type=\"submit\"]").await;
+}
+
+#[tokio::test]
+async fn a_person_signs_in_with_the_provider_in_a_phone_browser() {
+    use hocvu_tests::{artefact_dir, browser::Browser};
+    let axe = crate::accessibility::axe_source();
+    let Setup { app, .. } = setup(Backend::Sqlite).await.unwrap();
+    let shot = |name: &str| artefact_dir().join(format!("sign-in-provider-{name}.png"));
+    let browser = Browser::phone(true).await;
+
+    browser.goto(&app.url("/signin")).await;
+    no_violations(&browser, &axe, "/signin with a provider button").await;
+    browser.screenshot(&shot("signin")).await;
+    browser
+        .click("form[action=\"/signin/with/tinh\"] button")
+        .await;
+    log_in_at_the_provider(&browser, "lan").await;
+    browser.wait_for_path(|p| p == "/me").await;
+    assert!(browser.text("header").await.contains("Nguyễn Thị Lan"));
+    assert!(browser.text("#sign-ins").await.contains(LABEL));
+    no_violations(&browser, &axe, "/me with a linked sign-in").await;
+    browser.screenshot(&shot("me")).await;
+
+    // Sign out: Hocvu, then the provider (it asks), then home.
+    browser.click("form.sign-out button").await;
+    browser.wait_for("button[name=\"logout\"]").await;
+    browser.click("button[name=\"logout\"]").await;
+    browser.wait_for_path(|p| p == "/").await;
+    assert!(browser.text("header").await.contains("Đăng nhập"));
+
+    // Bình has a password already: the link page asks for it once.
+    let own = Agent::browser(&app);
+    own.sign_up("0912000002", "Bình", "mat-khau-cua-binh").await;
+    browser.goto(&app.url("/signin")).await;
+    browser
+        .click("form[action=\"/signin/with/tinh\"] button")
+        .await;
+    log_in_at_the_provider(&browser, "binh").await;
+    browser.wait_for_path(|p| p == "/signin/link").await;
+    assert!(browser.text("main").await.contains("0912 000 002"));
+    no_violations(&browser, &axe, "/signin/link").await;
+    browser.screenshot(&shot("link")).await;
+    browser
+        .find("#password")
+        .await
+        .send_keys("mat-khau-cua-binh")
+        .await
+        .unwrap();
+    browser.click("form[action=\"/signin/link\"] button").await;
+    browser.wait_for_path(|p| p == "/me").await;
+    assert!(browser.text("header").await.contains("Bình"));
+
+    // The failure page.
+    browser
+        .goto(&app.url("/signin/trouble?reason=unavailable"))
+        .await;
+    no_violations(&browser, &axe, "/signin/trouble").await;
+    browser.screenshot(&shot("trouble")).await;
+    browser.close().await;
+}
