@@ -128,7 +128,7 @@ async fn local_sign_in_still_works(app: &TestApp) {
 // The flow
 
 async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     // The buttons are on both account pages, as plain forms.
@@ -215,7 +215,7 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
 }
 
 async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     // Bình signed up on his own with his phone number and a password.
@@ -299,7 +299,7 @@ async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend
 }
 
 async fn an_imported_official_is_linked_by_phone_on_first_sign_in(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     let admin = add_user(&app, "quantri", "Quản Trị", "admin").await;
@@ -338,7 +338,7 @@ async fn an_imported_official_is_linked_by_phone_on_first_sign_in(backend: Backe
 }
 
 async fn sign_out_ends_the_providers_session_too(backend: Backend) {
-    let Some(Setup { app, idp, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp, _config }) = setup(backend).await else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -397,7 +397,7 @@ async fn sign_out_ends_the_providers_session_too(backend: Backend) {
 }
 
 async fn officials_must_use_the_provider_when_the_admin_requires_it(backend: Backend) {
-    let Some(Setup { app, .. }) = setup_with(
+    let Some(Setup { app, idp: _idp, _config }) = setup_with(
         backend,
         ProviderOptions::default(),
         "[sign_in]\nofficials_use_provider = true\n",
@@ -445,7 +445,7 @@ async fn officials_must_use_the_provider_when_the_admin_requires_it(backend: Bac
 // Failures: a plain page each, nothing left behind, passwords still work.
 
 async fn a_provider_that_is_down_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, mut idp, .. }) = setup(backend).await else {
+    let Some(Setup { app, mut idp, _config }) = setup(backend).await else {
         return;
     };
     // Down before the sign-in starts (discovery fails).
@@ -461,7 +461,7 @@ async fn a_provider_that_is_down_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_provider_that_goes_down_mid_way_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, mut idp, .. }) = setup(backend).await else {
+    let Some(Setup { app, mut idp, _config }) = setup(backend).await else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -479,7 +479,7 @@ async fn a_provider_that_goes_down_mid_way_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_wrong_state_or_a_replayed_callback_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     let users = app.scalar("SELECT COUNT(*) FROM users").await;
@@ -528,7 +528,7 @@ async fn an_expired_code_gets_a_plain_page(backend: Backend) {
         code_ttl: Some(1),
         ..ProviderOptions::default()
     };
-    let Some(Setup { app, .. }) = setup_with(backend, options, "").await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup_with(backend, options, "").await else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -543,13 +543,20 @@ async fn an_expired_code_gets_a_plain_page(backend: Backend) {
     local_sign_in_still_works(&app).await;
 }
 
-/// A provider that misbehaves in `mode`: the sign-in fails with `reason`.
-async fn misbehaving(backend: Backend, mode: &'static str, reason: &str, words: &str) {
+/// A provider that misbehaves in `mode`: the sign-in fails with `reason`,
+/// for the check named `logged` (not, say, a signature broken by the test).
+async fn misbehaving(
+    backend: Backend,
+    mode: &'static str,
+    reason: &str,
+    words: &str,
+    logged: &str,
+) {
     let options = ProviderOptions {
         misbehave: Some(mode),
         ..ProviderOptions::default()
     };
-    let Some(Setup { app, .. }) = setup_with(backend, options, "").await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup_with(backend, options, "").await else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -561,24 +568,33 @@ async fn misbehaving(backend: Backend, mode: &'static str, reason: &str, words: 
     after[3] += 1;
     assert_eq!(after, before, "{mode}: nothing half-made");
     assert!(!phone.is_signed_in().await);
-    assert!(!app.log().contains("eyJ"), "no token in the log");
+    let log = app.log();
+    assert!(!log.contains("eyJ"), "no token in the log");
+    assert!(log.contains(&format!("ID token refused: {logged}")), "{log}");
     local_sign_in_still_works(&app).await;
 }
 
 async fn a_token_for_another_client_gets_a_plain_page(backend: Backend) {
-    misbehaving(backend, "other_audience", "token", "không dành cho Hocvu").await;
+    misbehaving(
+        backend,
+        "other_audience",
+        "token",
+        "không dành cho Hocvu",
+        "Invalid audiences",
+    )
+    .await;
 }
 
 async fn a_provider_clock_ahead_gets_a_plain_page(backend: Backend) {
-    misbehaving(backend, "clock_ahead", "clock", "đồng hồ bị lệch").await;
+    misbehaving(backend, "clock_ahead", "clock", "đồng hồ bị lệch", "Expired: issued at").await;
 }
 
 async fn a_provider_clock_behind_gets_a_plain_page(backend: Backend) {
-    misbehaving(backend, "clock_behind", "clock", "đồng hồ bị lệch").await;
+    misbehaving(backend, "clock_behind", "clock", "đồng hồ bị lệch", "Expired: ID token expired").await;
 }
 
 async fn a_missing_or_unverified_phone_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     for login in ["khach", "chua-xac-minh"] {
@@ -595,7 +611,7 @@ async fn a_missing_or_unverified_phone_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_cancelled_sign_in_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, .. }) = setup(backend).await else {
+    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -681,7 +697,7 @@ async fn log_in_at_the_provider(browser: &hocvu_tests::browser::Browser, login: 
 async fn a_person_signs_in_with_the_provider_in_a_phone_browser() {
     use hocvu_tests::{artefact_dir, browser::Browser};
     let axe = crate::accessibility::axe_source();
-    let Setup { app, .. } = setup(Backend::Sqlite).await.unwrap();
+    let Setup { app, idp: _idp, _config } = setup(Backend::Sqlite).await.unwrap();
     let shot = |name: &str| artefact_dir().join(format!("sign-in-provider-{name}.png"));
     let browser = Browser::phone(true).await;
 

@@ -75,8 +75,8 @@ impl IdentityProvider {
             .kill_on_drop(true);
         let mut child = command.spawn().expect("start node (oidc-provider)");
         let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
         let issuer = tokio::time::timeout(Duration::from_secs(60), async {
-            let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(issuer) = line.strip_prefix("oidc-provider listening on ") {
                     return Some(issuer.trim().to_string());
@@ -88,6 +88,9 @@ impl IdentityProvider {
         .ok()
         .flatten()
         .expect("oidc-provider did not start");
+        // Keep reading what it prints: a closed pipe would make its next
+        // line kill it (EPIPE).
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         IdentityProvider { issuer, child }
     }
 

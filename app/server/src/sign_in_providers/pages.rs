@@ -98,6 +98,13 @@ pub fn LinkPage() -> impl IntoView {
         .get_untracked()
         .get("error")
         .is_some_and(|e| e == crate::accounts::Problem::Credentials.code());
+    // It names this browser's phone number: kept by no cache.
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("private, no-store"),
+        );
+    }
     let pending = Resource::new(|| (), |_| pending_link());
     view! {
         <Title text=tx.link_title/>
