@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 
 use hocvu_tests::{
-    chapter, content_fixture, course_toml, footprint, identity_provider::spawn_with_a_provider_down,
-    location_of, on_both_databases, server_functions, sign_in_as, Agent, TestApp,
+    chapter, content_fixture, course_toml, footprint,
+    identity_provider::spawn_with_a_provider_down, location_of, on_both_databases,
+    server_functions, sign_in_as, Agent, TestApp,
 };
 use reqwest::Method;
 

@@ -7,13 +7,14 @@
 //! keeps working.
 
 use hocvu_tests::{
+    add_user, html,
     identity_provider::{
-        free_port, press_button, provider_toml, sign_in_until_callback, spawn_hocvu,
-        walk_provider, IdentityProvider, ProviderOptions,
+        free_port, press_button, provider_toml, sign_in_until_callback, spawn_hocvu, walk_provider,
+        IdentityProvider, ProviderOptions,
     },
     location_of, on_both_databases,
     orgs::{import_officials, import_units, set_password},
-    add_user, html, Agent, Backend, TempDir, TestApp, AGENT_PASSWORD,
+    Agent, Backend, TempDir, TestApp, AGENT_PASSWORD,
 };
 use serde_json::json;
 
@@ -43,11 +44,7 @@ struct Setup {
     _config: TempDir,
 }
 
-async fn setup_with(
-    backend: Backend,
-    options: ProviderOptions,
-    extra_toml: &str,
-) -> Option<Setup> {
+async fn setup_with(backend: Backend, options: ProviderOptions, extra_toml: &str) -> Option<Setup> {
     let port = free_port();
     let origin = format!("http://127.0.0.1:{port}");
     let mut options = options;
@@ -55,7 +52,10 @@ async fn setup_with(
         options.people = people();
     }
     let idp = IdentityProvider::start(&origin, &options).await;
-    let toml = format!("{extra_toml}\n{}", provider_toml("tinh", LABEL, &idp.issuer));
+    let toml = format!(
+        "{extra_toml}\n{}",
+        provider_toml("tinh", LABEL, &idp.issuer)
+    );
     let (app, config) = spawn_hocvu(backend, port, &toml, None).await?;
     Some(Setup {
         app,
@@ -82,7 +82,12 @@ async fn come_back(app: &TestApp, agent: &Agent, callback: &str) -> reqwest::Res
 async fn provider_sign_in(app: &TestApp, agent: &Agent, login: &str) {
     let callback = sign_in_until_callback(agent, "tinh", login).await;
     let response = come_back(app, agent, &callback).await;
-    assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
+    assert_eq!(
+        response.status(),
+        303,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
     assert_eq!(location_of(&response), "/me");
     assert!(agent.is_signed_in().await, "{login} is signed in");
 }
@@ -114,21 +119,41 @@ async fn assert_trouble(response: reqwest::Response, status: u16, reason: &str, 
     let page = response.text().await.unwrap();
     assert!(page.contains("<html lang=\"vi\""), "a Vietnamese page");
     assert!(page.contains("Chưa đăng nhập được"), "{page}");
-    assert!(page.contains(&format!("data-reason=\"{reason}\"")), "{reason}: {page}");
-    assert!(page.contains(words), "{reason}: expected {words:?} in {page}");
-    assert!(page.contains("href=\"/signin\""), "points to the password sign-in");
+    assert!(
+        page.contains(&format!("data-reason=\"{reason}\"")),
+        "{reason}: {page}"
+    );
+    assert!(
+        page.contains(words),
+        "{reason}: expected {words:?} in {page}"
+    );
+    assert!(
+        page.contains("href=\"/signin\""),
+        "points to the password sign-in"
+    );
 }
 
 /// The password sign-in works after a failure.
 async fn local_sign_in_still_works(app: &TestApp) {
-    add_user(app, &format!("dia-phuong-{}", free_port()), "Người Địa Phương", "learner").await;
+    add_user(
+        app,
+        &format!("dia-phuong-{}", free_port()),
+        "Người Địa Phương",
+        "learner",
+    )
+    .await;
 }
 
 // ---------------------------------------------------------------------
 // The flow
 
 async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     // The buttons are on both account pages, as plain forms.
@@ -164,7 +189,11 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
     let callback = walk_provider(&guest, &authorize, "lan").await;
     let response = come_back(&app, &guest, &callback).await;
     assert_eq!(response.status(), 303);
-    assert_eq!(location_of(&response), "/courses", "back where the person was going");
+    assert_eq!(
+        location_of(&response),
+        "/courses",
+        "back where the person was going"
+    );
     assert!(guest.is_signed_in().await);
 
     let user = app
@@ -177,8 +206,10 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
         "the name from the provider"
     );
     assert_eq!(
-        app.text(&format!("SELECT user_id FROM learners WHERE id = '{guest_learner}'"))
-            .await,
+        app.text(&format!(
+            "SELECT user_id FROM learners WHERE id = '{guest_learner}'"
+        ))
+        .await,
         user,
         "the guest's progress came along"
     );
@@ -189,7 +220,11 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
         .await,
         1
     );
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM sign_in_flows").await, 0, "the flow is used up");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM sign_in_flows").await,
+        0,
+        "the flow is used up"
+    );
     assert_eq!(
         app.scalar(&format!(
             "SELECT COUNT(*) FROM sessions WHERE user_id = '{user}' AND provider = 'tinh'"
@@ -198,7 +233,10 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
         1
     );
     let me = guest.page("/me").await;
-    assert!(me.contains("Đăng nhập liên kết") && me.contains(LABEL), "/me lists the link");
+    assert!(
+        me.contains("Đăng nhập liên kết") && me.contains(LABEL),
+        "/me lists the link"
+    );
 
     // Another phone: the same person, the same account, nothing new.
     let users = app.scalar("SELECT COUNT(*) FROM users").await;
@@ -209,13 +247,24 @@ async fn a_new_person_signs_in_and_keeps_their_guest_progress(backend: Backend) 
 
     // No token, code or state in the log.
     let log = app.log();
-    let code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let code = callback
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     assert!(!log.contains(code), "the code is not logged");
     assert!(!log.contains("eyJ"), "no JWT is logged");
 }
 
 async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     // Bình signed up on his own with his phone number and a password.
@@ -236,18 +285,26 @@ async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend
     assert!(!phone.is_signed_in().await, "not in before the password");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM linked_sign_ins").await, 0);
     let page = phone.page("/signin/link").await;
-    assert!(page.contains("0912 000 002") && page.contains(LABEL), "{page}");
+    assert!(
+        page.contains("0912 000 002") && page.contains(LABEL),
+        "{page}"
+    );
 
     // Someone else's browser has nothing to link.
     let stranger = Agent::browser(&app);
-    assert!(stranger.page("/signin/link").await.contains("Không có lượt liên kết nào"));
+    assert!(stranger
+        .page("/signin/link")
+        .await
+        .contains("Không có lượt liên kết nào"));
     let response = stranger
         .post_form("/signin/link", &[("password", "mat-khau-cua-binh")])
         .await;
     assert_trouble(response, 400, "state", "không khớp").await;
 
     // A wrong password: asked again, nothing linked.
-    let response = phone.post_form("/signin/link", &[("password", "sai-mat-khau")]).await;
+    let response = phone
+        .post_form("/signin/link", &[("password", "sai-mat-khau")])
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(location_of(&response), "/signin/link?error=credentials");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM linked_sign_ins").await, 0);
@@ -274,7 +331,11 @@ async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend
         1,
         "the guest's reading was merged into the account"
     );
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, 1, "no second account");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users").await,
+        1,
+        "no second account"
+    );
 
     // Next time: straight in, no password.
     let again = Agent::browser(&app);
@@ -282,24 +343,40 @@ async fn an_account_with_a_password_is_linked_once_its_password_is_given(backend
 
     // He removes the link in /me (he has a password, so he may).
     let me = phone.page("/me").await;
-    let link_id = html::attrs(&me, "form[action=\"/me/sign-ins/remove\"] input[name=\"id\"]", "value")
-        .into_iter()
-        .next()
-        .expect("a remove button");
+    let link_id = html::attrs(
+        &me,
+        "form[action=\"/me/sign-ins/remove\"] input[name=\"id\"]",
+        "value",
+    )
+    .into_iter()
+    .next()
+    .expect("a remove button");
     // Nobody else can remove it.
     let other = add_user(&app, "nguoi-khac", "Người Khác", "learner").await;
-    let response = other.post_form("/me/sign-ins/remove", &[("id", &link_id)]).await;
+    let response = other
+        .post_form("/me/sign-ins/remove", &[("id", &link_id)])
+        .await;
     assert_eq!(response.status(), 404);
-    let response = phone.post_form("/me/sign-ins/remove", &[("id", &link_id)]).await;
+    let response = phone
+        .post_form("/me/sign-ins/remove", &[("id", &link_id)])
+        .await;
     assert_eq!(response.status(), 303);
     assert_eq!(location_of(&response), "/me?unlinked=1#sign-ins");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM linked_sign_ins").await, 0);
     let me = phone.page("/me?unlinked=1").await;
-    assert!(me.contains("Đã bỏ liên kết.") && me.contains("chưa liên kết"), "{me}");
+    assert!(
+        me.contains("Đã bỏ liên kết.") && me.contains("chưa liên kết"),
+        "{me}"
+    );
 }
 
 async fn an_imported_official_is_linked_by_phone_on_first_sign_in(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     let admin = add_user(&app, "quantri", "Quản Trị", "admin").await;
@@ -316,7 +393,11 @@ async fn an_imported_official_is_linked_by_phone_on_first_sign_in(backend: Backe
 
     let phone = Agent::browser(&app);
     provider_sign_in(&app, &phone, "huong").await;
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM users").await, users, "no new account");
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM users").await,
+        users,
+        "no new account"
+    );
     assert_eq!(
         app.text("SELECT user_id FROM linked_sign_ins").await,
         official,
@@ -324,11 +405,17 @@ async fn an_imported_official_is_linked_by_phone_on_first_sign_in(backend: Backe
     );
     // Her only way in: /me will not remove it.
     let me = phone.page("/me").await;
-    let link_id = html::attrs(&me, "form[action=\"/me/sign-ins/remove\"] input[name=\"id\"]", "value")
-        .into_iter()
-        .next()
-        .expect("a remove button");
-    let response = phone.post_form("/me/sign-ins/remove", &[("id", &link_id)]).await;
+    let link_id = html::attrs(
+        &me,
+        "form[action=\"/me/sign-ins/remove\"] input[name=\"id\"]",
+        "value",
+    )
+    .into_iter()
+    .next()
+    .expect("a remove button");
+    let response = phone
+        .post_form("/me/sign-ins/remove", &[("id", &link_id)])
+        .await;
     assert_eq!(location_of(&response), "/me?unlink=last#sign-ins");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM linked_sign_ins").await, 1);
     assert!(phone
@@ -359,8 +446,19 @@ async fn sign_out_ends_the_providers_session_too(backend: Backend) {
         0
     );
     // The provider asks to confirm, then sends the browser home.
-    let page = phone.client.get(&end).send().await.unwrap().text().await.unwrap();
-    let action = html::attrs(&page, "form", "action").into_iter().next().expect("logout form");
+    let page = phone
+        .client
+        .get(&end)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let action = html::attrs(&page, "form", "action")
+        .into_iter()
+        .next()
+        .expect("logout form");
     let xsrf = html::attrs(&page, "input[name=\"xsrf\"]", "value")
         .into_iter()
         .next()
@@ -397,7 +495,11 @@ async fn sign_out_ends_the_providers_session_too(backend: Backend) {
 }
 
 async fn officials_must_use_the_provider_when_the_admin_requires_it(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup_with(
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup_with(
         backend,
         ProviderOptions::default(),
         "[sign_in]\nofficials_use_provider = true\n",
@@ -428,9 +530,15 @@ async fn officials_must_use_the_provider_when_the_admin_requires_it(backend: Bac
     // once: she has one now).
     let phone = Agent::browser(&app);
     let callback = sign_in_until_callback(&phone, "tinh", "huong").await;
-    assert_eq!(location_of(&come_back(&app, &phone, &callback).await), "/signin/link");
+    assert_eq!(
+        location_of(&come_back(&app, &phone, &callback).await),
+        "/signin/link"
+    );
     let response = phone
-        .post_form("/signin/link", &[("password", hocvu_tests::orgs::OFFICIAL_PASSWORD)])
+        .post_form(
+            "/signin/link",
+            &[("password", hocvu_tests::orgs::OFFICIAL_PASSWORD)],
+        )
         .await;
     assert_eq!(location_of(&response), "/me");
     assert!(phone.is_signed_in().await);
@@ -445,14 +553,25 @@ async fn officials_must_use_the_provider_when_the_admin_requires_it(backend: Bac
 // Failures: a plain page each, nothing left behind, passwords still work.
 
 async fn a_provider_that_is_down_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, mut idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        mut idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     // Down before the sign-in starts (discovery fails).
     idp.stop().await;
     let before = accounts_footprint(&app).await;
     let response = press_button(&Agent::browser(&app), "tinh", "").await;
-    assert_trouble(response, 502, "unavailable", "Không kết nối được với dịch vụ đăng nhập").await;
+    assert_trouble(
+        response,
+        502,
+        "unavailable",
+        "Không kết nối được với dịch vụ đăng nhập",
+    )
+    .await;
     assert_eq!(accounts_footprint(&app).await, before);
     local_sign_in_still_works(&app).await;
     // An unknown provider id.
@@ -461,7 +580,12 @@ async fn a_provider_that_is_down_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_provider_that_goes_down_mid_way_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, mut idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        mut idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -479,7 +603,12 @@ async fn a_provider_that_goes_down_mid_way_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_wrong_state_or_a_replayed_callback_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     let users = app.scalar("SELECT COUNT(*) FROM users").await;
@@ -510,8 +639,20 @@ async fn a_wrong_state_or_a_replayed_callback_gets_a_plain_page(backend: Backend
     // A used code in a fresh flow of the same browser: the provider refuses it.
     let response = press_button(&phone, "tinh", "").await;
     let authorize = location_of(&response);
-    let fresh_state = authorize.split("state=").nth(1).unwrap().split('&').next().unwrap();
-    let old_code = callback.split("code=").nth(1).unwrap().split('&').next().unwrap();
+    let fresh_state = authorize
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let old_code = callback
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     let replay = format!("/signin/with/tinh/callback?code={old_code}&state={fresh_state}");
     let before = accounts_footprint(&app).await;
     let response = phone.get(&replay).await;
@@ -528,7 +669,12 @@ async fn an_expired_code_gets_a_plain_page(backend: Backend) {
         code_ttl: Some(1),
         ..ProviderOptions::default()
     };
-    let Some(Setup { app, idp: _idp, _config }) = setup_with(backend, options, "").await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup_with(backend, options, "").await
+    else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -556,7 +702,12 @@ async fn misbehaving(
         misbehave: Some(mode),
         ..ProviderOptions::default()
     };
-    let Some(Setup { app, idp: _idp, _config }) = setup_with(backend, options, "").await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup_with(backend, options, "").await
+    else {
         return;
     };
     let phone = Agent::browser(&app);
@@ -570,7 +721,10 @@ async fn misbehaving(
     assert!(!phone.is_signed_in().await);
     let log = app.log();
     assert!(!log.contains("eyJ"), "no token in the log");
-    assert!(log.contains(&format!("ID token refused: {logged}")), "{log}");
+    assert!(
+        log.contains(&format!("ID token refused: {logged}")),
+        "{log}"
+    );
     local_sign_in_still_works(&app).await;
 }
 
@@ -586,15 +740,34 @@ async fn a_token_for_another_client_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_provider_clock_ahead_gets_a_plain_page(backend: Backend) {
-    misbehaving(backend, "clock_ahead", "clock", "đồng hồ bị lệch", "Expired: issued at").await;
+    misbehaving(
+        backend,
+        "clock_ahead",
+        "clock",
+        "đồng hồ bị lệch",
+        "Expired: issued at",
+    )
+    .await;
 }
 
 async fn a_provider_clock_behind_gets_a_plain_page(backend: Backend) {
-    misbehaving(backend, "clock_behind", "clock", "đồng hồ bị lệch", "Expired: ID token expired").await;
+    misbehaving(
+        backend,
+        "clock_behind",
+        "clock",
+        "đồng hồ bị lệch",
+        "Expired: ID token expired",
+    )
+    .await;
 }
 
 async fn a_missing_or_unverified_phone_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     for login in ["khach", "chua-xac-minh"] {
@@ -611,13 +784,24 @@ async fn a_missing_or_unverified_phone_gets_a_plain_page(backend: Backend) {
 }
 
 async fn a_cancelled_sign_in_gets_a_plain_page(backend: Backend) {
-    let Some(Setup { app, idp: _idp, _config }) = setup(backend).await else {
+    let Some(Setup {
+        app,
+        idp: _idp,
+        _config,
+    }) = setup(backend).await
+    else {
         return;
     };
     let phone = Agent::browser(&app);
     let response = press_button(&phone, "tinh", "").await;
     let authorize = location_of(&response);
-    let state = authorize.split("state=").nth(1).unwrap().split('&').next().unwrap();
+    let state = authorize
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
     // What a provider sends when the person says no (RFC 6749 4.1.2.1).
     let response = phone
         .get(&format!(
@@ -656,7 +840,13 @@ async fn a_plain_http_issuer_elsewhere_is_refused_at_start() {
     )
     .unwrap();
     let output = tokio::process::Command::new(hocvu_tests::hocvu_bin())
-        .args(["--config", path.to_str().unwrap(), "serve", "--addr", "127.0.0.1:0"])
+        .args([
+            "--config",
+            path.to_str().unwrap(),
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+        ])
         .arg("--database-url")
         .arg(format!("sqlite:{}", dir.path().join("h.db").display()))
         .output()
@@ -697,7 +887,11 @@ async fn log_in_at_the_provider(browser: &hocvu_tests::browser::Browser, login: 
 async fn a_person_signs_in_with_the_provider_in_a_phone_browser() {
     use hocvu_tests::{artefact_dir, browser::Browser};
     let axe = crate::accessibility::axe_source();
-    let Setup { app, idp: _idp, _config } = setup(Backend::Sqlite).await.unwrap();
+    let Setup {
+        app,
+        idp: _idp,
+        _config,
+    } = setup(Backend::Sqlite).await.unwrap();
     let shot = |name: &str| artefact_dir().join(format!("sign-in-provider-{name}.png"));
     let browser = Browser::phone(true).await;
 

@@ -66,10 +66,7 @@ impl IdentityProvider {
             .env("PROVIDER_IDS", ids)
             .env("PEOPLE", options.people.to_string())
             .env("MISBEHAVE", options.misbehave.unwrap_or(""))
-            .env(
-                "CODE_TTL",
-                options.code_ttl.unwrap_or(60).to_string(),
-            )
+            .env("CODE_TTL", options.code_ttl.unwrap_or(60).to_string())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);

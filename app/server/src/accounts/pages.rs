@@ -45,7 +45,9 @@ fn problem_text(tx: &Texts, problem: Problem, wait_seconds: Option<u64>) -> Stri
         Problem::ResetInvalid => tx.err_reset_code.into(),
         Problem::SelfDemote => tx.err_self_demote.into(),
         Problem::NoSuchUser => tx.err_no_user.into(),
-        Problem::ProviderRequired => crate::sign_in_providers::texts::pt().provider_required.into(),
+        Problem::ProviderRequired => crate::sign_in_providers::texts::pt()
+            .provider_required
+            .into(),
         Problem::Throttled => (tx.err_throttled)(wait_seconds.unwrap_or(60).div_ceil(60).max(1)),
     }
 }

@@ -165,11 +165,12 @@ pub async fn insert(
 
 /// True for an official: someone placed in an org unit.
 pub async fn is_official(db: &Db, user_id: &str) -> anyhow::Result<bool> {
-    let unit: Option<Option<String>> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(db.reads())
-        .await
-        .context("reading a user's unit")?;
+    let unit: Option<Option<String>> =
+        sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.reads())
+            .await
+            .context("reading a user's unit")?;
     Ok(unit.flatten().is_some())
 }
 

@@ -26,8 +26,7 @@ use crate::{
     accounts::{
         ssr::{
             client_ip::ClientIp,
-            handlers as accounts,
-            password, phone,
+            handlers as accounts, password, phone,
             throttle::{self, Verdict},
             users::{self, NewUser},
             Identity,
@@ -174,9 +173,10 @@ pub async fn start(
     tx.commit().await?;
     tracing::info!(provider = %id, "provider sign-in started");
     let mut response = see_other(&started.authorize_url);
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, flow_cookie(&state, &token, FLOW_TTL_SECS));
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        flow_cookie(&state, &token, FLOW_TTL_SECS),
+    );
     Ok(response)
 }
 
@@ -202,7 +202,10 @@ pub async fn callback(
                 .headers()
                 .get_all(header::SET_COOKIE)
                 .iter()
-                .any(|c| c.as_bytes().starts_with(flow_cookie_name(&state).as_bytes()))
+                .any(|c| {
+                    c.as_bytes()
+                        .starts_with(flow_cookie_name(&state).as_bytes())
+                })
             {
                 response
                     .headers_mut()
@@ -306,9 +309,10 @@ async fn finish(
             tx.commit().await?;
             tracing::info!(provider = %id, user = %owner.id, "link waits for the password");
             let mut response = see_other("/signin/link");
-            response
-                .headers_mut()
-                .insert(header::SET_COOKIE, flow_cookie(state, &token, FLOW_TTL_SECS));
+            response.headers_mut().insert(
+                header::SET_COOKIE,
+                flow_cookie(state, &token, FLOW_TTL_SECS),
+            );
             Ok(response)
         }
         // No password yet (an official imported by phone): the provider's
@@ -423,11 +427,12 @@ pub async fn link(
             return Err(AppError::TooManyRequests { wait: seconds });
         }
     };
-    let stored: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(&user_id)
-        .fetch_optional(state.db.reads())
-        .await
-        .map_err(anyhow::Error::from)?;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(&user_id)
+            .fetch_optional(state.db.reads())
+            .await
+            .map_err(anyhow::Error::from)?;
     let verified = password::verify(&form.password, stored.as_deref()).await?;
     if verified == password::Verified::No {
         attempt.failed();
@@ -449,13 +454,13 @@ pub async fn link(
         provider_session(&mut tx, &state, &identity, &user_id, &flow.provider, now).await?;
     tx.commit().await?;
     attempt.succeeded(&state.db, &bucket).await?;
-    let mut response = signed_in(&state, &user_id, cookie, &flow.next, "linked with password").await;
+    let mut response =
+        signed_in(&state, &user_id, cookie, &flow.next, "linked with password").await;
     response
         .headers_mut()
         .append(header::SET_COOKIE, clear_flow_cookie(&state));
     Ok(response)
 }
-
 
 /// The link this browser's flow cookie waits for, as the link page shows
 /// it (reading only).
@@ -478,10 +483,12 @@ pub async fn pending_link_of(
         .bind(&user_id)
         .fetch_optional(db.reads())
         .await?;
-    Ok(phone.flatten().map(|p| crate::sign_in_providers::pages::LinkWaiting {
-        provider_label: providers.label(&flow.provider),
-        phone: phone::display(&p),
-    }))
+    Ok(phone
+        .flatten()
+        .map(|p| crate::sign_in_providers::pages::LinkWaiting {
+            provider_label: providers.label(&flow.provider),
+            phone: phone::display(&p),
+        }))
 }
 
 #[derive(Deserialize)]

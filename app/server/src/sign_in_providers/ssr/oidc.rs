@@ -142,7 +142,8 @@ impl Providers {
     }
 
     pub fn label(&self, id: &str) -> String {
-        self.get(id).map_or_else(|| id.to_string(), |p| p.label.clone())
+        self.get(id)
+            .map_or_else(|| id.to_string(), |p| p.label.clone())
     }
 
     /// The buttons pages show.
@@ -438,7 +439,10 @@ mod tests {
             claim_phone("phone_number", std("+84912345678", None), &none),
             Some("+84912345678".into())
         );
-        assert_eq!(claim_phone("phone_number", std("+84912345678", Some(false)), &none), None);
+        assert_eq!(
+            claim_phone("phone_number", std("+84912345678", Some(false)), &none),
+            None
+        );
         let others: serde_json::Map<_, _> = serde_json::from_str(
             r#"{"so_dien_thoai": "0912345678", "so_dien_thoai_verified": false}"#,
         )

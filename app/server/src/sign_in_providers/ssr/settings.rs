@@ -74,7 +74,11 @@ impl SignInSettings {
                 && p.id
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            anyhow::ensure!(id_ok, "sign_in.providers: id {:?} must be a-z, 0-9, -", p.id);
+            anyhow::ensure!(
+                id_ok,
+                "sign_in.providers: id {:?} must be a-z, 0-9, -",
+                p.id
+            );
             anyhow::ensure!(seen.insert(&p.id), "sign_in.providers: id {} twice", p.id);
             anyhow::ensure!(
                 !p.label.trim().is_empty(),

@@ -66,6 +66,18 @@ pub async fn insert_flow(
     Ok(())
 }
 
+/// Removes flows older than `FLOW_TTL_SECS` (housekeeping); how many.
+pub async fn expire_flows(db: &Db, now: i64) -> anyhow::Result<u64> {
+    let done = db
+        .write_one(
+            sqlx::query("DELETE FROM sign_in_flows WHERE created_at < $1")
+                .bind(now - FLOW_TTL_SECS),
+        )
+        .await
+        .context("removing abandoned sign-ins")?;
+    Ok(done.rows_affected())
+}
+
 const FLOW_COLUMNS: &str =
     "provider, state, nonce, pkce_verifier, next, subject, user_id, created_at";
 
