@@ -1,7 +1,7 @@
 //! Turns the text files (`texts/vi.toml`, `texts/en.toml`) into Rust.
 //!
 //! For each area (`[ui]`, `[officials]`, `[offline]`, `[publishing]`,
-//! `[errors]`) it writes
+//! `[errors]`, `[sign_in_providers]`) it writes
 //! `$OUT_DIR/texts_<area>.rs`: the struct of the area (one field per key), a
 //! static per language (`VI`, `EN`) and, per language, a module of functions
 //! for the strings with placeholders. The area's Rust file `include!`s it.
@@ -19,13 +19,14 @@ use std::path::{Path, PathBuf};
 const LANGS: [(&str, &str); 2] = [("vi", "VI"), ("en", "EN")];
 
 /// The areas: table name, struct name.
-const AREAS: [(&str, &str); 6] = [
+const AREAS: [(&str, &str); 7] = [
     ("ui", "Texts"),
     ("officials", "OfficialsTexts"),
     ("offline", "OfflineTexts"),
     ("publishing", "PublishingTexts"),
     ("errors", "ErrorTexts"),
     ("classes", "ClassTexts"),
+    ("sign_in_providers", "ProviderTexts"),
 ];
 
 fn main() {

@@ -20,6 +20,8 @@ async fn public_pages(app: &TestApp) -> Vec<String> {
         "/signin",
         "/signup",
         "/reset",
+        "/signin/trouble?reason=state",
+        "/signin/link",
     ]
     .into_iter()
     .map(String::from)

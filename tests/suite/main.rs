@@ -34,4 +34,5 @@ mod routes;
 mod sanitize;
 mod script_safety;
 mod search;
+mod sign_in_providers;
 mod skills;

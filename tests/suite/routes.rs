@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 
 use hocvu_tests::{
-    chapter, content_fixture, course_toml, footprint, location_of, on_both_databases,
+    chapter, content_fixture, course_toml, footprint,
+    identity_provider::spawn_with_a_provider_down, location_of, on_both_databases,
     server_functions, sign_in_as, Agent, TestApp,
 };
 use reqwest::Method;
@@ -70,6 +71,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/signin".into(),
         "/signup".into(),
         "/reset".into(),
+        "/signin/trouble?reason=state".into(),
+        "/signin/link".into(),
         "/search?q=otp".into(),
         "/content/status".into(),
         "/content".into(),
@@ -94,6 +97,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/lang".into(),
         "/admin/users/role".into(),
         "/admin/users/reset-code".into(),
+        // The provider's button (a provider is configured, and down).
+        "/signin/with/tinh".into(),
         format!("/courses/{COURSE}/{CHAPTER}/read"),
         format!("/courses/{COURSE}/{CHAPTER}/quiz"),
         format!("/courses/{COURSE}/test"),
@@ -121,6 +126,10 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/classes/nosuchclass/end".into(),
         "/join/NOSUCH".into(),
         "/join/NOSUCH/answer".into(),
+        // Provider sign-in: the password that links an account, and
+        // removing a linked sign-in in /me.
+        "/signin/link".into(),
+        "/me/sign-ins/remove".into(),
     ];
     for route in &known {
         assert!(
@@ -157,6 +166,8 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         ("mode", "commit"),
         ("due_on", "2099-01-01"),
         ("reason", "giả mạo"),
+        ("id", "khong-co"),
+        ("next", "/me"),
     ];
     let before = footprint(&app).await;
     for route in &routes {
@@ -223,6 +234,8 @@ async fn every_page_for_every_role(mut app: TestApp) {
         ("/signin".into(), PUBLIC),
         ("/signup".into(), PUBLIC),
         ("/reset".into(), PUBLIC),
+        ("/signin/trouble?reason=code".into(), PUBLIC),
+        ("/signin/link".into(), PUBLIC),
         ("/content/status".into(), TRAINERS),
         ("/content".into(), WRITERS),
         ("/content/history".into(), WRITERS),
@@ -295,7 +308,9 @@ async fn every_page_for_every_role(mut app: TestApp) {
     }
 }
 
-on_both_databases!(
+// With an identity provider configured (one that is down), so its button
+// and routes are among those swept.
+on_both_databases!(with_a_provider with spawn_with_a_provider_down:
     every_state_changing_route_refuses_other_sites,
     every_page_for_every_role,
 );

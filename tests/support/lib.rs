@@ -3,6 +3,7 @@
 //! headless Chromium through chromedriver.
 
 pub mod browser;
+pub mod identity_provider;
 
 use std::{
     path::{Path, PathBuf},
@@ -1241,6 +1242,8 @@ pub async fn footprint(app: &TestApp) -> Vec<i64> {
         "content_blobs",
         "content_drafts",
         "content_draft_files",
+        "linked_sign_ins",
+        "sign_in_flows",
     ] {
         counts.push(app.scalar(&format!("SELECT COUNT(*) FROM {table}")).await);
     }

@@ -8,8 +8,10 @@
 //! Map for newcomers. Each user-facing feature has its own folder, named in
 //! the users' words: `content` (the handbook), `quiz`, `progress`,
 //! `accounts`, `orgs` (units and officials), `assignments`, `reports`,
-//! `certificates`, `classes` (a class in a commune hall), `search`, `offline` (reading without a network),
-//! `reminders` (delivering what the overdue list queues). Around them:
+//! `certificates`, `classes` (a class in a commune hall), `search`, `offline`
+//! (reading without a network), `reminders` (delivering what the overdue list
+//! queues), `sign_in_providers` (OpenID Connect: VNeID, the province's
+//! sign-on). Around them:
 //! - `web/`: the boundary every handler and server function shares (one
 //!   `AppError`, role extractors, redirects, typed links);
 //! - `ui/`: the page shell, layout, i18n and islands;
@@ -31,6 +33,7 @@ pub mod quiz;
 pub mod reminders;
 pub mod reports;
 pub mod search;
+pub mod sign_in_providers;
 pub mod ui;
 pub mod web;
 

@@ -32,6 +32,7 @@ use crate::{
     },
     reports::pages::{OverduePage, ReportsPage},
     search::SearchPage,
+    sign_in_providers::pages::{LinkPage, TroublePage},
     ui::{
         home::HomePage, layout::Layout, not_found::NotFound, read_aloud::VoiceHelpPage,
         text_size::CurrentTextLevel, AssetPaths, ReaderPrefs,
@@ -75,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset") view=ResetPage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin/trouble") view=TroublePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signin/link") view=LinkPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=AdminUsersPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/units") view=UnitsPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/officials") view=OfficialsPage ssr=SsrMode::Async/>

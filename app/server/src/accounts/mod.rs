@@ -80,6 +80,9 @@ hocvu_domain::coded_enum! {
         /// An admin tried to take away their own admin role.
         SelfDemote = "self_demote",
         NoSuchUser = "no_user",
+        /// An official with a password, while officials must sign in
+        /// through the province's identity provider.
+        ProviderRequired = "provider_required",
     }
 }
 

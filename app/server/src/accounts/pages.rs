@@ -46,6 +46,9 @@ fn problem_text(tx: &Texts, problem: Problem, wait_seconds: Option<u64>) -> Stri
         Problem::ResetInvalid => tx.err_reset_code.into(),
         Problem::SelfDemote => tx.err_self_demote.into(),
         Problem::NoSuchUser => tx.err_no_user.into(),
+        Problem::ProviderRequired => crate::sign_in_providers::texts::pt()
+            .provider_required
+            .into(),
         Problem::Throttled => (tx.err_throttled)(wait_seconds.unwrap_or(60).div_ceil(60).max(1)),
     }
 }
@@ -97,6 +100,7 @@ pub fn SignInPage() -> impl IntoView {
     let echo = form_echo();
     let sign_up = with_query("/signup", &[("next", &echo.next)]);
     let reset = with_query("/reset", &[("login", &echo.login), ("next", &echo.next)]);
+    let next = echo.next.clone();
     view! {
         <Title text=tx.sign_in_title/>
         <section class="account">
@@ -114,6 +118,7 @@ pub fn SignInPage() -> impl IntoView {
                 </p>
                 <button type="submit">{tx.sign_in_button}</button>
             </form>
+            <crate::sign_in_providers::pages::ProviderSignInButtons next/>
             <p>{tx.no_account_yet}" "<a href=sign_up>{tx.sign_up_title}</a></p>
             <p><a href=reset>{tx.forgot_password}</a></p>
         </section>
@@ -126,6 +131,7 @@ pub fn SignUpPage() -> impl IntoView {
     let tx = t();
     let echo = form_echo();
     let sign_in = with_query("/signin", &[("next", &echo.next)]);
+    let next = echo.next.clone();
     view! {
         <Title text=tx.sign_up_title/>
         <section class="account">
@@ -146,6 +152,7 @@ pub fn SignUpPage() -> impl IntoView {
                 <NewPasswordField label=tx.password_label/>
                 <button type="submit">{tx.sign_up_button}</button>
             </form>
+            <crate::sign_in_providers::pages::ProviderSignInButtons next/>
             <p>{tx.have_account}" "<a href=sign_in>{tx.sign_in_title}</a></p>
         </section>
     }

@@ -53,6 +53,7 @@ pub fn MePage() -> impl IntoView {
         </Suspense>
         <crate::certificates::pages::MyCertificates/>
         <crate::classes::pages::MyClasses/>
+        <crate::sign_in_providers::pages::LinkedSignIns/>
     }
 }
 

@@ -64,6 +64,10 @@ pub struct Settings {
     pub metrics_allow: TrustedProxies,
     /// Bearer token that opens `/metrics` from anywhere (empty: none).
     pub metrics_token: SecretString,
+    /// `[sign_in]`: identity providers (OpenID Connect) and whether
+    /// officials must use one (see `sign_in_providers`).
+    #[serde(default)]
+    pub sign_in: crate::sign_in_providers::ssr::SignInSettings,
     /// Reminder delivery (see `reminders`); empty URL: nothing is sent.
     #[serde(flatten)]
     pub reminders: crate::reminders::ssr::SenderSettings,

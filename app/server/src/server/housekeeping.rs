@@ -26,14 +26,20 @@ pub fn start(state: &AppState, every: Duration, lifecycle: &Lifecycle) {
     });
 }
 
-/// Empty guests (see `guests::purge_empty`); drafts nobody published in
-/// 30 days and the stored files only they used.
+/// Empty guests (see `guests::purge_empty`); provider sign-ins abandoned
+/// half-way; drafts nobody published in 30 days and the stored files only
+/// they used.
 pub async fn run_once(db: &Db, sessions: &SessionConfig) {
     let now = crate::clock::now();
     match guests::purge_empty(db, sessions.guest_idle, now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(guests = n, "empty guests removed"),
         Err(err) => tracing::error!("removing empty guests: {err:#}"),
+    }
+    match crate::sign_in_providers::ssr::store::expire_flows(db, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(flows = n, "abandoned provider sign-ins removed"),
+        Err(err) => tracing::error!("removing abandoned provider sign-ins: {err:#}"),
     }
     match crate::publishing::ssr::drafts::expire(db, now).await {
         Ok((0, 0)) => {}

@@ -58,6 +58,10 @@ impl Application {
         super::http::raise_open_files_limit();
         crate::clock::set_local_offset_hours(settings.utc_offset_hours)?;
         refuse_database_inside_content(&settings)?;
+        let providers = Arc::new(
+            crate::sign_in_providers::ssr::Providers::new(settings.sign_in.clone())
+                .context("invalid [sign_in] settings")?,
+        );
         let db = Db::connect(&settings.database_url).await?;
         db.migrate().await?;
         tracing::info!(backend = %db.backend(), "database ready");
@@ -108,6 +112,7 @@ impl Application {
             public_url: PublicUrl::new(&settings.public_url),
             pass_key,
             classes,
+            providers,
             shell,
         };
         {
@@ -229,6 +234,7 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
         .route(headers::CSP_REPORT_PATH, post(headers::csp_report))
         .route("/media/{course}/{*path}", get(serve_media))
         .merge(crate::accounts::ssr::handlers::routes())
+        .merge(crate::sign_in_providers::ssr::handlers::routes())
         .merge(crate::quiz::ssr::routes())
         .route(
             "/courses/{course}/{chapter}/read",

@@ -30,6 +30,8 @@ pub struct AppState {
     pub pass_key: PassKey,
     /// Classes followed on this server, and how their changes reach phones.
     pub classes: crate::classes::ssr::hub::Hub,
+    /// The identity providers of `[sign_in]` (OpenID Connect).
+    pub providers: Arc<crate::sign_in_providers::ssr::Providers>,
     /// The document around every page (`site::shell`), handed over at
     /// start-up so a handler can render a page without naming every route.
     pub shell: fn(LeptosOptions) -> AnyView,
@@ -88,6 +90,8 @@ impl AppState {
         provide_context(self.public_url.clone());
         provide_context(self.pass_key.clone());
         provide_context(self.trusted_proxies.clone());
+        provide_context(self.providers.buttons());
+        provide_context(self.providers.clone());
         // The nonce the security-headers middleware put in the CSP.
         if let Some(CspNonce(nonce)) = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())

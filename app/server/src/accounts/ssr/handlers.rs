@@ -94,7 +94,7 @@ fn signed_in_on_this_device(
 }
 
 /// Signed in: go on, carrying the new session cookie.
-fn signed_in(cookie: HeaderValue, next: &str) -> Response {
+pub(crate) fn signed_in(cookie: HeaderValue, next: &str) -> Response {
     let mut response = see_other(destination(next));
     response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
@@ -122,7 +122,7 @@ async fn throttled(
 /// Starts the transaction of a sign-in: ends the device's current session
 /// first (rotation), which is also the transaction's first write, so SQLite
 /// takes its write lock up front instead of upgrading a read lock later.
-async fn begin_switch(state: &AppState, identity: &Identity) -> anyhow::Result<WriteTx> {
+pub(crate) async fn begin_switch(state: &AppState, identity: &Identity) -> anyhow::Result<WriteTx> {
     let mut tx = state.db.begin_write().await?;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(session::token_hash(identity).unwrap_or(""))
@@ -140,20 +140,32 @@ async fn new_user_session(
     user_id: &str,
     now: i64,
 ) -> anyhow::Result<HeaderValue> {
+    let (cookie, _) = user_session(tx, config, identity, user_id, now).await?;
+    Ok(cookie)
+}
+
+/// `new_user_session`, also returning the new session's token hash (a
+/// provider sign-in notes the provider on it).
+pub(crate) async fn user_session(
+    tx: &mut WriteTx,
+    config: &SessionConfig,
+    identity: &Identity,
+    user_id: &str,
+    now: i64,
+) -> anyhow::Result<(HeaderValue, String)> {
     // Only a guest's learner is merged, never another account's.
     let guest = match identity.user {
         None => identity.learner_id.as_deref(),
         Some(_) => None,
     };
     let learner = merge::learner_for_user(tx, user_id, guest, now).await?;
-    let (cookie, _) = session::insert_session(tx, config, &learner, Some(user_id), now).await?;
-    Ok(cookie)
+    session::insert_session(tx, config, &learner, Some(user_id), now).await
 }
 
 /// After a sign-in brought guest progress to an account: course status and
 /// certificates catch up. A failure here loses nothing (the events are
 /// stored), so it is logged rather than shown.
-async fn progress_followed(state: &AppState, user_id: &str) {
+pub(crate) async fn progress_followed(state: &AppState, user_id: &str) {
     let result = async {
         if let Some(learner) = crate::progress::ssr::learner_of_user(&state.db, user_id).await? {
             let catalog = state.content.catalog();
@@ -275,6 +287,14 @@ pub async fn sign_in(
             return Err(back_to("/signin", Problem::Credentials, &keep));
         }
     };
+    // Officials sign in through the province's provider when the admin
+    // says so. Told only after the right password: the answer reveals that
+    // the account is an official's.
+    if state.providers.officials_use_provider() && users::is_official(&state.db, &user.id).await? {
+        attempt.succeeded(&state.db, &here).await?;
+        tracing::info!(user = %user.id, "password sign-in refused: officials use the provider");
+        return Err(back_to("/signin", Problem::ProviderRequired, &keep));
+    }
     // Parameters changed since this hash was made: store a fresh one now
     // that the password is at hand.
     let new_hash = if rehash {
@@ -296,13 +316,23 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// `POST /signout`: the session ends in the database, not only in the browser.
+/// `POST /signout`: the session ends in the database, not only in the
+/// browser; a session that came through an identity provider then goes on
+/// to end the provider's session too (RP-initiated logout), which sends the
+/// browser back home.
 pub async fn sign_out(
     State(state): State<AppState>,
     identity: Identity,
+    parts: Parts,
 ) -> Result<Response, AppError> {
+    let provider_end = crate::sign_in_providers::ssr::handlers::provider_sign_out(
+        &state,
+        &parts,
+        session::token_hash(&identity),
+    )
+    .await;
     session::end_session(&state.db, &identity).await?;
-    let mut response = see_other("/");
+    let mut response = see_other(provider_end.as_deref().unwrap_or("/"));
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session::clear_cookie(&state.sessions));

@@ -163,6 +163,17 @@ pub async fn insert(
     }
 }
 
+/// True for an official: someone placed in an org unit.
+pub async fn is_official(db: &Db, user_id: &str) -> anyhow::Result<bool> {
+    let unit: Option<Option<String>> =
+        sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.reads())
+            .await
+            .context("reading a user's unit")?;
+    Ok(unit.flatten().is_some())
+}
+
 pub async fn set_password_hash(tx: &mut WriteTx, user_id: &str, hash: &str) -> anyhow::Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
