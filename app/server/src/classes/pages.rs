@@ -183,12 +183,18 @@ fn unknown_class() -> AnyView {
 
 #[component]
 fn Class() -> impl IntoView {
+    room_page(|room| view! { <Controls room/> }.into_any())
+}
+
+/// A class's page: `live` while its leader (or an admin) runs it, else
+/// the record for whoever may see it; 404 for anyone else.
+fn room_page(live: fn(ClassRoom) -> AnyView) -> impl IntoView {
     let room = Resource::new(|| param("id"), load_class_room);
     view! {
         <Suspense>
             {move || Suspend::new(async move {
                 match room.await {
-                    Ok(Some(room)) if room.can_control => view! { <Controls room/> }.into_any(),
+                    Ok(Some(room)) if room.can_control => live(room),
                     Ok(Some(room)) => view! { <Record room/> }.into_any(),
                     Ok(None) => unknown_class(),
                     Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
@@ -406,19 +412,7 @@ pub fn ClassScreenPage() -> impl IntoView {
 
 #[component]
 fn Screen() -> impl IntoView {
-    let room = Resource::new(|| param("id"), load_class_room);
-    view! {
-        <Suspense>
-            {move || Suspend::new(async move {
-                match room.await {
-                    Ok(Some(room)) if room.can_control => view! { <ScreenView room/> }.into_any(),
-                    Ok(Some(room)) => view! { <Record room/> }.into_any(),
-                    Ok(None) => unknown_class(),
-                    Err(_) => view! { <p class="error">{t().load_error}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    room_page(|room| view! { <ScreenView room/> }.into_any())
 }
 
 #[component]

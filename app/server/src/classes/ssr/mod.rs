@@ -77,6 +77,21 @@ async fn led_class(db: &Db, user: &CurrentUser, id: &str) -> Result<ClassRow, Ap
     Ok(class)
 }
 
+/// The class `id` its leader acts on while it runs; once ended, the
+/// answer is back to its page (its record), changing nothing.
+async fn open_led_class(
+    db: &Db,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Result<ClassRow, Response>, AppError> {
+    let class = led_class(db, user, id).await?;
+    if class.is_open() {
+        Ok(Ok(class))
+    } else {
+        Ok(Err(see_other(&links::class(id))))
+    }
+}
+
 /// `POST /classes`: course, place (a unit id; empty = the leader's own),
 /// and optionally `chapters` (repeated) to cover.
 async fn start(
@@ -201,11 +216,11 @@ async fn step(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let class = led_class(&state.db, &user, &id).await?;
     let back = links::class(&id);
-    if !class.is_open() {
-        return Ok(see_other(&back));
-    }
+    let class = match open_led_class(&state.db, &user, &id).await? {
+        Ok(class) => class,
+        Err(ended) => return Ok(ended),
+    };
     let seen: i64 = form.get("seq").and_then(|s| s.parse().ok()).unwrap_or(-1);
     if seen != class.seq {
         return Ok(see_other(&back)); // someone (or a double tap) moved it already
@@ -329,11 +344,11 @@ async fn add_attendee(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let class = led_class(&state.db, &user, &id).await?;
     let back = links::class(&id);
-    if !class.is_open() {
-        return Ok(see_other(&back));
-    }
+    let class = match open_led_class(&state.db, &user, &id).await? {
+        Ok(class) => class,
+        Err(ended) => return Ok(ended),
+    };
     let text = |k: &str| {
         form.get(k)
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
