@@ -12,11 +12,19 @@
   function say(which) {
     if (status) status.textContent = status.getAttribute(which) || '';
   }
+  // A busy server (503) or a lost network: try again a little later, with
+  // a random share of a second so a hall's phones do not ask at once.
+  function later(moved, seconds) {
+    setTimeout(function () { refresh(moved); }, (seconds + Math.random()) * 1000);
+  }
   function refresh(moved) {
     if (busy) { again = true; return; }
     busy = true;
     fetch(location.pathname, { credentials: 'same-origin', cache: 'no-store' })
-      .then(function (r) { return r.text(); })
+      .then(function (r) {
+        if (!r.ok) throw r;
+        return r.text();
+      })
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('class-live');
         if (!fresh) { location.reload(); return; }
@@ -25,7 +33,11 @@
         live.setAttribute('data-seq', seq);
         if (moved && live.getBoundingClientRect().top < 0) live.scrollIntoView();
       })
-      .catch(function () { say('data-offline'); })
+      .catch(function (r) {
+        var wait = r && r.headers ? parseInt(r.headers.get('Retry-After'), 10) : NaN;
+        if (!(r && r.status)) say('data-offline');
+        later(moved, isNaN(wait) ? 2 : wait);
+      })
       .then(function () {
         busy = false;
         if (again) { again = false; refresh(true); }

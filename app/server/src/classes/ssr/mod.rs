@@ -19,7 +19,7 @@ use axum::{
     Router,
 };
 
-use self::store::{signal_of, ClassRow};
+use self::store::{signal_in, signal_of, ClassRow};
 use crate::{
     accounts::{
         ssr::{client_ip::ClientIp, guests, session, Identity},
@@ -286,7 +286,7 @@ async fn step(
         seq: class.seq + 1,
         ..class
     };
-    let signal = signal_of(&state.db, &moved).await?;
+    let signal = signal_in(&mut tx, &moved).await?;
     state.classes.commit_and_tell(tx, &id, signal).await?;
     if let Some(chapter) = finished {
         mark_read_by_class(&state, &moved, course, chapter).await?;
@@ -390,8 +390,7 @@ async fn add_attendee(
     .execute(&mut *tx)
     .await
     .context("adding a person to a class")?;
-    let mut signal = signal_of(&state.db, &class).await?;
-    signal.joined += 1;
+    let signal = signal_in(&mut tx, &class).await?;
     state.classes.commit_and_tell(tx, &id, signal).await?;
     Ok(see_other(&format!("{back}?added=1#people")))
 }
@@ -431,7 +430,7 @@ pub async fn end_class(state: &AppState, class: &ClassRow) -> anyhow::Result<()>
         ended_at: Some(now()),
         ..class.clone()
     };
-    let signal = signal_of(&state.db, &ended).await?;
+    let signal = signal_in(&mut tx, &ended).await?;
     state.classes.commit_and_tell(tx, &class.id, signal).await?;
     let catalog = state.content.catalog();
     if let Some(course) = catalog.course(&class.course) {
@@ -551,7 +550,7 @@ async fn join(
         .context("numbering a guest")?;
         format!("{}{n}", code::GUEST_PREFIX)
     };
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO class_attendees (id, class_id, learner_id, name, joined_at) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (class_id, learner_id) DO NOTHING",
     )
@@ -562,10 +561,8 @@ async fn join(
     .bind(now)
     .execute(&mut *tx)
     .await
-    .context("joining a class")?
-    .rows_affected();
-    let mut signal = signal_of(&state.db, &class).await?;
-    signal.joined += i64::try_from(inserted).unwrap_or(0);
+    .context("joining a class")?;
+    let signal = signal_in(&mut tx, &class).await?;
     state.classes.commit_and_tell(tx, &class.id, signal).await?;
     Ok(with_cookie(see_other(&page), cookies))
 }
@@ -647,8 +644,7 @@ async fn answer(
     .await
     .context("storing a class answer")?
     .rows_affected();
-    let mut signal = signal_of(&state.db, &class).await?;
-    signal.answered += i64::try_from(inserted).unwrap_or(0);
+    let signal = signal_in(&mut tx, &class).await?;
     state.classes.commit_and_tell(tx, &class.id, signal).await?;
     if inserted == 1 {
         record::count_toward_quiz(

@@ -4,7 +4,7 @@
 use anyhow::Context;
 
 use super::hub::Signal;
-use crate::server::db::Db;
+use crate::server::db::{Db, WriteTx};
 
 /// A class as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -66,13 +66,27 @@ pub async fn signal(db: &Db, id: &str) -> anyhow::Result<Option<Signal>> {
 }
 
 pub async fn signal_of(db: &Db, class: &ClassRow) -> anyhow::Result<Signal> {
+    counted(db.reads(), class).await
+}
+
+/// The signal of a change, counted inside the change's own transaction
+/// (on PostgreSQL a second connection from the pool while holding this one
+/// would let a burst of joins wait on each other until they time out).
+pub async fn signal_in(tx: &mut WriteTx, class: &ClassRow) -> anyhow::Result<Signal> {
+    counted(&mut **tx, class).await
+}
+
+async fn counted<'e, E>(executor: E, class: &ClassRow) -> anyhow::Result<Signal>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     let (joined, answered): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM class_attendees WHERE class_id = $1), \
                 (SELECT COUNT(*) FROM class_answers WHERE class_id = $1 AND question = $2)",
     )
     .bind(&class.id)
     .bind(class.question.as_deref().unwrap_or(""))
-    .fetch_one(db.reads())
+    .fetch_one(executor)
     .await
     .context("counting a class")?;
     Ok(Signal {
