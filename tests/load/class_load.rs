@@ -517,6 +517,15 @@ fn data_attr(html: &str, element: Option<&str>, attr: &str) -> Option<String> {
     Some(html[start..start + len].to_string())
 }
 
+/// The step a class page shows: `data-seq` on #class-step (the protocol
+/// note), else on #class-live (what the phone script swaps), else the first.
+fn page_seq(html: &str) -> Option<u64> {
+    data_attr(html, Some("class-step"), "data-seq")
+        .or_else(|| data_attr(html, Some("class-live"), "data-seq"))
+        .or_else(|| data_attr(html, None, "data-seq"))
+        .and_then(|s| s.parse().ok())
+}
+
 struct Phone {
     n: usize,
     class: usize,
@@ -552,9 +561,7 @@ async fn join(client: &mut Client, code: &str, xff: &str) -> Result<(String, u64
     if r.status != 200 {
         return Err(format!("GET {path}: {}", r.status));
     }
-    let seq = data_attr(&r.text(), Some("class-step"), "data-seq")
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("GET {path}: no data-seq on #class-step"))?;
+    let seq = page_seq(&r.text()).ok_or_else(|| format!("GET {path}: no data-seq"))?;
     Ok((cookie, seq))
 }
 
@@ -598,16 +605,16 @@ async fn stream_task(
                 Ok(Some(event)) => {
                     let now = Instant::now();
                     phone.events.fetch_add(1, Relaxed);
-                    if event.name != "class" {
-                        continue;
-                    }
                     let Some(seq) = serde_json::from_str::<serde_json::Value>(&event.data)
                         .ok()
                         .and_then(|v| v.get("seq").and_then(|s| s.as_u64()))
                     else {
-                        shared.problem(format!("phone {}: event without seq: {}", phone.n, event.data));
+                        shared.problem(format!("phone {}: event {} without seq: {}", phone.n, event.name, event.data));
                         continue;
                     };
+                    if event.name != "class" {
+                        shared.problem(format!("phone {}: seq in an event named {:?}, not \"class\"", phone.n, event.name));
+                    }
                     if first {
                         first = false;
                         permit.take();
@@ -657,7 +664,7 @@ async fn fetch_task(shared: Arc<Shared>, phone: Arc<Phone>, mut client: Client, 
         let now = Instant::now();
         match r {
             Ok(r) if r.status == 200 => {
-                let seq: Option<u64> = data_attr(&r.text(), Some("class-step"), "data-seq").and_then(|s| s.parse().ok());
+                let seq = page_seq(&r.text());
                 match seq {
                     Some(seq) if seq >= wanted => {
                         let mut records = shared.records.lock().unwrap();
@@ -772,10 +779,11 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
         );
         let origin = leader.client.origin();
         let path = format!("/classes/{}/step", class.id);
-        let go = if leader.forward { "go=next" } else { "go=prev" };
+        // `seq`: the change the leader's page showed (a double tap moves once).
+        let go = format!("go={}&seq={}", if leader.forward { "next" } else { "prev" }, leader.seq);
         let r = leader
             .client
-            .send("POST", &path, &[("Origin", &origin), ("Cookie", &leader.cookie), ("X-Forwarded-For", &leader.xff)], Some(go))
+            .send("POST", &path, &[("Origin", &origin), ("Cookie", &leader.cookie), ("X-Forwarded-For", &leader.xff)], Some(&go))
             .await;
         let post = sent.elapsed();
         match r {
