@@ -19,12 +19,13 @@ use std::path::{Path, PathBuf};
 const LANGS: [(&str, &str); 2] = [("vi", "VI"), ("en", "EN")];
 
 /// The areas: table name, struct name.
-const AREAS: [(&str, &str); 5] = [
+const AREAS: [(&str, &str); 6] = [
     ("ui", "Texts"),
     ("officials", "OfficialsTexts"),
     ("offline", "OfflineTexts"),
     ("publishing", "PublishingTexts"),
     ("errors", "ErrorTexts"),
+    ("classes", "ClassTexts"),
 ];
 
 fn main() {

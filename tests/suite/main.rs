@@ -6,6 +6,7 @@ mod assets;
 mod backups;
 mod browser;
 mod certificates;
+mod classes;
 mod content;
 mod fast_path;
 mod hardening;

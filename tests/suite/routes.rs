@@ -75,6 +75,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/content".into(),
         "/content/history".into(),
         format!("/courses/{COURSE}/stats"),
+        "/classes".into(),
     ];
     let mut discovered = BTreeSet::new();
     for client in [admin, &guest] {
@@ -102,6 +103,7 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/admin/officials/codes".into(),
         "/admin/users/unit".into(),
         "/content/upload".into(),
+        "/classes".into(),
     ];
     // Forms that only show with data behind them (an assignment, someone
     // overdue, a certificate): swept all the same.
@@ -114,6 +116,11 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
         "/content/rollback".into(),
         "/content/drafts/nosuchdraft/publish".into(),
         "/content/drafts/nosuchdraft/discard".into(),
+        "/classes/nosuchclass/step".into(),
+        "/classes/nosuchclass/attendees".into(),
+        "/classes/nosuchclass/end".into(),
+        "/join/NOSUCH".into(),
+        "/join/NOSUCH/answer".into(),
     ];
     for route in &known {
         assert!(
@@ -195,14 +202,16 @@ async fn every_state_changing_route_refuses_other_sites(mut app: TestApp) {
 /// Who may open which page: (path, anonymous, learner, trainer, supervisor, admin).
 /// 0 means "redirect to sign in".
 async fn every_page_for_every_role(mut app: TestApp) {
-    const PUBLIC: [u16; 5] = [200; 5];
-    const TRAINERS: [u16; 5] = [403, 403, 200, 403, 200];
+    const PUBLIC: [u16; 6] = [200; 6];
+    const TRAINERS: [u16; 6] = [403, 403, 200, 403, 200, 403];
     // Trainers and admins; signed-out visitors are sent to sign in.
-    const WRITERS: [u16; 5] = [0, 403, 200, 403, 200];
-    const ADMINS: [u16; 5] = [0, 403, 403, 403, 200];
+    const WRITERS: [u16; 6] = [0, 403, 200, 403, 200, 403];
+    const ADMINS: [u16; 6] = [0, 403, 403, 403, 200, 403];
     // Supervisors and admins (a supervisor not yet placed in a unit is told so).
-    const MANAGERS: [u16; 5] = [0, 403, 403, 200, 200];
-    let table: Vec<(String, [u16; 5])> = vec![
+    const MANAGERS: [u16; 6] = [0, 403, 403, 200, 200, 403];
+    // Whoever runs classes (class leaders, trainers, admins) and supervisors.
+    const CLASSES: [u16; 6] = [0, 403, 200, 200, 200, 200];
+    let table: Vec<(String, [u16; 6])> = vec![
         ("/".into(), PUBLIC),
         ("/courses".into(), PUBLIC),
         (format!("/courses/{COURSE}"), PUBLIC),
@@ -229,8 +238,16 @@ async fn every_page_for_every_role(mut app: TestApp) {
         ("/assignments".into(), MANAGERS),
         ("/reports".into(), MANAGERS),
         ("/reports/overdue".into(), MANAGERS),
-        ("/verify/NOSUCHCODE".into(), [404; 5]),
-        ("/certificates/NOSUCHCODE".into(), [404; 5]),
+        ("/verify/NOSUCHCODE".into(), [404; 6]),
+        ("/certificates/NOSUCHCODE".into(), [404; 6]),
+        ("/classes".into(), CLASSES),
+        ("/classes/nosuchclass".into(), [0, 403, 404, 404, 404, 404]),
+        // The projector: only those who run classes.
+        (
+            "/classes/nosuchclass/screen".into(),
+            [0, 403, 404, 403, 404, 404],
+        ),
+        ("/join/NOSUCH".into(), [404; 6]),
     ];
     let roles = [
         ("khach", None),
@@ -238,6 +255,7 @@ async fn every_page_for_every_role(mut app: TestApp) {
         ("giangvien", Some("trainer")),
         ("giamsat", Some("supervisor")),
         ("quantri", Some("admin")),
+        ("todan", Some("class_leader")),
     ];
     let mut visitors = Vec::new();
     for (username, role) in roles {

@@ -18,6 +18,11 @@ pub struct Browser {
 impl Browser {
     /// Starts Chromium at 360×740, with or without JavaScript.
     pub async fn phone(javascript: bool) -> Browser {
+        Browser::sized(javascript, PHONE).await
+    }
+
+    /// Starts Chromium at `size` (a projector: 1280×720).
+    pub async fn sized(javascript: bool, size: (u32, u32)) -> Browser {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("free port")
@@ -39,7 +44,7 @@ impl Browser {
             "--disable-sync".into(),
             "--no-first-run".into(),
             "--hide-scrollbars".into(),
-            format!("--window-size={},{}", PHONE.0, PHONE.1),
+            format!("--window-size={},{}", size.0, size.1),
         ];
 
         if !javascript {
@@ -59,7 +64,7 @@ impl Browser {
                 "args": args,
                 // Exact phone viewport (the window size alone includes browser chrome).
                 "mobileEmulation": {
-                    "deviceMetrics": { "width": PHONE.0, "height": PHONE.1, "pixelRatio": 1.0, "mobile": true, "touch": true }
+                    "deviceMetrics": { "width": size.0, "height": size.1, "pixelRatio": 1.0, "mobile": size == PHONE, "touch": size == PHONE }
                 },
             }),
         );
@@ -248,6 +253,23 @@ impl Browser {
     pub async fn use_session(&self, origin: &str, cookie: &str) {
         let token = cookie.trim_start_matches("hocvu_session=");
         self.set_cookie(origin, "hocvu_session", token).await;
+    }
+
+    /// Cuts the phone's network (open connections fail, new ones cannot be
+    /// made) or brings it back.
+    pub async fn network(&self, online: bool) {
+        for (method, params) in [
+            ("Network.enable", json!({})),
+            (
+                "Network.emulateNetworkConditions",
+                json!({ "offline": !online, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1 }),
+            ),
+        ] {
+            self.client
+                .issue_cmd(DevTools { method, params })
+                .await
+                .expect("network conditions through DevTools");
+        }
     }
 
     /// Gives the browser a cookie for `origin`.

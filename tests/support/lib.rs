@@ -431,6 +431,21 @@ impl TestApp {
             .expect("the same database again")
     }
 
+    /// A second server on this one's database and content, with `env` set
+    /// (this one may keep running: two app servers).
+    pub async fn start_again_with(&self, env: &[(&str, &str)]) -> TestApp {
+        let mut options = AppOptions {
+            database_url: Some(self.database.url()),
+            ..self.options.clone()
+        };
+        options
+            .env
+            .extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Self::spawn_with(self.backend, options)
+            .await
+            .expect("the same database again")
+    }
+
     /// Stops the server abruptly (SIGKILL) and waits for it to be gone.
     pub async fn kill(&mut self) {
         let _ = self.child.kill().await;
@@ -470,6 +485,16 @@ impl TestApp {
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
             .get::<i64, _>(0))
+    }
+
+    /// Runs one statement on the server's database (a test's setup the
+    /// site offers no way to make: a class started hours ago).
+    pub async fn execute(&self, sql: &str) {
+        with_db!(self, |conn| {
+            conn.execute(sql)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        })
     }
 }
 

@@ -127,10 +127,28 @@ impl Db {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         let mut conn = self.own_connection().await?;
+        if self.backend == Backend::Sqlite {
+            // Rebuilding a table (SQLite's only way to change a CHECK) needs
+            // foreign keys off, and a migration's transaction cannot switch
+            // them: off for the migrations, then every reference checked.
+            conn.execute("PRAGMA foreign_keys = OFF").await?;
+        }
         migrator
             .run(&mut conn)
             .await
-            .context("database migration failed")
+            .context("database migration failed")?;
+        if self.backend == Backend::Sqlite {
+            let broken = sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut conn)
+                .await
+                .context("checking references after migrating")?;
+            anyhow::ensure!(
+                broken.is_empty(),
+                "after migrating, {} rows refer to rows that are gone",
+                broken.len()
+            );
+        }
+        Ok(())
     }
 
     /// True when a query that reads a table answers within two seconds
@@ -165,6 +183,26 @@ impl Db {
             .connect()
             .await
             .context("opening a connection of its own")
+    }
+
+    /// On PostgreSQL, a connection of its own that hears `NOTIFY` on
+    /// `channel`: how one app server tells the others (a class's next
+    /// step). `None` on SQLite, where one server is all there is.
+    pub async fn listener(
+        &self,
+        channel: &str,
+    ) -> anyhow::Result<Option<sqlx::postgres::PgListener>> {
+        if self.backend != Backend::Postgres {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(self.options.database_url.as_str())
+            .await
+            .context("opening the notification connection")?;
+        listener
+            .listen(channel)
+            .await
+            .context("listening for notifications")?;
+        Ok(Some(listener))
     }
 
     /// Closes every connection (at shutdown, so SQLite folds its WAL back).

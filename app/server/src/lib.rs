@@ -8,7 +8,7 @@
 //! Map for newcomers. Each user-facing feature has its own folder, named in
 //! the users' words: `content` (the handbook), `quiz`, `progress`,
 //! `accounts`, `orgs` (units and officials), `assignments`, `reports`,
-//! `certificates`, `search`, `offline` (reading without a network),
+//! `certificates`, `classes` (a class in a commune hall), `search`, `offline` (reading without a network),
 //! `reminders` (delivering what the overdue list queues). Around them:
 //! - `web/`: the boundary every handler and server function shares (one
 //!   `AppError`, role extractors, redirects, typed links);
@@ -21,6 +21,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod certificates;
+pub mod classes;
 pub mod content;
 pub mod offline;
 pub mod orgs;

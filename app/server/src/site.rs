@@ -15,6 +15,7 @@ use crate::{
     accounts::pages::{AdminUsersPage, ResetPage, SignInPage, SignUpPage},
     assignments::pages::AssignmentsPage,
     certificates::pages::{CertificatePage, VerifyPage},
+    classes::pages::{ClassPage, ClassScreenPage, ClassesPage, JoinPage},
     content::{
         pages::{ChapterPage, CoursePage, CoursesPage},
         status::ContentStatusPage,
@@ -82,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/certificates/:code") view=CertificatePage ssr=SsrMode::Async/>
                     <Route path=path!("/verify/:code") view=VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
+                    <Route path=path!("/classes") view=ClassesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/classes/:id") view=ClassPage ssr=SsrMode::Async/>
+                    <Route path=path!("/classes/:id/screen") view=ClassScreenPage ssr=SsrMode::Async/>
+                    <Route path=path!("/join/:code") view=JoinPage ssr=SsrMode::Async/>
                     <Route path=path!("/content/status") view=ContentStatusPage ssr=SsrMode::Async/>
                     <Route path=path!("/content") view=ContentHomePage ssr=SsrMode::Async/>
                     <Route path=path!("/content/edit") view=ContentEditPage ssr=SsrMode::Async/>

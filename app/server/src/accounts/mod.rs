@@ -18,6 +18,9 @@ hocvu_domain::coded_enum! {
         Trainer = "trainer",
         Supervisor = "supervisor",
         Admin = "admin",
+        /// A member of a commune's community digital technology team: runs
+        /// classes for their unit and the units below it, nothing else.
+        ClassLeader = "class_leader",
     }
 }
 
@@ -28,6 +31,15 @@ impl Role {
     pub const WRITERS: &'static [Role] = &[Role::Trainer, Role::Admin];
     /// Who follows officials' completion: reports, assignments, overdue list.
     pub const MANAGERS: &'static [Role] = &[Role::Admin, Role::Supervisor];
+    /// Who may run a class in a commune hall.
+    pub const LEADERS: &'static [Role] = &[Role::ClassLeader, Role::Trainer, Role::Admin];
+    /// Who may see past classes: those who run them, and supervisors.
+    pub const CLASS_VIEWERS: &'static [Role] = &[
+        Role::ClassLeader,
+        Role::Trainer,
+        Role::Admin,
+        Role::Supervisor,
+    ];
 }
 
 /// The signed-in person, as pages may show them.

@@ -30,6 +30,7 @@ pub fn role_name(tx: &Texts, role: Role) -> &'static str {
         Role::Trainer => tx.role_trainer,
         Role::Supervisor => tx.role_supervisor,
         Role::Admin => tx.role_admin,
+        Role::ClassLeader => tx.role_class_leader,
     }
 }
 
@@ -345,6 +346,9 @@ pub fn AccountNav() -> impl IntoView {
         Some(user) => Either::Left(view! {
             {matches!(user.role, Role::Admin | Role::Supervisor).then(|| view! {
                 <a href="/reports">{crate::ui::officials_texts::ot().nav_reports}</a>
+            })}
+            {Role::CLASS_VIEWERS.contains(&user.role).then(|| view! {
+                <a href="/classes">{crate::classes::texts::ct().nav_classes}</a>
             })}
             {user.is_admin().then(|| view! { <a href="/admin/users">{tx.nav_admin}</a> })}
             <a href="/me" class="account-name">{user.display_name}</a>

@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use axum::{extract::State, response::Response, routing::post, Router};
-use leptos::prelude::*;
 use serde::Deserialize;
 
 use crate::{
@@ -132,18 +131,9 @@ pub async fn verify(code: &str) -> Result<Option<Verification>, AppError> {
     Ok(row.as_ref().map(verification))
 }
 
-/// The address printed in the QR code (`public_url`, or this request's when
-/// it came straight to the listening address); none otherwise.
+/// The address printed in the QR code (see `public_address`).
 fn verify_url(code: &str) -> Option<String> {
-    let headers = use_context::<http::request::Parts>()
-        .map(|p| p.headers)
-        .unwrap_or_default();
-    let secure =
-        use_context::<crate::accounts::ssr::SessionConfig>().is_some_and(|c| c.secure_cookies);
-    let origin = use_context::<crate::server::state::PublicUrl>()
-        .unwrap_or_default()
-        .origin(&headers, secure)?;
-    Some(format!("{origin}{}", links::verify(code)))
+    crate::web::public_address(&links::verify(code))
 }
 
 /// A QR code of `url` as an SVG (certificates, the officials' code sheets).

@@ -52,6 +52,7 @@ pub fn MePage() -> impl IntoView {
             })}
         </Suspense>
         <crate::certificates::pages::MyCertificates/>
+        <crate::classes::pages::MyClasses/>
     }
 }
 

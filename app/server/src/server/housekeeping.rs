@@ -4,19 +4,24 @@
 
 use std::time::Duration;
 
-use super::{db::Db, lifecycle::Lifecycle};
+use super::{db::Db, lifecycle::Lifecycle, AppState};
 use crate::accounts::ssr::{guests, SessionConfig};
 
 /// Runs the steps every `every` until the server stops.
-pub fn start(db: &Db, sessions: SessionConfig, every: Duration, lifecycle: &Lifecycle) {
-    let (db, lifecycle) = (db.clone(), lifecycle.clone());
+pub fn start(state: &AppState, every: Duration, lifecycle: &Lifecycle) {
+    let (state, lifecycle) = (state.clone(), lifecycle.clone());
     tokio::spawn(async move {
         loop {
             tokio::select! {
                 _ = lifecycle.stopped() => break,
                 _ = tokio::time::sleep(every) => {}
             }
-            run_once(&db, &sessions).await;
+            run_once(&state.db, &state.sessions).await;
+            match crate::classes::ssr::end_forgotten(&state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(classes = n, "classes left open were ended"),
+                Err(err) => tracing::error!("ending classes left open: {err:#}"),
+            }
         }
     });
 }

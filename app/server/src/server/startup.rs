@@ -91,6 +91,8 @@ impl Application {
                     .unwrap_or_else(|| "hash.txt".into()),
             )
             .build();
+        let lifecycle = Lifecycle::default();
+        let classes = crate::classes::ssr::hub::Hub::new(db.backend(), &lifecycle);
         let state = AppState {
             leptos_options,
             db,
@@ -105,6 +107,7 @@ impl Application {
             trusted_proxies: settings.trusted_proxies.clone(),
             public_url: PublicUrl::new(&settings.public_url),
             pass_key,
+            classes,
             shell,
         };
         {
@@ -118,11 +121,10 @@ impl Application {
                 }
             });
         }
-        let lifecycle = Lifecycle::default();
+        state.classes.start(&state.db);
         crate::reminders::ssr::start_worker(&state.db, &settings.reminders, &lifecycle)?;
         super::housekeeping::start(
-            &state.db,
-            state.sessions,
+            &state,
             std::time::Duration::from_secs(settings.housekeeping_secs.max(1)),
             &lifecycle,
         );
@@ -237,6 +239,7 @@ fn router(state: AppState, settings: &Settings, lifecycle: &Lifecycle) -> Router
         .merge(crate::reports::ssr::routes())
         .merge(crate::certificates::ssr::routes())
         .merge(crate::offline::ssr::routes())
+        .merge(crate::classes::ssr::routes())
         .route(
             crate::ui::read_aloud::SCRIPT.path,
             crate::ui::read_aloud::SCRIPT.route(),

@@ -28,6 +28,8 @@ pub struct AppState {
     pub public_url: PublicUrl,
     /// Signs the guest passes of quiz pages.
     pub pass_key: PassKey,
+    /// Classes followed on this server, and how their changes reach phones.
+    pub classes: crate::classes::ssr::hub::Hub,
     /// The document around every page (`site::shell`), handed over at
     /// start-up so a handler can render a page without naming every route.
     pub shell: fn(LeptosOptions) -> AnyView,
@@ -85,6 +87,7 @@ impl AppState {
         provide_context(self.sessions);
         provide_context(self.public_url.clone());
         provide_context(self.pass_key.clone());
+        provide_context(self.trusted_proxies.clone());
         // The nonce the security-headers middleware put in the CSP.
         if let Some(CspNonce(nonce)) = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CspNonce>().cloned())

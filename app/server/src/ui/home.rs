@@ -5,6 +5,7 @@ use leptos_meta::Title;
 
 use super::i18n::t;
 use crate::{
+    classes::pages::CodeForm,
     content::{list_courses, pages::CourseList, Audience},
     progress::{load_my_learning, pages::ContinueLink},
 };
@@ -19,6 +20,12 @@ pub fn HomePage() -> impl IntoView {
         <section class="hero">
             <h1>{tx.home_title}</h1>
             <p class="lead">{tx.home_lead}</p>
+        </section>
+        // In a commune hall: the code on the projector, typed here (the QR
+        // code is never the only way in).
+        <section class="join-class-box" aria-labelledby="join-heading">
+            <h2 id="join-heading">{crate::classes::texts::ct().join_title}</h2>
+            <CodeForm/>
         </section>
         <Suspense>
             {move || Suspend::new(async move {

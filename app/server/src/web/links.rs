@@ -46,6 +46,21 @@ pub fn verify(code: &str) -> String {
     format!("/verify/{code}")
 }
 
+/// A class's leader page (controls, people, record).
+pub fn class(id: &str) -> String {
+    format!("/classes/{id}")
+}
+
+/// A class's screen for the projector.
+pub fn class_screen(id: &str) -> String {
+    format!("/classes/{id}/screen")
+}
+
+/// Where a phone joins a class and then follows it (the QR code's address).
+pub fn join(code: &str) -> String {
+    format!("/join/{code}")
+}
+
 /// Only same-site paths: never redirect to another host (`//evil`, `/\evil`).
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/')

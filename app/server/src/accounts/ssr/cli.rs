@@ -56,7 +56,7 @@ pub async fn add_user(db: &Db, args: AddUserArgs) -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("--display-name: 1 to 80 characters"))?;
     let role = Role::parse(&args.role).with_context(|| {
         format!(
-            "--role: one of learner, trainer, supervisor, admin, not `{}`",
+            "--role: one of learner, trainer, supervisor, admin, class_leader, not `{}`",
             args.role
         )
     })?;

@@ -71,16 +71,16 @@ static STARTED: Started = Started::new();
 /// attacker with that many addresses is not stopped by a per-address limit).
 const MAX_ADDRESSES: usize = 100_000;
 
-struct Started(std::sync::Mutex<Option<HashMap<String, VecDeque<i64>>>>);
+pub struct Started(std::sync::Mutex<Option<HashMap<String, VecDeque<i64>>>>);
 
 impl Started {
-    const fn new() -> Self {
+    pub const fn new() -> Self {
         Started(std::sync::Mutex::new(None))
     }
 
     /// Records a start for `bucket` unless it already has `limit.failures`
     /// within `limit.window`; then the seconds until one ages out.
-    fn count(&self, bucket: &str, now: i64, limit: Limit) -> Result<(), i64> {
+    pub fn count(&self, bucket: &str, now: i64, limit: Limit) -> Result<(), i64> {
         let mut guard = self
             .0
             .lock()
@@ -103,6 +103,23 @@ impl Started {
     }
 }
 
+impl Started {
+    /// Seconds to wait if `bucket` has used up `limit` now, counting nothing.
+    pub fn used_up(&self, bucket: &str, now: i64, limit: Limit) -> Option<i64> {
+        let guard = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let starts = guard.as_ref()?.get(bucket)?;
+        let recent: Vec<i64> = starts
+            .iter()
+            .copied()
+            .filter(|at| *at > now - limit.window)
+            .collect();
+        (recent.len() >= limit.failures).then(|| (recent[0] + limit.window - now).max(1))
+    }
+}
+
 /// How old an empty guest may get: a day is long enough for a visitor
 /// who started with an action that left nothing (a repeated quiz click)
 /// to come back to it.
@@ -117,6 +134,7 @@ pub async fn purge_empty(db: &Db, guest_idle: i64, now: i64) -> anyhow::Result<u
          AND NOT EXISTS (SELECT 1 FROM progress_events p WHERE p.learner_id = l.id) \
          AND NOT EXISTS (SELECT 1 FROM quiz_attempts q WHERE q.learner_id = l.id) \
          AND NOT EXISTS (SELECT 1 FROM course_status c WHERE c.learner_id = l.id) \
+         AND NOT EXISTS (SELECT 1 FROM class_attendees a WHERE a.learner_id = l.id) \
          AND (l.created_at < $1 OR NOT EXISTS (SELECT 1 FROM sessions s \
               WHERE s.learner_id = l.id AND s.last_seen_at >= $2))";
     let mut tx = db.begin_write().await?;

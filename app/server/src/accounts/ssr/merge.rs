@@ -141,6 +141,19 @@ async fn move_progress(tx: &mut WriteTx, from: &str, to: &str) -> anyhow::Result
         last = Some((attempt.course, attempt.quiz, next_no));
     }
 
+    // Classes attended as a guest become the account's (a class the account
+    // attended too keeps the account's row).
+    sqlx::query(
+        "UPDATE class_attendees SET learner_id = $1 WHERE learner_id = $2 AND NOT EXISTS ( \
+           SELECT 1 FROM class_attendees a WHERE a.class_id = class_attendees.class_id \
+             AND a.learner_id = $1)",
+    )
+    .bind(to)
+    .bind(from)
+    .execute(&mut **tx)
+    .await
+    .context("moving classes attended as a guest")?;
+
     // The guest learner row stays (other tables may point at it), empty;
     // its sessions end, since it now belongs to nobody.
     sqlx::query("DELETE FROM sessions WHERE learner_id = $1 AND user_id IS NULL")

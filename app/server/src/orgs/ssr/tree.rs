@@ -119,20 +119,32 @@ impl Scope {
     pub async fn of(db: &Db, user: &CurrentUser, tree: &Tree) -> anyhow::Result<Scope> {
         match user.role {
             Role::Admin => Ok(Scope::All),
-            Role::Supervisor => {
-                let unit: Option<String> =
-                    sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
-                        .bind(&user.id)
-                        .fetch_optional(db.reads())
-                        .await
-                        .context("reading the supervisor's unit")?
-                        .flatten();
-                Ok(unit
-                    .and_then(|id| tree.get(&id).cloned())
-                    .map_or(Scope::Nothing, Scope::Subtree))
-            }
+            Role::Supervisor => Scope::own_unit(db, user, tree).await,
             _ => Ok(Scope::Nothing),
         }
+    }
+
+    /// Where a user may hold classes or see past ones: admins and trainers
+    /// (who travel the province) anywhere; class leaders and supervisors
+    /// their own unit's subtree; nobody else anywhere.
+    pub async fn of_classes(db: &Db, user: &CurrentUser, tree: &Tree) -> anyhow::Result<Scope> {
+        match user.role {
+            Role::Admin | Role::Trainer => Ok(Scope::All),
+            Role::ClassLeader | Role::Supervisor => Scope::own_unit(db, user, tree).await,
+            Role::Learner => Ok(Scope::Nothing),
+        }
+    }
+
+    async fn own_unit(db: &Db, user: &CurrentUser, tree: &Tree) -> anyhow::Result<Scope> {
+        let unit: Option<String> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+            .bind(&user.id)
+            .fetch_optional(db.reads())
+            .await
+            .context("reading the user's unit")?
+            .flatten();
+        Ok(unit
+            .and_then(|id| tree.get(&id).cloned())
+            .map_or(Scope::Nothing, Scope::Subtree))
     }
 
     pub fn allows(&self, tree: &Tree, unit: &Unit) -> bool {
