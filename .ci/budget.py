@@ -685,6 +685,9 @@ def class_verdicts(r):
     jb = r["join_burst"]
     print(f"  join burst: {jb['within_10s']}/{jb['phones']} phones joined within 10 s, slowest {fig(jb['slowest_ms'])}  "
           f"[budget all within 10 s: {'ok' if jb['within_10s'] == jb['phones'] else 'OVER'}]")
+    hall = r["join_burst_one_address"]
+    print(f"  the same behind one address (a hall's Wi-Fi): {hall['within_10s']}/{hall['phones']} within 10 s, "
+          f"slowest {fig(hall['slowest_ms'])}")
     if r["kb_per_phone_stream"] is not None:
         print(f"  memory per connected phone: {r['kb_per_phone_stream']:.1f} KB (its stream), "
               f"{r['kb_per_phone_with_join']:.1f} KB (with its join and session)")

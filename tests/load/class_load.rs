@@ -9,7 +9,9 @@
 //!    event stream and keeps it open; reads the server's RSS before and
 //!    after the streams are open;
 //! 3. a quiet period: bytes each stream receives with no step change;
-//! 4. 60 phones join one class at the same instant (budget: all within 10 s);
+//! 4. 60 phones join one class at the same instant (budget: all within 10 s),
+//!    each from its own address; then 60 more on another class behind one
+//!    address (a commune hall's Wi-Fi);
 //! 5. steady load: each leader presses "next" at random times (about once
 //!    every `--period` s) for `--duration` s; then every leader presses at
 //!    the same instant once (burst). Per phone: time from sending the POST
@@ -971,6 +973,37 @@ impl Rng {
     }
 }
 
+/// `n` phones join class `code` at the same instant: (within 10 s, p50, slowest).
+async fn join_burst(shared: &Shared, addr: SocketAddr, code: &str, n: usize, one_address: bool) -> (usize, Option<Duration>, Option<Duration>) {
+    let barrier = Arc::new(Barrier::new(n));
+    let mut burst = vec![];
+    for j in 0..n {
+        let barrier = barrier.clone();
+        let code = code.to_string();
+        let address = if one_address { "10.201.0.1".to_string() } else { xff(j, 200) };
+        burst.push(tokio::spawn(async move {
+            let mut client = Client::new(addr);
+            barrier.wait().await;
+            let start = Instant::now();
+            let r = join(&mut client, &code, &address).await;
+            (start.elapsed(), r)
+        }));
+    }
+    let mut times = vec![];
+    let mut ok = 0;
+    for b in burst {
+        let (took, r) = b.await.unwrap();
+        match r {
+            Ok(_) if took <= Duration::from_secs(10) => ok += 1,
+            Ok(_) => {}
+            Err(e) => shared.problem(format!("join burst{}: {e}", if one_address { " (one address)" } else { "" })),
+        }
+        times.push(took);
+    }
+    times.sort();
+    (ok, pct(&times, times.len(), 0.5), times.last().copied())
+}
+
 // ---------------------------------------------------------------- main
 
 #[tokio::main]
@@ -1003,10 +1036,10 @@ async fn main() {
     for (i, (login, password)) in o.leaders.iter().enumerate() {
         cookies.push(sign_in(o.addr, login, password, &xff(i, 250)).await.unwrap_or_else(|e| fail(e)));
     }
-    shared.log(&format!("{} leader(s) signed in; starting {} classes on {course}", cookies.len(), o.classes + 1));
+    shared.log(&format!("{} leader(s) signed in; starting {} classes on {course}", cookies.len(), o.classes + 2));
     let mut classes = vec![];
     let mut leaders = vec![];
-    for ci in 0..=o.classes {
+    for ci in 0..o.classes + 2 {
         let li = ci % cookies.len();
         let mut leader = Leader { client: Client::new(o.addr), cookie: cookies[li].clone(), xff: xff(li, 250), seq: 0, forward: true };
         let (id, code, seq) = start_class(&mut leader, &course).await.unwrap_or_else(|e| fail(format!("class {ci}: {e}")));
@@ -1014,8 +1047,9 @@ async fn main() {
         classes.push(Arc::new(Class { id, code, phones: AtomicUsize::new(0) }));
         leaders.push(Arc::new(tokio::sync::Mutex::new(leader)));
     }
+    let hall_class = classes.pop().unwrap();
     let burst_class = classes.pop().unwrap();
-    leaders.pop();
+    leaders.truncate(o.classes);
     let mut codes: Vec<&str> = classes.iter().map(|c| c.code.as_str()).collect();
     codes.sort();
     codes.dedup();
@@ -1112,36 +1146,11 @@ async fn main() {
     let quiet_mean = quiet_bytes.iter().sum::<u64>() as f64 / quiet_bytes.len().max(1) as f64;
     let quiet_max = quiet_bytes.iter().copied().max().unwrap_or(0);
 
-    // 60 phones join one class at the same instant.
+    // 60 phones join one class at the same instant: each from its own
+    // address, then (another class) all behind one, as on a hall's Wi-Fi.
     shared.log(&format!("{} phones join one class at once", o.join_burst));
-    let barrier = Arc::new(Barrier::new(o.join_burst));
-    let mut burst = vec![];
-    for j in 0..o.join_burst {
-        let barrier = barrier.clone();
-        let code = burst_class.code.clone();
-        let addr = o.phone_addr;
-        burst.push(tokio::spawn(async move {
-            let mut client = Client::new(addr);
-            barrier.wait().await;
-            let start = Instant::now();
-            let r = join(&mut client, &code, &xff(j, 200)).await;
-            (start.elapsed(), r)
-        }));
-    }
-    let mut burst_times = vec![];
-    let mut burst_ok = 0;
-    for b in burst {
-        let (took, r) = b.await.unwrap();
-        match r {
-            Ok(_) if took <= Duration::from_secs(10) => burst_ok += 1,
-            Ok(_) => {}
-            Err(e) => shared.problem(format!("join burst: {e}")),
-        }
-        burst_times.push(took);
-    }
-    burst_times.sort();
-    let burst_slowest = burst_times.last().copied();
-    let burst_p50 = pct(&burst_times, burst_times.len(), 0.5);
+    let (burst_ok, burst_p50, burst_slowest) = join_burst(&shared, o.phone_addr, &burst_class.code, o.join_burst, false).await;
+    let (hall_ok, hall_p50, hall_slowest) = join_burst(&shared, o.phone_addr, &hall_class.code, o.join_burst, true).await;
 
     // Page weight of the step page, as a joined phone asks for it.
     let (page_br, page_raw) = match phone_list.first() {
@@ -1236,6 +1245,12 @@ async fn main() {
         ms(burst_p50),
         ms(burst_slowest)
     );
+    println!(
+        "  join burst behind one address (a hall's Wi-Fi): {hall_ok}/{} within 10 s, p50 {}, slowest {}",
+        o.join_burst,
+        ms(hall_p50),
+        ms(hall_slowest)
+    );
     println!();
     println!("  steady load: {s_presses} presses (each class about every {} s, {} s)", o.period, o.duration);
     print_row("leader POST step (303)", &s_post);
@@ -1295,6 +1310,7 @@ async fn main() {
         "fetch_errors": c.fetch_errors.load(Relaxed), "fetch_stale": c.fetch_stale.load(Relaxed),
         "press_errors": c.press_errors.load(Relaxed),
         "join_burst": {"phones": o.join_burst, "within_10s": burst_ok, "p50_ms": msf(burst_p50), "slowest_ms": msf(burst_slowest)},
+        "join_burst_one_address": {"phones": o.join_burst, "within_10s": hall_ok, "p50_ms": msf(hall_p50), "slowest_ms": msf(hall_slowest)},
         "steady": {"presses": s_presses, "post": figures_json(&s_post), "event": figures_json(&s_ev), "page": figures_json(&s_page), "all_phones": figures_json(&s_all)},
         "burst": {"presses": b_presses, "post": figures_json(&b_post), "event": figures_json(&b_ev), "page": figures_json(&b_page), "all_phones": figures_json(&b_all)},
         "rss_kb": {"start": rss_start, "joined": rss_joined, "streams": rss_streams, "end": rss_end},
