@@ -474,6 +474,7 @@ struct Counters {
     stream_reconnects: AtomicUsize,
     fetch_errors: AtomicUsize,
     fetch_stale: AtomicUsize,
+    fetch_shed: AtomicUsize,
     press_errors: AtomicUsize,
 }
 
@@ -660,9 +661,23 @@ async fn fetch_task(shared: Arc<Shared>, phone: Arc<Phone>, mut client: Client, 
         if wanted <= shown {
             continue;
         }
-        let r = client
-            .send("GET", &path, &[("Cookie", &phone.cookie), ("X-Forwarded-For", &phone.xff), ("Accept-Encoding", "gzip, deflate, br")], None)
-            .await;
+        // A 503 (the server shedding load) has no #class-live: the phone's
+        // script then reloads the page; here, after its Retry-After, up to 3 times.
+        let mut tries = 0;
+        let r = loop {
+            let r = client
+                .send("GET", &path, &[("Cookie", &phone.cookie), ("X-Forwarded-For", &phone.xff), ("Accept-Encoding", "gzip, deflate, br")], None)
+                .await;
+            match r {
+                Ok(r) if r.status == 503 && tries < 3 => {
+                    tries += 1;
+                    shared.counters.fetch_shed.fetch_add(1, Relaxed);
+                    let wait = r.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(1);
+                    sleep(Duration::from_secs(wait)).await;
+                }
+                other => break other,
+            }
+        };
         let now = Instant::now();
         match r {
             Ok(r) if r.status == 200 => {
@@ -1263,9 +1278,10 @@ async fn main() {
     print_row("phone: step page fetched", &b_page);
     print_row("per press: all class phones", &b_all);
     println!(
-        "  stream drops {}, reconnects {}, step page errors {}, stale step pages {}, press errors {}",
+        "  stream drops {}, reconnects {}, step page 503s retried {}, step page errors {}, stale step pages {}, press errors {}",
         c.stream_drops.load(Relaxed),
         c.stream_reconnects.load(Relaxed),
+        c.fetch_shed.load(Relaxed),
         c.fetch_errors.load(Relaxed),
         c.fetch_stale.load(Relaxed),
         c.press_errors.load(Relaxed)
@@ -1300,6 +1316,10 @@ async fn main() {
         for p in problems.iter().take(15) {
             println!("    {p}");
         }
+        // The leaders' and joins' problems, which the phones' may have hidden.
+        for p in problems.iter().skip(15).filter(|p| !p.contains("] phone ")).take(20) {
+            println!("    {p}");
+        }
     }
     let result = serde_json::json!({
         "classes": o.classes, "phones_per_class": o.phones, "phones": total_phones, "connected": connected,
@@ -1307,7 +1327,7 @@ async fn main() {
         "streams_opened": opened, "stream_open_wall_s": open_wall.as_secs_f64(),
         "stream_refused": c.stream_refused.load(Relaxed), "stream_drops": c.stream_drops.load(Relaxed),
         "stream_reconnects": c.stream_reconnects.load(Relaxed),
-        "fetch_errors": c.fetch_errors.load(Relaxed), "fetch_stale": c.fetch_stale.load(Relaxed),
+        "fetch_errors": c.fetch_errors.load(Relaxed), "fetch_shed": c.fetch_shed.load(Relaxed), "fetch_stale": c.fetch_stale.load(Relaxed),
         "press_errors": c.press_errors.load(Relaxed),
         "join_burst": {"phones": o.join_burst, "within_10s": burst_ok, "p50_ms": msf(burst_p50), "slowest_ms": msf(burst_slowest)},
         "join_burst_one_address": {"phones": o.join_burst, "within_10s": hall_ok, "p50_ms": msf(hall_p50), "slowest_ms": msf(hall_slowest)},
