@@ -696,7 +696,7 @@ def class_verdicts(r):
     print(f"  between steps: {per_minute:.0f} bytes/min per phone, {r['quiet_events']} events in {r['quiet_s']:.0f} s "
           f"[budget: keep-alives only: {'ok' if r['quiet_events'] == 0 and per_minute < 200 else 'OVER'}]")
     failures = {k: r[k] for k in ("join_failures", "stream_refused", "stream_drops", "fetch_shed", "fetch_errors", "fetch_stale",
-                                  "press_errors") if r.get(k)}
+                                  "press_errors", "control_page_errors") if r.get(k)}
     print(f"  errors: {failures or 'none'}")
 
 
