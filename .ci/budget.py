@@ -143,16 +143,19 @@ def publish_figures(tmp, content, addr, server):
     print(f"  server RSS serving the version from the database: {rss_mb(server.pid):.0f} MB")
 
 
-def fetch(url, encoding="br"):
-    req = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+def fetch(url, encoding="br", cookie=None):
+    headers = {"Accept-Encoding": encoding}
+    if cookie:
+        headers["Cookie"] = cookie
+    req = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(req) as resp:
         return resp.read(), resp.headers
 
 
-def page_weight(base, path):
-    html, _ = fetch(base + path, "identity")
+def page_weight(base, path, cookie=None):
+    html, _ = fetch(base + path, "identity", cookie)
     html = html.decode()
-    html_br, _ = fetch(base + path)
+    html_br, _ = fetch(base + path, cookie=cookie)
     css = re.findall(r'<link rel="stylesheet" href="([^"]+)"', html)
     js = re.findall(r'<link rel="modulepreload" href="([^"]+)"', html)
     js += re.findall(r'<script\b[^>]*\ssrc="([^"]+)"', html)
@@ -537,7 +540,188 @@ def verdict(value, limit):
     return "ok" if value <= limit else "OVER"
 
 
+# ---------------------------------------------------------------- classes (issue 23)
+
+CLASS_LOAD = os.path.join(ROOT, "target/release/class-load")
+
+
+def raise_fd_limit():
+    """Open-file limit up for this script and the servers it starts: ~5,000
+    phones hold an event stream and a page connection each."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for wanted in (max(hard, 65536), hard):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, wanted))
+            return wanted
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
+def build_class_load():
+    """The load tool (tests/load/class_load.rs): cargo rebuilds it only when
+    its sources changed."""
+    subprocess.run(["cargo", "build", "--release", "-p", "hocvu-tests", "--bin", "class-load"],
+                   cwd=ROOT, check=True)
+
+
+def postgres_reachable():
+    return subprocess.run(["psql", "-q", PG_ADMIN, "-c", "SELECT 1"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+def class_phone_cookie(base, course, leader_cookie):
+    """A class started by `leader_cookie` and a phone joined to it: (code, phone's cookie)."""
+    status, headers, _ = post(base, "/classes", {"course": course, "unit": ""}, leader_cookie)
+    assert status == 303, f"POST /classes answered {status}"
+    location = headers["Location"]
+    req = urllib.request.Request(base + location, headers={"Cookie": leader_cookie})
+    code = re.search(r'data-code="([^"]+)"', urllib.request.urlopen(req).read().decode()).group(1)
+    body = urllib.parse.urlencode({"name": ""}).encode()
+    req = urllib.request.Request(base + f"/join/{code}", data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": base, "X-Forwarded-For": "10.254.0.1"})
+    try:
+        resp = urllib.request.build_opener(NoRedirect).open(req, timeout=60)
+    except urllib.error.HTTPError as e:
+        resp = e
+    assert resp.status == 303, f"POST /join/{code} answered {resp.status}"
+    cookie = [c.split(";")[0] for c in resp.headers.get_all("Set-Cookie") if c.startswith("hocvu_session=")][0]
+    return code, cookie
+
+
+def class_page_weight(base, course, leader_cookie):
+    """What a phone downloads: the join page cold, then the class's step page."""
+    code, cookie = class_phone_cookie(base, course, leader_cookie)
+    for label, path, who in (("join page (before joining)", f"/join/{code}", None),
+                             ("step page (joined phone)", f"/join/{code}", cookie)):
+        sizes, requests, third = page_weight(base, path, who)
+        cold = sum(sizes.values())
+        print(f"  {label}: html {kb(sizes['html'])}  css {kb(sizes['css'])}  js {kb(sizes['js'])}  "
+              f"wasm {kb(sizes['wasm'])} (brotli), {requests} requests, third-party hosts {third}")
+        print(f"    cold, everything {kb(cold)}  [budget 40 KB: {verdict(cold, BUDGET['cold_everything'])}]"
+              f"  repeat (html only) {kb(sizes['html'])}  [budget 15 KB: {verdict(sizes['html'], BUDGET['repeat'])}]")
+
+
+def classes_run(tmp, backend):
+    classes = os.environ.get("BUDGET_CLASSES", "124")
+    phones = os.environ.get("BUDGET_CLASS_PHONES", "40")
+    leaders = int(os.environ.get("BUDGET_CLASS_LEADERS", "8"))
+    role = os.environ.get("BUDGET_CLASS_ROLE", "admin")
+    password = "mat-khau-rat-dai-2026"
+    if backend == "postgres":
+        name = f"hocvu_classes_{os.getpid()}"
+        psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {name}")
+        psql(PG_ADMIN, f"CREATE DATABASE {name}")
+        database_url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    else:
+        database_url = f"sqlite:{os.path.join(tmp, 'classes.db')}"
+    logins = [f"totruong{i:03}" for i in range(leaders)]
+    for login in logins:
+        subprocess.run([BIN, "user", "add", "--username", login, "--display-name", f"Tổ trưởng {login[-3:]}",
+                        "--role", role, "--database-url", database_url], input=password + "\n", text=True,
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {"HOCVU_TRUSTED_PROXIES": "127.0.0.1"}
+    servers = []
+    try:
+        servers.append(start_server(tmp, name=f"classes-{backend}", database_url=database_url, env=env))
+        if backend == "postgres":
+            servers.append(start_server(tmp, name=f"classes-{backend}-phones", database_url=database_url, env=env))
+        (leader_proc, leader_addr, _), (phone_proc, phone_addr, _) = servers[0], servers[-1]
+        base = f"http://{leader_addr}"
+        where = ("one server, SQLite" if backend == "sqlite" else
+                 "PostgreSQL, two app servers: leaders on one, phones on the other (LISTEN/NOTIFY)")
+        print(f"\n== classes ({where}): {classes} classes x {phones} phones, {leaders} leader accounts ({role})")
+        course = os.environ.get("BUDGET_CLASS_COURSE") or re.search(
+            r'href="/courses/([a-z0-9-]+)"', fetch(base + "/courses", "identity")[0].decode()).group(1)
+        if backend == "sqlite":
+            _, headers, _ = post(base, "/signin", {"login": logins[0], "password": password})
+            leader_cookie = [c.split(";")[0] for c in headers.get_all("Set-Cookie") if c.startswith("hocvu_session=")][0]
+            try:
+                class_page_weight(base, course, leader_cookie)
+            except (OSError, AssertionError, AttributeError) as e:
+                print(f"  class page weight: not measured ({e!r})")
+        args = [CLASS_LOAD, "--addr", leader_addr, "--phone-addr", phone_addr, "--pid", str(phone_proc.pid),
+                "--course", course, "--classes", classes, "--phones", phones,
+                "--period", os.environ.get("BUDGET_CLASS_PERIOD", "20"),
+                "--duration", os.environ.get("BUDGET_CLASS_SECONDS", "60"),
+                "--quiet", os.environ.get("BUDGET_CLASS_QUIET", "30"),
+                "--concurrency", os.environ.get("BUDGET_CLASS_CONCURRENCY", "100")]
+        for login in logins:
+            args += ["--leader", f"{login}:{password}"]
+        out = subprocess.run(args, stdout=subprocess.PIPE, text=True)
+        result = None
+        for line in out.stdout.splitlines():
+            if line.startswith("RESULT "):
+                import json
+                result = json.loads(line[len("RESULT "):])
+            else:
+                print(line)
+        if out.returncode != 0 or result is None:
+            print(f"  class-load failed (exit {out.returncode}); server log: {tmp}/classes-{backend}.log")
+            return None
+        class_verdicts(result)
+        for proc, addr, _ in servers:
+            print(f"  server {addr}: RSS at the end {rss_mb(proc.pid):.0f} MB")
+        return result
+    finally:
+        for proc, _, _ in servers:
+            proc.terminate()
+            proc.wait(timeout=30)
+        if backend == "postgres":
+            psql(PG_ADMIN, f"DROP DATABASE IF EXISTS hocvu_classes_{os.getpid()}")
+
+
+def class_verdicts(r):
+    """The issue's budgets against class-load's figures."""
+    def fig(f):
+        return "never" if f is None else f"{f:.0f} ms"
+    print("  -- budgets (issue 23)")
+    for phase in ("steady", "burst"):
+        page, event = r[phase]["page"], r[phase]["event"]
+        reached = page["p99_ms"] is not None and page["p99_ms"] <= 1000
+        print(f"  {phase:6}: step on 99% of phones (page fetched) p99 {fig(page['p99_ms'])}, "
+              f"{page['within_1s']:.2%} within 1 s; event p99 {fig(event['p99_ms'])}  "
+              f"[budget 99% <= 1 s: {'ok' if reached else 'OVER'}]")
+    jb = r["join_burst"]
+    print(f"  join burst: {jb['within_10s']}/{jb['phones']} phones joined within 10 s, slowest {fig(jb['slowest_ms'])}  "
+          f"[budget all within 10 s: {'ok' if jb['within_10s'] == jb['phones'] else 'OVER'}]")
+    hall = r["join_burst_one_address"]
+    print(f"  the same behind one address (a hall's Wi-Fi): {hall['within_10s']}/{hall['phones']} within 10 s, "
+          f"slowest {fig(hall['slowest_ms'])}")
+    if r["kb_per_phone_stream"] is not None:
+        print(f"  memory per connected phone: {r['kb_per_phone_stream']:.1f} KB (its stream), "
+              f"{r['kb_per_phone_with_join']:.1f} KB (with its join and session)")
+    per_minute = r["quiet_bytes_mean"] * 60 / r["quiet_s"]
+    print(f"  between steps: {per_minute:.0f} bytes/min per phone, {r['quiet_events']} events in {r['quiet_s']:.0f} s "
+          f"[budget: keep-alives only: {'ok' if r['quiet_events'] == 0 and per_minute < 200 else 'OVER'}]")
+    failures = {k: r[k] for k in ("join_failures", "stream_refused", "stream_drops", "fetch_shed", "fetch_errors", "fetch_stale",
+                                  "press_errors", "control_page_errors") if r.get(k)}
+    print(f"  errors: {failures or 'none'}")
+
+
+def classes_section(tmp):
+    """Issue 23: 124 classes of 40 phones on one server (SQLite); then on
+    PostgreSQL with two app servers, when PostgreSQL is reachable."""
+    limit = raise_fd_limit()
+    print(f"\n(open-file limit {limit} for the servers and class-load)")
+    build_class_load()
+    backends = os.environ.get("BUDGET_CLASS_BACKENDS", "sqlite postgres").split()
+    if "sqlite" in backends:
+        classes_run(tmp, "sqlite")
+    if "postgres" not in backends:
+        return
+    if postgres_reachable():
+        classes_run(tmp, "postgres")
+    else:
+        print(f"\n== classes on PostgreSQL: skipped ({PG_ADMIN} not reachable)")
+
+
 def main():
+    if sys.argv[1:] == ["classes"]:
+        with tempfile.TemporaryDirectory() as tmp:
+            classes_section(tmp)
+        return
     pages = sys.argv[1:] or [
         "/",
         "/courses/thanh-toan-khong-tien-mat/ma-otp",
@@ -580,6 +764,7 @@ def main():
         large_catalog(tmp)
         for backend in ("sqlite", "postgres"):
             officials_report(tmp, backend)
+        classes_section(tmp)
 
 
 if __name__ == "__main__":
