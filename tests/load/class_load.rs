@@ -90,14 +90,19 @@ fn options() -> Options {
             .unwrap_or_else(|| usage(&format!("bad address {s}")))
     };
     while let Some(flag) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{flag} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
         match flag.as_str() {
             "--addr" => o.addr = resolve(value()),
             "--phone-addr" => o.phone_addr = resolve(value()),
             "--pid" => o.pid = Some(value().parse().unwrap_or_else(|_| usage("bad --pid"))),
             "--leader" => {
                 let v = value();
-                let (login, password) = v.split_once(':').unwrap_or_else(|| usage("--leader LOGIN:PASSWORD"));
+                let (login, password) = v
+                    .split_once(':')
+                    .unwrap_or_else(|| usage("--leader LOGIN:PASSWORD"));
                 o.leaders.push((login.to_string(), password.to_string()));
             }
             "--course" => o.course = Some(value()),
@@ -122,7 +127,8 @@ fn options() -> Options {
 }
 
 fn number<T: std::str::FromStr>(s: String) -> T {
-    s.parse().unwrap_or_else(|_| usage(&format!("not a number: {s}")))
+    s.parse()
+        .unwrap_or_else(|_| usage(&format!("not a number: {s}")))
 }
 
 fn usage(problem: &str) -> ! {
@@ -137,7 +143,10 @@ fn usage(problem: &str) -> ! {
 /// Soft open-file limit up to the hard one: ~5,000 phones hold two sockets each.
 fn raise_fd_limit() -> u64 {
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
             lim.rlim_cur = lim.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
@@ -156,18 +165,27 @@ struct Counted {
 }
 
 impl AsyncRead for Counted {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = poll {
-            self.read.fetch_add((buf.filled().len() - before) as u64, Relaxed);
+            self.read
+                .fetch_add((buf.filled().len() - before) as u64, Relaxed);
         }
         poll
     }
 }
 
 impl AsyncWrite for Counted {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -191,7 +209,13 @@ fn closed() -> io::Error {
 async fn connect(addr: SocketAddr, counter: Arc<AtomicU64>) -> io::Result<Conn> {
     let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    Ok(BufReader::with_capacity(4096, Counted { inner: stream, read: counter }))
+    Ok(BufReader::with_capacity(
+        4096,
+        Counted {
+            inner: stream,
+            read: counter,
+        },
+    ))
 }
 
 struct Resp {
@@ -212,15 +236,20 @@ impl Resp {
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
             .find_map(|(_, v)| {
                 let c = v.split(';').next()?.trim();
-                (c.starts_with("hocvu_session=") && c.len() > "hocvu_session=".len()).then(|| c.to_string())
+                (c.starts_with("hocvu_session=") && c.len() > "hocvu_session=".len())
+                    .then(|| c.to_string())
             })
     }
 
     /// The body as text, brotli-decoded when it came so.
     fn text(&self) -> String {
-        if self.header("content-encoding").is_some_and(|e| e.eq_ignore_ascii_case("br")) {
+        if self
+            .header("content-encoding")
+            .is_some_and(|e| e.eq_ignore_ascii_case("br"))
+        {
             let mut out = Vec::new();
-            let _ = brotli_decompressor::Decompressor::new(&self.body[..], 4096).read_to_end(&mut out);
+            let _ =
+                brotli_decompressor::Decompressor::new(&self.body[..], 4096).read_to_end(&mut out);
             String::from_utf8_lossy(&out).into_owned()
         } else {
             String::from_utf8_lossy(&self.body).into_owned()
@@ -299,14 +328,20 @@ async fn exchange(conn: &mut Conn, request: &[u8], head: bool) -> io::Result<Res
         while let Some(chunk) = read_chunk(conn).await? {
             body.extend_from_slice(&chunk);
         }
-    } else if let Some(n) = header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok()) {
+    } else if let Some(n) = header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok())
+    {
         body.resize(n, 0);
         conn.read_exact(&mut body).await?;
     } else {
         conn.read_to_end(&mut body).await?;
         close = true;
     }
-    Ok(Resp { status, headers, body, close })
+    Ok(Resp {
+        status,
+        headers,
+        body,
+        close,
+    })
 }
 
 /// One keep-alive HTTP/1.1 connection (reopened when the server closed it).
@@ -318,14 +353,24 @@ struct Client {
 
 impl Client {
     fn new(addr: SocketAddr) -> Client {
-        Client { addr, conn: None, counter: Arc::new(AtomicU64::new(0)) }
+        Client {
+            addr,
+            conn: None,
+            counter: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> io::Result<Resp> {
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> io::Result<Resp> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.addr);
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));
@@ -379,7 +424,12 @@ struct EventStream {
 }
 
 impl EventStream {
-    async fn open(addr: SocketAddr, path: &str, cookie: &str, counter: Arc<AtomicU64>) -> io::Result<(u16, Option<EventStream>, String)> {
+    async fn open(
+        addr: SocketAddr,
+        path: &str,
+        cookie: &str,
+        counter: Arc<AtomicU64>,
+    ) -> io::Result<(u16, Option<EventStream>, String)> {
         let mut conn = connect(addr, counter).await?;
         // What Chromium's EventSource sends.
         let req = format!(
@@ -388,14 +438,24 @@ impl EventStream {
         );
         conn.get_mut().write_all(req.as_bytes()).await?;
         let (status, headers) = read_head(&mut conn).await?;
-        let encoding = header(&headers, "content-encoding").unwrap_or("").to_string();
+        let encoding = header(&headers, "content-encoding")
+            .unwrap_or("")
+            .to_string();
         let kind = header(&headers, "content-type").unwrap_or("").to_string();
         if status != 200 || !encoding.is_empty() || !kind.starts_with("text/event-stream") {
             let detail = format!("{status} {kind} {encoding}");
             return Ok((status, None, detail));
         }
         let chunked = is_chunked(&headers);
-        Ok((status, Some(EventStream { conn, chunked, buf: Vec::new() }), String::new()))
+        Ok((
+            status,
+            Some(EventStream {
+                conn,
+                chunked,
+                buf: Vec::new(),
+            }),
+            String::new(),
+        ))
     }
 
     /// The next event (comments such as keep-alives are skipped); `None` at the end.
@@ -404,7 +464,10 @@ impl EventStream {
             if let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
                 let block: Vec<u8> = self.buf.drain(..end + 2).collect();
                 let block = String::from_utf8_lossy(&block);
-                let mut event = Event { name: "message".into(), data: String::new() };
+                let mut event = Event {
+                    name: "message".into(),
+                    data: String::new(),
+                };
                 let mut has_data = false;
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("event:") {
@@ -492,7 +555,10 @@ impl Shared {
     fn problem(&self, what: String) {
         let mut p = self.problems.lock().unwrap();
         if p.len() < 2000 {
-            p.push(format!("[{:.1}s] {what}", self.started.elapsed().as_secs_f64()));
+            p.push(format!(
+                "[{:.1}s] {what}",
+                self.started.elapsed().as_secs_f64()
+            ));
         }
     }
 
@@ -551,15 +617,39 @@ async fn join(client: &mut Client, code: &str, xff: &str) -> Result<(String, u64
     let origin = client.origin();
     let path = format!("/join/{code}");
     let r = client
-        .send("POST", &path, &[("Origin", &origin), ("X-Forwarded-For", xff), ("Accept-Encoding", "gzip, deflate, br")], Some("name="))
+        .send(
+            "POST",
+            &path,
+            &[
+                ("Origin", &origin),
+                ("X-Forwarded-For", xff),
+                ("Accept-Encoding", "gzip, deflate, br"),
+            ],
+            Some("name="),
+        )
         .await
         .map_err(|e| format!("POST {path}: {e}"))?;
     if r.status != 303 {
-        return Err(format!("POST {path}: {} {}", r.status, r.text().chars().take(200).collect::<String>()));
+        return Err(format!(
+            "POST {path}: {} {}",
+            r.status,
+            r.text().chars().take(200).collect::<String>()
+        ));
     }
-    let cookie = r.session().ok_or_else(|| format!("POST {path}: no session cookie"))?;
+    let cookie = r
+        .session()
+        .ok_or_else(|| format!("POST {path}: no session cookie"))?;
     let r = client
-        .send("GET", &path, &[("Cookie", &cookie), ("X-Forwarded-For", xff), ("Accept-Encoding", "gzip, deflate, br")], None)
+        .send(
+            "GET",
+            &path,
+            &[
+                ("Cookie", &cookie),
+                ("X-Forwarded-For", xff),
+                ("Accept-Encoding", "gzip, deflate, br"),
+            ],
+            None,
+        )
         .await
         .map_err(|e| format!("GET {path}: {e}"))?;
     if r.status != 200 {
@@ -580,12 +670,19 @@ async fn stream_task(
     let mut last = phone.seq;
     let mut first = true;
     loop {
-        let opened = timeout(REQUEST_TIMEOUT, EventStream::open(shared.phone_addr, &path, &phone.cookie, phone.bytes.clone())).await;
+        let opened = timeout(
+            REQUEST_TIMEOUT,
+            EventStream::open(shared.phone_addr, &path, &phone.cookie, phone.bytes.clone()),
+        )
+        .await;
         let mut stream = match opened {
             Ok(Ok((_, Some(s), _))) => s,
             Ok(Ok((status, None, detail))) => {
                 shared.counters.stream_refused.fetch_add(1, Relaxed);
-                shared.problem(format!("phone {} GET {path}: {detail} (status {status})", phone.n));
+                shared.problem(format!(
+                    "phone {} GET {path}: {detail} (status {status})",
+                    phone.n
+                ));
                 sleep(Duration::from_secs(3)).await;
                 continue;
             }
@@ -613,11 +710,17 @@ async fn stream_task(
                         .ok()
                         .and_then(|v| v.get("seq").and_then(|s| s.as_u64()))
                     else {
-                        shared.problem(format!("phone {}: event {} without seq: {}", phone.n, event.name, event.data));
+                        shared.problem(format!(
+                            "phone {}: event {} without seq: {}",
+                            phone.n, event.name, event.data
+                        ));
                         continue;
                     };
                     if event.name != "class" {
-                        shared.problem(format!("phone {}: seq in an event named {:?}, not \"class\"", phone.n, event.name));
+                        shared.problem(format!(
+                            "phone {}: seq in an event named {:?}, not \"class\"",
+                            phone.n, event.name
+                        ));
                     }
                     if first {
                         first = false;
@@ -639,7 +742,10 @@ async fn stream_task(
                 }
                 Ok(None) => {
                     shared.counters.stream_drops.fetch_add(1, Relaxed);
-                    shared.problem(format!("phone {}: event stream ended by the server", phone.n));
+                    shared.problem(format!(
+                        "phone {}: event stream ended by the server",
+                        phone.n
+                    ));
                     break;
                 }
                 Err(e) => {
@@ -654,7 +760,12 @@ async fn stream_task(
 }
 
 /// After each new seq the phone fetches GET /join/<CODE> to show the step.
-async fn fetch_task(shared: Arc<Shared>, phone: Arc<Phone>, mut client: Client, mut seq_rx: watch::Receiver<u64>) {
+async fn fetch_task(
+    shared: Arc<Shared>,
+    phone: Arc<Phone>,
+    mut client: Client,
+    mut seq_rx: watch::Receiver<u64>,
+) {
     let path = format!("/join/{}", phone.code);
     let mut shown = phone.seq;
     while seq_rx.changed().await.is_ok() {
@@ -667,13 +778,25 @@ async fn fetch_task(shared: Arc<Shared>, phone: Arc<Phone>, mut client: Client, 
         let mut tries = 0;
         let r = loop {
             let r = client
-                .send("GET", &path, &[("Cookie", &phone.cookie), ("X-Forwarded-For", &phone.xff), ("Accept-Encoding", "gzip, deflate, br")], None)
+                .send(
+                    "GET",
+                    &path,
+                    &[
+                        ("Cookie", &phone.cookie),
+                        ("X-Forwarded-For", &phone.xff),
+                        ("Accept-Encoding", "gzip, deflate, br"),
+                    ],
+                    None,
+                )
                 .await;
             match r {
                 Ok(r) if r.status == 503 && tries < 3 => {
                     tries += 1;
                     shared.counters.fetch_shed.fetch_add(1, Relaxed);
-                    let wait = r.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(1);
+                    let wait = r
+                        .header("retry-after")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1);
                     sleep(Duration::from_secs(wait)).await;
                 }
                 other => break other,
@@ -695,7 +818,10 @@ async fn fetch_task(shared: Arc<Shared>, phone: Arc<Phone>, mut client: Client, 
                     }
                     other => {
                         shared.counters.fetch_stale.fetch_add(1, Relaxed);
-                        shared.problem(format!("phone {}: GET {path} after event seq {wanted} shows seq {other:?}", phone.n));
+                        shared.problem(format!(
+                            "phone {}: GET {path} after event seq {wanted} shows seq {other:?}",
+                            phone.n
+                        ));
                     }
                 }
             }
@@ -721,24 +847,37 @@ struct Leader {
     forward: bool,
 }
 
-async fn sign_in(addr: SocketAddr, login: &str, password: &str, xff: &str) -> Result<String, String> {
+async fn sign_in(
+    addr: SocketAddr,
+    login: &str,
+    password: &str,
+    xff: &str,
+) -> Result<String, String> {
     let mut client = Client::new(addr);
     let origin = client.origin();
     let body = format!("login={}&password={}", form(login), form(password));
     let r = client
-        .send("POST", "/signin", &[("Origin", &origin), ("X-Forwarded-For", xff)], Some(&body))
+        .send(
+            "POST",
+            "/signin",
+            &[("Origin", &origin), ("X-Forwarded-For", xff)],
+            Some(&body),
+        )
         .await
         .map_err(|e| e.to_string())?;
     if r.status != 303 {
         return Err(format!("POST /signin as {login}: {}", r.status));
     }
-    r.session().ok_or_else(|| format!("POST /signin as {login}: no session cookie"))
+    r.session()
+        .ok_or_else(|| format!("POST /signin as {login}: no session cookie"))
 }
 
 fn form(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -746,7 +885,10 @@ fn form(s: &str) -> String {
 
 async fn first_course(addr: SocketAddr) -> Result<String, String> {
     let mut client = Client::new(addr);
-    let r = client.send("GET", "/courses", &[], None).await.map_err(|e| e.to_string())?;
+    let r = client
+        .send("GET", "/courses", &[], None)
+        .await
+        .map_err(|e| e.to_string())?;
     let html = r.text();
     html.split("href=\"/courses/")
         .skip(1)
@@ -762,14 +904,32 @@ async fn start_class(leader: &mut Leader, course: &str) -> Result<(String, Strin
     let xff = leader.xff.clone();
     let r = leader
         .client
-        .send("POST", "/classes", &[("Origin", &origin), ("Cookie", &cookie), ("X-Forwarded-For", &xff)], Some(&format!("course={}&unit=", form(course))))
+        .send(
+            "POST",
+            "/classes",
+            &[
+                ("Origin", &origin),
+                ("Cookie", &cookie),
+                ("X-Forwarded-For", &xff),
+            ],
+            Some(&format!("course={}&unit=", form(course))),
+        )
         .await
         .map_err(|e| format!("POST /classes: {e}"))?;
     if r.status != 303 {
-        return Err(format!("POST /classes: {} {}", r.status, r.text().chars().take(300).collect::<String>()));
+        return Err(format!(
+            "POST /classes: {} {}",
+            r.status,
+            r.text().chars().take(300).collect::<String>()
+        ));
     }
     let location = r.header("location").unwrap_or("").to_string();
-    let location = location.split("://").nth(1).map(|l| &l[l.find('/').unwrap_or(0)..]).unwrap_or(&location).to_string();
+    let location = location
+        .split("://")
+        .nth(1)
+        .map(|l| &l[l.find('/').unwrap_or(0)..])
+        .unwrap_or(&location)
+        .to_string();
     let id = location
         .strip_prefix("/classes/")
         .filter(|id| !id.is_empty())
@@ -777,12 +937,24 @@ async fn start_class(leader: &mut Leader, course: &str) -> Result<(String, Strin
         .to_string();
     let r = leader
         .client
-        .send("GET", &location, &[("Cookie", &cookie), ("X-Forwarded-For", &xff), ("Accept-Encoding", "br")], None)
+        .send(
+            "GET",
+            &location,
+            &[
+                ("Cookie", &cookie),
+                ("X-Forwarded-For", &xff),
+                ("Accept-Encoding", "br"),
+            ],
+            None,
+        )
         .await
         .map_err(|e| format!("GET {location}: {e}"))?;
     let html = r.text();
-    let code = data_attr(&html, None, "data-code").ok_or_else(|| format!("GET {location}: {} without data-code", r.status))?;
-    let seq = data_attr(&html, None, "data-seq").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let code = data_attr(&html, None, "data-code")
+        .ok_or_else(|| format!("GET {location}: {} without data-code", r.status))?;
+    let seq = data_attr(&html, None, "data-seq")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     Ok((id, code, seq))
 }
 
@@ -793,15 +965,36 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
         let sent = Instant::now();
         shared.records.lock().unwrap().insert(
             (ci, expected),
-            Record { phase, class: ci, sent, post: None, events: vec![], pages: vec![], skipped: false },
+            Record {
+                phase,
+                class: ci,
+                sent,
+                post: None,
+                events: vec![],
+                pages: vec![],
+                skipped: false,
+            },
         );
         let origin = leader.client.origin();
         let path = format!("/classes/{}/step", class.id);
         // `seq`: the change the leader's page showed (a double tap moves once).
-        let go = format!("go={}&seq={}", if leader.forward { "next" } else { "prev" }, leader.seq);
+        let go = format!(
+            "go={}&seq={}",
+            if leader.forward { "next" } else { "prev" },
+            leader.seq
+        );
         let r = leader
             .client
-            .send("POST", &path, &[("Origin", &origin), ("Cookie", &leader.cookie), ("X-Forwarded-For", &leader.xff)], Some(&go))
+            .send(
+                "POST",
+                &path,
+                &[
+                    ("Origin", &origin),
+                    ("Cookie", &leader.cookie),
+                    ("X-Forwarded-For", &leader.xff),
+                ],
+                Some(&go),
+            )
             .await;
         let post = sent.elapsed();
         match r {
@@ -809,11 +1002,21 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
             other => {
                 shared.counters.press_errors.fetch_add(1, Relaxed);
                 let what = match other {
-                    Ok(r) => format!("{} {}", r.status, r.text().chars().take(200).collect::<String>()),
+                    Ok(r) => format!(
+                        "{} {}",
+                        r.status,
+                        r.text().chars().take(200).collect::<String>()
+                    ),
                     Err(e) => e.to_string(),
                 };
                 shared.problem(format!("class {ci}: POST {path} {go}: {what}"));
-                shared.records.lock().unwrap().get_mut(&(ci, expected)).unwrap().skipped = true;
+                shared
+                    .records
+                    .lock()
+                    .unwrap()
+                    .get_mut(&(ci, expected))
+                    .unwrap()
+                    .skipped = true;
                 return;
             }
         }
@@ -821,7 +1024,16 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
         let page = format!("/classes/{}", class.id);
         let now = leader
             .client
-            .send("GET", &page, &[("Cookie", &leader.cookie), ("X-Forwarded-For", &leader.xff), ("Accept-Encoding", "gzip, deflate, br")], None)
+            .send(
+                "GET",
+                &page,
+                &[
+                    ("Cookie", &leader.cookie),
+                    ("X-Forwarded-For", &leader.xff),
+                    ("Accept-Encoding", "gzip, deflate, br"),
+                ],
+                None,
+            )
             .await
             .ok()
             .and_then(|r| data_attr(&r.text(), None, "data-seq"))
@@ -832,7 +1044,10 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
         match now {
             Some(seq) if seq >= expected => {
                 if seq > expected {
-                    shared.problem(format!("class {ci}: one press moved seq from {} to {seq}", leader.seq));
+                    shared.problem(format!(
+                        "class {ci}: one press moved seq from {} to {seq}",
+                        leader.seq
+                    ));
                 }
                 leader.seq = seq;
                 return;
@@ -850,7 +1065,9 @@ async fn press(shared: &Shared, ci: usize, class: &Class, leader: &mut Leader, p
                 // answered 303 with the right seq: the class moved on.
                 drop(records);
                 shared.counters.control_page_errors.fetch_add(1, Relaxed);
-                shared.problem(format!("class {ci}: GET {page} after a press has no data-seq"));
+                shared.problem(format!(
+                    "class {ci}: GET {page} after a press has no data-seq"
+                ));
                 leader.seq = expected;
                 return;
             }
@@ -889,7 +1106,8 @@ fn ms(d: Option<Duration>) -> String {
 }
 
 fn msf(d: Option<Duration>) -> serde_json::Value {
-    d.map(|d| serde_json::json!((d.as_secs_f64() * 1000.0).round())).unwrap_or(serde_json::Value::Null)
+    d.map(|d| serde_json::json!((d.as_secs_f64() * 1000.0).round()))
+        .unwrap_or(serde_json::Value::Null)
 }
 
 struct Figures {
@@ -909,8 +1127,16 @@ fn figures(mut v: Vec<Duration>, expected: usize) -> Figures {
         got: v.len(),
         p50: pct(&v, expected, 0.50),
         p99: pct(&v, expected, 0.99),
-        max: if v.len() >= expected { v.last().copied() } else { None },
-        within_1s: if expected == 0 { 0.0 } else { within as f64 / expected as f64 },
+        max: if v.len() >= expected {
+            v.last().copied()
+        } else {
+            None
+        },
+        within_1s: if expected == 0 {
+            0.0
+        } else {
+            within as f64 / expected as f64
+        },
     }
 }
 
@@ -934,7 +1160,11 @@ fn print_row(label: &str, f: &Figures) {
 }
 
 /// Event and page figures of one phase's presses.
-fn phase_figures(shared: &Shared, classes: &[Arc<Class>], phase: Phase) -> (usize, Figures, Figures, Figures, Figures) {
+fn phase_figures(
+    shared: &Shared,
+    classes: &[Arc<Class>],
+    phase: Phase,
+) -> (usize, Figures, Figures, Figures, Figures) {
     let records = shared.records.lock().unwrap();
     let mut events = vec![];
     let mut pages = vec![];
@@ -942,7 +1172,10 @@ fn phase_figures(shared: &Shared, classes: &[Arc<Class>], phase: Phase) -> (usiz
     let mut per_press_all = vec![];
     let mut expected = 0;
     let mut presses = 0;
-    for r in records.values().filter(|r| r.phase == phase && !r.skipped && r.post.is_some()) {
+    for r in records
+        .values()
+        .filter(|r| r.phase == phase && !r.skipped && r.post.is_some())
+    {
         presses += 1;
         let phones = classes[r.class].phones.load(Relaxed);
         expected += phones;
@@ -966,10 +1199,16 @@ fn phase_figures(shared: &Shared, classes: &[Arc<Class>], phase: Phase) -> (usiz
 async fn settle(shared: &Shared, classes: &[Arc<Class>], phase: Phase, limit: Duration) {
     let until = Instant::now() + limit;
     while Instant::now() < until {
-        let done = shared.records.lock().unwrap().values().filter(|r| r.phase == phase && !r.skipped).all(|r| {
-            let phones = classes[r.class].phones.load(Relaxed);
-            r.post.is_some() && r.events.len() >= phones && r.pages.len() >= phones
-        });
+        let done = shared
+            .records
+            .lock()
+            .unwrap()
+            .values()
+            .filter(|r| r.phase == phase && !r.skipped)
+            .all(|r| {
+                let phones = classes[r.class].phones.load(Relaxed);
+                r.post.is_some() && r.events.len() >= phones && r.pages.len() >= phones
+            });
         if done {
             return;
         }
@@ -992,13 +1231,23 @@ impl Rng {
 }
 
 /// `n` phones join class `code` at the same instant: (within 10 s, p50, slowest).
-async fn join_burst(shared: &Shared, addr: SocketAddr, code: &str, n: usize, one_address: bool) -> (usize, Option<Duration>, Option<Duration>) {
+async fn join_burst(
+    shared: &Shared,
+    addr: SocketAddr,
+    code: &str,
+    n: usize,
+    one_address: bool,
+) -> (usize, Option<Duration>, Option<Duration>) {
     let barrier = Arc::new(Barrier::new(n));
     let mut burst = vec![];
     for j in 0..n {
         let barrier = barrier.clone();
         let code = code.to_string();
-        let address = if one_address { "10.201.0.1".to_string() } else { xff(j, 200) };
+        let address = if one_address {
+            "10.201.0.1".to_string()
+        } else {
+            xff(j, 200)
+        };
         burst.push(tokio::spawn(async move {
             let mut client = Client::new(addr);
             barrier.wait().await;
@@ -1014,7 +1263,10 @@ async fn join_burst(shared: &Shared, addr: SocketAddr, code: &str, n: usize, one
         match r {
             Ok(_) if took <= Duration::from_secs(10) => ok += 1,
             Ok(_) => {}
-            Err(e) => shared.problem(format!("join burst{}: {e}", if one_address { " (one address)" } else { "" })),
+            Err(e) => shared.problem(format!(
+                "join burst{}: {e}",
+                if one_address { " (one address)" } else { "" }
+            )),
         }
         times.push(took);
     }
@@ -1038,7 +1290,10 @@ async fn main() {
     });
     let total_phones = o.classes * o.phones;
     if (fd_limit as usize) < total_phones * 2 + o.classes + o.join_burst + 100 {
-        shared.log(&format!("warning: open-file limit {fd_limit} is below the ~{} sockets needed", total_phones * 2 + o.classes));
+        shared.log(&format!(
+            "warning: open-file limit {fd_limit} is below the ~{} sockets needed",
+            total_phones * 2 + o.classes
+        ));
     }
     let fail = |what: String| -> ! {
         eprintln!("class-load: {what}");
@@ -1052,17 +1307,37 @@ async fn main() {
     };
     let mut cookies = vec![];
     for (i, (login, password)) in o.leaders.iter().enumerate() {
-        cookies.push(sign_in(o.addr, login, password, &xff(i, 250)).await.unwrap_or_else(|e| fail(e)));
+        cookies.push(
+            sign_in(o.addr, login, password, &xff(i, 250))
+                .await
+                .unwrap_or_else(|e| fail(e)),
+        );
     }
-    shared.log(&format!("{} leader(s) signed in; starting {} classes on {course}", cookies.len(), o.classes + 2));
+    shared.log(&format!(
+        "{} leader(s) signed in; starting {} classes on {course}",
+        cookies.len(),
+        o.classes + 2
+    ));
     let mut classes = vec![];
     let mut leaders = vec![];
     for ci in 0..o.classes + 2 {
         let li = ci % cookies.len();
-        let mut leader = Leader { client: Client::new(o.addr), cookie: cookies[li].clone(), xff: xff(li, 250), seq: 0, forward: true };
-        let (id, code, seq) = start_class(&mut leader, &course).await.unwrap_or_else(|e| fail(format!("class {ci}: {e}")));
+        let mut leader = Leader {
+            client: Client::new(o.addr),
+            cookie: cookies[li].clone(),
+            xff: xff(li, 250),
+            seq: 0,
+            forward: true,
+        };
+        let (id, code, seq) = start_class(&mut leader, &course)
+            .await
+            .unwrap_or_else(|e| fail(format!("class {ci}: {e}")));
         leader.seq = seq;
-        classes.push(Arc::new(Class { id, code, phones: AtomicUsize::new(0) }));
+        classes.push(Arc::new(Class {
+            id,
+            code,
+            phones: AtomicUsize::new(0),
+        }));
         leaders.push(Arc::new(tokio::sync::Mutex::new(leader)));
     }
     let hall_class = classes.pop().unwrap();
@@ -1072,12 +1347,19 @@ async fn main() {
     codes.sort();
     codes.dedup();
     if codes.len() != classes.len() {
-        fail(format!("{} classes share {} join codes", classes.len(), codes.len()));
+        fail(format!(
+            "{} classes share {} join codes",
+            classes.len(),
+            codes.len()
+        ));
     }
     let rss_start = rss_kb(o.pid);
 
     // Phones join.
-    shared.log(&format!("{total_phones} phones joining ({} at a time)", o.concurrency));
+    shared.log(&format!(
+        "{total_phones} phones joining ({} at a time)",
+        o.concurrency
+    ));
     let limit = Arc::new(Semaphore::new(o.concurrency));
     let join_started = Instant::now();
     let mut joins = vec![];
@@ -1124,7 +1406,11 @@ async fn main() {
     }
     let join_wall = join_started.elapsed();
     let joins_fig = figures(join_times, total_phones);
-    shared.log(&format!("{} joined, {join_failures} failed, in {:.1} s", phones.len(), join_wall.as_secs_f64()));
+    shared.log(&format!(
+        "{} joined, {join_failures} failed, in {:.1} s",
+        phones.len(),
+        join_wall.as_secs_f64()
+    ));
     let rss_joined = rss_kb(o.pid);
 
     // Every phone opens its event stream.
@@ -1150,7 +1436,10 @@ async fn main() {
     }
     let open_wall = open_started.elapsed();
     let opened = shared.counters.stream_opened.load(Relaxed);
-    shared.log(&format!("{opened}/{connected} event streams open in {:.1} s", open_wall.as_secs_f64()));
+    shared.log(&format!(
+        "{opened}/{connected} event streams open in {:.1} s",
+        open_wall.as_secs_f64()
+    ));
     sleep(Duration::from_secs(2)).await;
     let rss_streams = rss_kb(o.pid);
 
@@ -1159,32 +1448,78 @@ async fn main() {
     let bytes_before: Vec<u64> = phone_list.iter().map(|p| p.bytes.load(Relaxed)).collect();
     let events_before: Vec<u64> = phone_list.iter().map(|p| p.events.load(Relaxed)).collect();
     sleep(Duration::from_secs_f64(o.quiet)).await;
-    let quiet_bytes: Vec<u64> = phone_list.iter().zip(&bytes_before).map(|(p, b)| p.bytes.load(Relaxed) - b).collect();
-    let quiet_events: u64 = phone_list.iter().zip(&events_before).map(|(p, b)| p.events.load(Relaxed) - b).sum();
+    let quiet_bytes: Vec<u64> = phone_list
+        .iter()
+        .zip(&bytes_before)
+        .map(|(p, b)| p.bytes.load(Relaxed) - b)
+        .collect();
+    let quiet_events: u64 = phone_list
+        .iter()
+        .zip(&events_before)
+        .map(|(p, b)| p.events.load(Relaxed) - b)
+        .sum();
     let quiet_mean = quiet_bytes.iter().sum::<u64>() as f64 / quiet_bytes.len().max(1) as f64;
     let quiet_max = quiet_bytes.iter().copied().max().unwrap_or(0);
 
     // 60 phones join one class at the same instant: each from its own
     // address, then (another class) all behind one, as on a hall's Wi-Fi.
     shared.log(&format!("{} phones join one class at once", o.join_burst));
-    let (burst_ok, burst_p50, burst_slowest) = join_burst(&shared, o.phone_addr, &burst_class.code, o.join_burst, false).await;
-    let (hall_ok, hall_p50, hall_slowest) = join_burst(&shared, o.phone_addr, &hall_class.code, o.join_burst, true).await;
+    let (burst_ok, burst_p50, burst_slowest) = join_burst(
+        &shared,
+        o.phone_addr,
+        &burst_class.code,
+        o.join_burst,
+        false,
+    )
+    .await;
+    let (hall_ok, hall_p50, hall_slowest) =
+        join_burst(&shared, o.phone_addr, &hall_class.code, o.join_burst, true).await;
 
     // Page weight of the step page, as a joined phone asks for it.
     let (page_br, page_raw) = match phone_list.first() {
         Some(p) => {
             let mut c = Client::new(o.phone_addr);
             let path = format!("/join/{}", p.code);
-            let br = c.send("GET", &path, &[("Cookie", &p.cookie), ("Accept-Encoding", "br")], None).await.ok();
-            let raw = c.send("GET", &path, &[("Cookie", &p.cookie), ("Accept-Encoding", "identity")], None).await.ok();
-            (br.map(|r| (r.body.len(), r.header("content-encoding").unwrap_or("").to_string())), raw.map(|r| r.body.len()))
+            let br = c
+                .send(
+                    "GET",
+                    &path,
+                    &[("Cookie", &p.cookie), ("Accept-Encoding", "br")],
+                    None,
+                )
+                .await
+                .ok();
+            let raw = c
+                .send(
+                    "GET",
+                    &path,
+                    &[("Cookie", &p.cookie), ("Accept-Encoding", "identity")],
+                    None,
+                )
+                .await
+                .ok();
+            (
+                br.map(|r| {
+                    (
+                        r.body.len(),
+                        r.header("content-encoding").unwrap_or("").to_string(),
+                    )
+                }),
+                raw.map(|r| r.body.len()),
+            )
         }
         None => (None, None),
     };
 
     // Steady load.
-    shared.log(&format!("steady load: each leader about every {} s for {} s", o.period, o.duration));
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
+    shared.log(&format!(
+        "steady load: each leader about every {} s for {} s",
+        o.period, o.duration
+    ));
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     let end = tokio::time::Instant::now() + Duration::from_secs_f64(o.duration);
     let mut tasks = vec![];
     for (ci, (class, leader)) in classes.iter().zip(&leaders).enumerate() {
@@ -1210,7 +1545,10 @@ async fn main() {
 
     // Burst: every leader at the same instant.
     sleep(Duration::from_secs(3)).await;
-    shared.log(&format!("burst: {} leaders press at the same instant", classes.len()));
+    shared.log(&format!(
+        "burst: {} leaders press at the same instant",
+        classes.len()
+    ));
     let at = tokio::time::Instant::now() + Duration::from_millis(500);
     let mut tasks = vec![];
     for (ci, (class, leader)) in classes.iter().zip(&leaders).enumerate() {
@@ -1233,7 +1571,10 @@ async fn main() {
     let (s_presses, s_ev, s_page, s_post, s_all) = phase_figures(&shared, &classes, Phase::Steady);
     let (b_presses, b_ev, b_page, b_post, b_all) = phase_figures(&shared, &classes, Phase::Burst);
     let c = &shared.counters;
-    let mb = |kb: Option<u64>| kb.map(|k| format!("{:.1} MB", k as f64 / 1024.0)).unwrap_or("?".into());
+    let mb = |kb: Option<u64>| {
+        kb.map(|k| format!("{:.1} MB", k as f64 / 1024.0))
+            .unwrap_or("?".into())
+    };
     let per_phone = |a: Option<u64>, b: Option<u64>| match (a, b) {
         (Some(a), Some(b)) if connected > 0 => Some((b as f64 - a as f64) / connected as f64),
         _ => None,
@@ -1246,11 +1587,21 @@ async fn main() {
         "class-load: {} classes x {} phones = {total_phones} phones; leaders on {}, phones on {}; course {course}",
         o.classes, o.phones, o.addr, o.phone_addr
     );
-    println!("  (open-file limit {fd_limit}; the load tool shares the machine's cores with the server)");
+    println!(
+        "  (open-file limit {fd_limit}; the load tool shares the machine's cores with the server)"
+    );
     println!();
-    println!("  {:<28} {:>13} {:>9} {:>9} {:>9}   {:>7}", "", "got/expected", "p50", "p99", "max", "<= 1 s");
+    println!(
+        "  {:<28} {:>13} {:>9} {:>9} {:>9}   {:>7}",
+        "", "got/expected", "p50", "p99", "max", "<= 1 s"
+    );
     print_row("join (POST + step page)", &joins_fig);
-    println!("    {} joined in {:.1} s wall ({} at a time), {join_failures} failed", connected, join_wall.as_secs_f64(), o.concurrency);
+    println!(
+        "    {} joined in {:.1} s wall ({} at a time), {join_failures} failed",
+        connected,
+        join_wall.as_secs_f64(),
+        o.concurrency
+    );
     println!(
         "    event streams: {opened}/{connected} open (first event) in {:.1} s; refused/failed opens {}",
         open_wall.as_secs_f64(),
@@ -1270,7 +1621,10 @@ async fn main() {
         ms(hall_slowest)
     );
     println!();
-    println!("  steady load: {s_presses} presses (each class about every {} s, {} s)", o.period, o.duration);
+    println!(
+        "  steady load: {s_presses} presses (each class about every {} s, {} s)",
+        o.period, o.duration
+    );
     print_row("leader POST step (303)", &s_post);
     print_row("phone: event with new seq", &s_ev);
     print_row("phone: step page fetched", &s_page);
@@ -1299,7 +1653,9 @@ async fn main() {
         mb(rss_end)
     );
     match (per_phone_streams, per_phone_all) {
-        (Some(s), Some(a)) => println!("  memory per connected phone: {s:.1} KB for its open stream, {a:.1} KB with its join"),
+        (Some(s), Some(a)) => println!(
+            "  memory per connected phone: {s:.1} KB for its open stream, {a:.1} KB with its join"
+        ),
         _ => println!("  memory per connected phone: no --pid given"),
     }
     println!(
@@ -1321,7 +1677,12 @@ async fn main() {
             println!("    {p}");
         }
         // The leaders' and joins' problems, which the phones' may have hidden.
-        for p in problems.iter().skip(15).filter(|p| !p.contains("] phone ")).take(20) {
+        for p in problems
+            .iter()
+            .skip(15)
+            .filter(|p| !p.contains("] phone "))
+            .take(20)
+        {
             println!("    {p}");
         }
     }

@@ -133,7 +133,7 @@ pub async fn verify(code: &str) -> Result<Option<Verification>, AppError> {
 
 /// The address printed in the QR code (see `public_address`).
 fn verify_url(code: &str) -> Option<String> {
-    crate::web::public_address(&links::verify(code))
+    crate::server::state::public_address(&links::verify(code))
 }
 
 /// A QR code of `url` as an SVG (certificates, the officials' code sheets).

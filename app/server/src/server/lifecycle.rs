@@ -141,8 +141,7 @@ impl InFlight {
 /// Probes, and the class streams phones hold open between steps: an idle
 /// stream is no work in flight, and thousands of them must not shed pages.
 fn exempt(path: &str) -> bool {
-    matches!(path, "/healthz" | "/readyz" | "/metrics")
-        || crate::classes::ssr::is_event_stream(path)
+    matches!(path, "/healthz" | "/readyz" | "/metrics") || crate::web::links::is_class_stream(path)
 }
 
 pub async fn shed_load(

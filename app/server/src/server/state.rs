@@ -75,6 +75,21 @@ impl PublicUrl {
     }
 }
 
+/// `path` as an address that works from outside (a QR code, a message):
+/// on `public_url`, or on this request's host when it came straight to the
+/// listening address; none otherwise (the page then says `public_url` is
+/// needed).
+pub fn public_address(path: &str) -> Option<String> {
+    let headers = use_context::<http::request::Parts>()
+        .map(|p| p.headers)
+        .unwrap_or_default();
+    let secure = use_context::<SessionConfig>().is_some_and(|c| c.secure_cookies);
+    let origin = use_context::<PublicUrl>()
+        .unwrap_or_default()
+        .origin(&headers, secure)?;
+    Some(format!("{origin}{path}"))
+}
+
 impl AppState {
     /// What every page and server function finds in its context. Anything
     /// that renders a page outside the router (see `accounts::ssr::render`)

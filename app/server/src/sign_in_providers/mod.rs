@@ -81,3 +81,10 @@ impl Trouble {
         }
     }
 }
+
+/// The account a sign-in waits to link, as the link page shows it.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LinkWaiting {
+    pub provider_label: String,
+    pub phone: String,
+}

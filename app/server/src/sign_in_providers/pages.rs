@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{texts::pt, LinkedSignIn, ProviderButtons, Trouble};
+use super::{texts::pt, LinkWaiting, LinkedSignIn, ProviderButtons, Trouble};
 
 /// One form per configured provider (nothing when there is none). Each
 /// is a plain POST: it works without JavaScript.
@@ -63,13 +63,6 @@ pub fn TroublePage() -> impl IntoView {
             <ProviderSignInButtons next=String::new()/>
         </section>
     }
-}
-
-/// The account a sign-in waits to link, as the link page shows it.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct LinkWaiting {
-    pub provider_label: String,
-    pub phone: String,
 }
 
 /// The link waiting for this browser's password (`None`: none, or gone).

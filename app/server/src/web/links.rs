@@ -61,6 +61,12 @@ pub fn join(code: &str) -> String {
     format!("/join/{code}")
 }
 
+/// Whether `path` is a class's stream of signals (held open for hours by
+/// every phone in a class).
+pub fn is_class_stream(path: &str) -> bool {
+    path.ends_with("/events") && (path.starts_with("/join/") || path.starts_with("/classes/"))
+}
+
 /// Only same-site paths: never redirect to another host (`//evil`, `/\evil`).
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/')

@@ -28,20 +28,3 @@ pub use extract::{
 };
 pub use links::with_query;
 pub use respond::{page, see_other, with_cookie};
-
-/// `path` as an address that works from outside (a QR code, a message):
-/// on `public_url`, or on this request's host when it came straight to the
-/// listening address; none otherwise (the page then says `public_url` is
-/// needed).
-pub fn public_address(path: &str) -> Option<String> {
-    use leptos::prelude::use_context;
-    let headers = use_context::<http::request::Parts>()
-        .map(|p| p.headers)
-        .unwrap_or_default();
-    let secure =
-        use_context::<crate::accounts::ssr::SessionConfig>().is_some_and(|c| c.secure_cookies);
-    let origin = use_context::<crate::server::state::PublicUrl>()
-        .unwrap_or_default()
-        .origin(&headers, secure)?;
-    Some(format!("{origin}{path}"))
-}

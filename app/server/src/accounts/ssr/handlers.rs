@@ -325,7 +325,7 @@ pub async fn sign_out(
     identity: Identity,
     parts: Parts,
 ) -> Result<Response, AppError> {
-    let provider_end = crate::sign_in_providers::ssr::handlers::provider_sign_out(
+    let provider_end = crate::sign_in_providers::ssr::provider_sign_out(
         &state,
         &parts,
         session::token_hash(&identity),

@@ -16,8 +16,9 @@ use std::{
 
 use axum::response::sse::{Event, KeepAlive};
 use futures_util::stream::Stream;
-use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+
+pub use super::store::Signal;
 
 use crate::server::{
     db::{Backend, Db, WriteTx},
@@ -32,16 +33,6 @@ const SAFETY_POLL: Duration = Duration::from_secs(15);
 /// Comment lines that keep an idle stream open through proxies: a few bytes
 /// every 25 s, nothing else between steps.
 const KEEP_ALIVE: Duration = Duration::from_secs(25);
-
-/// What a follower learns on every change: enough to know whether its page
-/// is current, and the counts the projector shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Signal {
-    pub seq: i64,
-    pub joined: i64,
-    pub answered: i64,
-    pub ended: bool,
-}
 
 /// The classes followed on this server, each with its broadcast channel.
 #[derive(Clone)]

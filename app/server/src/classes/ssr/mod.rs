@@ -5,6 +5,7 @@
 pub mod code;
 pub mod hub;
 pub mod record;
+pub mod rules;
 pub mod steps;
 pub mod store;
 pub mod view;
@@ -19,17 +20,20 @@ use axum::{
     Router,
 };
 
-use self::store::{signal_in, signal_of, ClassRow};
+use self::{
+    rules::{class_questions, controls, pushable},
+    store::{signal_in, signal_of, ClassRow},
+};
 use crate::{
     accounts::{
         ssr::{client_ip::ClientIp, guests, session, Identity},
-        CurrentUser, Role,
+        CurrentUser,
     },
     clock::now,
     content::ssr::catalog::Course,
     orgs::ssr::tree::{Scope, Tree},
     policy,
-    quiz::{grade::grade, model::Question},
+    quiz::grade::grade,
     server::{
         db::{Db, WriteTx},
         AppState,
@@ -55,16 +59,6 @@ pub fn routes() -> Router<AppState> {
         .route("/join/{code}/answer", post(answer))
         .route("/join/{code}/events", get(phone_events))
         .route(super::FOLLOW_SCRIPT.path, super::FOLLOW_SCRIPT.route())
-}
-
-/// Whether `path` is a class's stream of signals (held open for hours).
-pub fn is_event_stream(path: &str) -> bool {
-    path.ends_with("/events") && (path.starts_with("/join/") || path.starts_with("/classes/"))
-}
-
-/// Whether `user` leads `class`: its leader, or any admin.
-pub fn controls(user: &CurrentUser, class: &ClassRow) -> bool {
-    user.role == Role::Admin || (user.id == class.leader_id && Role::LEADERS.contains(&user.role))
 }
 
 /// The class `id`, for its leader (or an admin); 404 for an unknown id,
@@ -186,25 +180,6 @@ async fn shown(
     .await
     .context("recording a class step")?;
     Ok(())
-}
-
-/// The questions a class can push from a chapter's quiz: those answered by
-/// picking (a typed or spotted answer needs the quiz page).
-pub fn class_questions(
-    course: &Course,
-    chapter: &str,
-) -> Vec<std::sync::Arc<crate::quiz::model::Quiz>> {
-    course
-        .chapters
-        .iter()
-        .filter(|c| c.id == chapter)
-        .filter_map(|c| c.quiz.clone())
-        .collect()
-}
-
-pub fn pushable(q: &Question) -> bool {
-    use crate::quiz::model::QuestionKind::*;
-    matches!(q.kind, Single | Multiple | TrueFalse)
 }
 
 /// `POST /classes/<id>/step`: `go` = next, prev, question (with
@@ -614,7 +589,7 @@ async fn answer(
     }) else {
         return Ok(see_other(&page));
     };
-    let keys = view::choice_keys(&state.pass_key, &class, question);
+    let keys = rules::choice_keys(&state.pass_key, &class, question);
     let chosen: Vec<String> = fields
         .iter()
         .filter(|(k, _)| k == "choice")

@@ -10,7 +10,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-use super::{controls, store, store::ClassRow};
+use super::{rules::controls, store, store::ClassRow};
 use crate::{
     accounts::{ssr::Identity, Role},
     clock::when,

@@ -2,9 +2,19 @@
 //! Writes live with the handlers that make them (one transaction each).
 
 use anyhow::Context;
+use serde::{Deserialize, Serialize};
 
-use super::hub::Signal;
 use crate::server::db::{Db, WriteTx};
+
+/// What a follower learns on every change: enough to know whether its page
+/// is current, and the counts the projector shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signal {
+    pub seq: i64,
+    pub joined: i64,
+    pub answered: i64,
+    pub ended: bool,
+}
 
 /// A class as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]

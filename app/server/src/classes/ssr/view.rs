@@ -5,9 +5,13 @@ use std::{collections::HashMap, net::SocketAddr};
 use anyhow::Context;
 use axum::extract::ConnectInfo;
 use leptos::prelude::use_context;
-use sha2::{Digest, Sha256};
 
-use super::{controls, record::may_see, steps, store, store::ClassRow};
+use super::{
+    record::may_see,
+    rules::{choice_keys, class_questions, controls, pushable},
+    steps, store,
+    store::ClassRow,
+};
 use crate::{
     accounts::{
         ssr::{
@@ -27,27 +31,6 @@ use crate::{
     server::db::Db,
     web::{current_identity, links, request_db, AppError},
 };
-
-/// Each choice's key in a class's forms: the same for everyone in the
-/// class, unrelated to the file's order (which often puts the right answer
-/// first), in the file's order. (key, choice id)
-pub fn choice_keys(key: &PassKey, class: &ClassRow, q: &Question) -> Vec<(String, String)> {
-    let seed = key.seed(&format!("class\n{}\n{}", class.id, q.id));
-    let mut keys: Vec<(String, String)> = q
-        .options
-        .iter()
-        .map(|c| {
-            let digest = Sha256::digest(format!("{seed}\n{}", c.id).as_bytes());
-            let key = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
-            (key, c.id.clone())
-        })
-        .collect();
-    // Shown in key order: shuffled, but alike on every phone and the screen.
-    if q.kind != QuestionKind::TrueFalse {
-        keys.sort();
-    }
-    keys
-}
 
 fn step_view(course: &Course, steps: &[steps::Step<'_>], at: i64) -> Option<StepView> {
     let index = usize::try_from(at).ok()?;
@@ -237,10 +220,10 @@ pub async fn room(id: &str) -> Result<Option<ClassRoom>, AppError> {
         })
         .collect();
     let questions = match (course, steps.get(usize::try_from(class.step).unwrap_or(0))) {
-        (Some(course), Some(s)) => super::class_questions(course, &s.chapter.id)
+        (Some(course), Some(s)) => class_questions(course, &s.chapter.id)
             .iter()
             .flat_map(|quiz| quiz.questions.iter())
-            .filter(|q| super::pushable(q))
+            .filter(|q| pushable(q))
             .map(|q| (q.id.clone(), q.html().prompt.clone()))
             .collect(),
         _ => Vec::new(),
@@ -303,7 +286,8 @@ pub async fn room(id: &str) -> Result<Option<ClassRoom>, AppError> {
             });
         }
     }
-    let join_url = crate::web::public_address(&links::join(&class.code)).unwrap_or_default();
+    let join_url =
+        crate::server::state::public_address(&links::join(&class.code)).unwrap_or_default();
     let qr_svg = if join_url.is_empty() || class.ended_at.is_some() {
         String::new()
     } else {

@@ -469,7 +469,7 @@ pub async fn pending_link_of(
     sessions: &crate::accounts::ssr::SessionConfig,
     providers: &super::Providers,
     parts: &Parts,
-) -> anyhow::Result<Option<crate::sign_in_providers::pages::LinkWaiting>> {
+) -> anyhow::Result<Option<crate::sign_in_providers::LinkWaiting>> {
     let Some(token_hash) = token_hash_in(sessions, parts) else {
         return Ok(None);
     };
@@ -485,7 +485,7 @@ pub async fn pending_link_of(
         .await?;
     Ok(phone
         .flatten()
-        .map(|p| crate::sign_in_providers::pages::LinkWaiting {
+        .map(|p| crate::sign_in_providers::LinkWaiting {
             provider_label: providers.label(&flow.provider),
             phone: phone::display(&p),
         }))
@@ -513,29 +513,6 @@ pub async fn unlink(
         Unlinked::LastWay => Ok(see_other("/me?unlink=last#sign-ins")),
         Unlinked::NotFound => Err(AppError::NotFound),
     }
-}
-
-/// Where sign-out goes after ending Hocvu's session: the provider's
-/// end-session endpoint when the session came through one that has it
-/// (it sends the browser back to the home page), else `None`.
-pub async fn provider_sign_out(
-    state: &AppState,
-    parts: &Parts,
-    session_token_hash: Option<&str>,
-) -> Option<String> {
-    let provider = store::session_provider(&state.db, session_token_hash?)
-        .await
-        .unwrap_or_else(|err| {
-            tracing::error!("reading the session's provider: {err:#}");
-            None
-        })?;
-    let origin = state
-        .public_url
-        .origin(&parts.headers, state.sessions.secure_cookies)?;
-    state
-        .providers
-        .logout_url(&provider, &format!("{origin}/"))
-        .await
 }
 
 /// The routes of provider sign-in.
