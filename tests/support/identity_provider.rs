@@ -19,6 +19,8 @@ pub const CLIENT_SECRET: &str = "hocvu-test-secret";
 pub struct IdentityProvider {
     pub issuer: String,
     child: Child,
+    stdin: Option<tokio::process::ChildStdin>,
+    lines: Option<tokio::io::Lines<BufReader<tokio::process::ChildStdout>>>,
 }
 
 /// How to start one.
@@ -45,8 +47,8 @@ fn modules() -> PathBuf {
 }
 
 impl IdentityProvider {
-    /// Starts the provider for a Hocvu that will listen at `hocvu_origin`.
-    pub async fn start(hocvu_origin: &str, options: &ProviderOptions) -> IdentityProvider {
+    /// Starts the provider; it waits for [`IdentityProvider::serve`].
+    pub async fn start(options: &ProviderOptions) -> IdentityProvider {
         let modules = modules();
         assert!(
             modules.join("oidc-provider/package.json").is_file(),
@@ -62,15 +64,16 @@ impl IdentityProvider {
         command
             .arg(workspace_root().join("tests/support/oidc_provider.mjs"))
             .env("OIDC_PROVIDER_MODULES", &modules)
-            .env("HOCVU_ORIGIN", hocvu_origin)
             .env("PROVIDER_IDS", ids)
             .env("PEOPLE", options.people.to_string())
             .env("MISBEHAVE", options.misbehave.unwrap_or(""))
             .env("CODE_TTL", options.code_ttl.unwrap_or(60).to_string())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
         let mut child = command.spawn().expect("start node (oidc-provider)");
+        let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let mut lines = BufReader::new(stdout).lines();
         let issuer = tokio::time::timeout(Duration::from_secs(60), async {
@@ -85,10 +88,42 @@ impl IdentityProvider {
         .ok()
         .flatten()
         .expect("oidc-provider did not start");
+        IdentityProvider {
+            issuer,
+            child,
+            stdin,
+            lines: Some(lines),
+        }
+    }
+
+    /// Tells the provider where Hocvu listens (its redirect URIs) and waits
+    /// until it serves.
+    pub async fn serve(&mut self, hocvu_origin: &str) {
+        use tokio::io::AsyncWriteExt;
+        let mut stdin = self.stdin.take().expect("told once");
+        stdin
+            .write_all(format!("{hocvu_origin}\n").as_bytes())
+            .await
+            .expect("tell the provider Hocvu's origin");
+        stdin.flush().await.expect("flush");
+        let mut lines = self.lines.take().expect("told once");
+        let ready = tokio::time::timeout(Duration::from_secs(60), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line.trim() == "oidc-provider ready" {
+                    return true;
+                }
+            }
+            false
+        })
+        .await
+        .unwrap_or(false);
+        assert!(ready, "oidc-provider did not get ready");
         // Keep reading what it prints: a closed pipe would make its next
-        // line kill it (EPIPE).
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        IdentityProvider { issuer, child }
+        // line kill it (EPIPE). Its stdin stays open (kept in the task).
+        tokio::spawn(async move {
+            let _stdin = stdin;
+            while let Ok(Some(_)) = lines.next_line().await {}
+        });
     }
 
     /// Stops it (the provider is down from now on).
@@ -114,7 +149,8 @@ pub fn provider_toml(id: &str, label: &str, issuer: &str) -> String {
     )
 }
 
-/// A Hocvu at `port` with `toml` as its hocvu.toml (kept in the TempDir).
+/// A Hocvu on a free port with `toml` as its hocvu.toml (kept in the
+/// TempDir); `port` 0 lets it choose.
 pub async fn spawn_hocvu(
     backend: Backend,
     port: u16,
@@ -140,7 +176,7 @@ pub async fn spawn_hocvu(
 pub async fn spawn_with_a_provider_down(backend: Backend) -> Option<(TestApp, TempDir)> {
     let dead = format!("http://127.0.0.1:{}", free_port());
     let toml = provider_toml("tinh", "Đăng nhập bằng tài khoản công vụ", &dead);
-    spawn_hocvu(backend, free_port(), &toml, None).await
+    spawn_hocvu(backend, 0, &toml, None).await
 }
 
 /// The attributes of the first `<input>` named `name` in `html`.

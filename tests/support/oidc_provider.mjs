@@ -5,7 +5,9 @@
 //
 // Environment:
 //   OIDC_PROVIDER_MODULES  node_modules holding oidc-provider (and jose)
-//   HOCVU_ORIGIN           http://127.0.0.1:PORT of the Hocvu under test
+//   (stdin)                the first line is the origin of the Hocvu under
+//                          test (http://127.0.0.1:PORT): Hocvu starts after
+//                          the provider, on a port of its own choosing
 //   PROVIDER_IDS           Hocvu's ids for this provider (comma-separated):
 //                          one redirect URI each
 //   PEOPLE                 JSON: { "<login>": { claims... } }
@@ -15,9 +17,11 @@
 //                          the provider's own key, for another client or
 //                          with times an hour off (a provider whose clock
 //                          is wrong), to test that Hocvu refuses it.
-// Prints `oidc-provider listening on http://127.0.0.1:PORT` when ready.
+// Prints `oidc-provider listening on http://127.0.0.1:PORT` once listening,
+// then `oidc-provider ready` once it knows Hocvu's origin.
 
 import http from 'node:http';
+import readline from 'node:readline';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -26,7 +30,6 @@ const load = (name, file) => import(pathToFileURL(path.join(modules, name, file)
 const { default: Provider } = await load('oidc-provider', 'lib/index.js');
 const jose = await load('jose', 'dist/webapi/index.js');
 
-const origin = process.env.HOCVU_ORIGIN;
 const ids = (process.env.PROVIDER_IDS || 'tinh').split(',');
 const people = JSON.parse(process.env.PEOPLE || '{}');
 const misbehave = process.env.MISBEHAVE || '';
@@ -37,6 +40,9 @@ const signingJwk = { ...(await jose.exportJWK(privateKey)), kid: 'test-key', alg
 const server = http.createServer();
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const issuer = `http://127.0.0.1:${server.address().port}`;
+console.log(`oidc-provider listening on ${issuer}`);
+const input = readline.createInterface({ input: process.stdin });
+const origin = (await input[Symbol.asyncIterator]().next()).value.trim();
 
 const provider = new Provider(issuer, {
   clients: [{
@@ -106,5 +112,5 @@ if (misbehave) {
 }
 
 server.on('request', provider.callback());
-console.log(`oidc-provider listening on ${issuer}`);
+console.log('oidc-provider ready');
 process.on('SIGTERM', () => process.exit(0));
