@@ -409,6 +409,7 @@ async fn a_commune_of_thirty_fits_in_four_screens() {
                     ("unit_code", "XA-DH"),
                     ("positions", positions),
                     ("due_on", due),
+                    ("confirm_past_due", "1"),
                 ],
             )
             .await;
@@ -541,6 +542,18 @@ async fn a_certificate_code_is_typed_and_read_on_a_phone() {
             .is_some_and(|h| h.ends_with(&format!("/verify/{code}"))),
         "{share:?}"
     );
+    // A link-button keeps its padding in an action row (it had none).
+    let padding = browser
+        .client
+        .execute(
+            "return parseFloat(getComputedStyle(document.querySelector('a[data-share]')).paddingLeft)",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(padding >= 8.0, "the share button's padding: {padding} px");
     let on_paper = browser.text(".certificate code.cert-code").await;
     assert_eq!(on_paper.split(' ').count(), 4, "{on_paper}");
     shot(&browser, "certificate").await;
