@@ -430,6 +430,12 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
     browser.goto(&app.url("/courses/kho/b")).await;
     browser.click("form[action$='/read'] button").await;
     browser.wait_for_path(|p| p == "/courses/kho/b").await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('Đã đọc xong')",
+    )
+    .await;
     browser.goto(&app.url("/courses/kho/a/quiz")).await;
     js(
         &browser,
@@ -438,6 +444,12 @@ async fn kept_actions_for_a_removed_lesson_or_a_changed_quiz_are_explained() {
     .await;
     browser.click(".quiz button[type=submit]").await;
     browser.wait_for_path(|p| p == "/courses/kho/a/quiz").await;
+    until(
+        &browser,
+        "const n = document.getElementById('offline-note');\
+         return !n.hidden && n.textContent.includes('sẽ chấm khi có mạng')",
+    )
+    .await;
 
     // Meanwhile the trainer removed lesson B and changed the quiz.
     std::fs::write(

@@ -19,17 +19,25 @@
   if (big && window.fetch) {
     big.addEventListener('submit', (e) => {
       e.preventDefault();
+      // The paragraph being read aloud, else the one at the top of the screen.
       const header = document.querySelector('.site-header');
-      const y = (header ? header.getBoundingClientRect().bottom : 0) + 8;
-      const anchor = document.elementFromPoint(innerWidth / 2, y);
+      const y = Math.max(0, header ? header.getBoundingClientRect().bottom : 0) + 8;
+      const anchor = document.querySelector('[data-reading]') || document.elementFromPoint(innerWidth / 2, y);
       const before = anchor ? anchor.getBoundingClientRect().top : 0;
       const level = big.elements.level.value;
       fetch(big.action, { method: 'POST', body: new URLSearchParams(new FormData(big)), redirect: 'manual', credentials: 'same-origin' })
         .then(() => {
-          document.documentElement.dataset.textSize = level;
+          // The browser's own scroll anchoring would pick its own element.
+          const html = document.documentElement;
+          html.style.overflowAnchor = 'none';
+          html.dataset.textSize = level;
           big.elements.level.value = level === '0' ? '2' : '0';
           big.querySelector('button').setAttribute('aria-pressed', String(level !== '0'));
           if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+          requestAnimationFrame(() => {
+            if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+            html.style.overflowAnchor = '';
+          });
         })
         .catch(() => big.submit());
     });

@@ -151,6 +151,10 @@ async function sendOrKeep(event, request, path) {
     if (kind === 'quiz') event.waitUntil(refetch(path));
     return response;
   } catch (err) {
+    // A page's own fetch (the quiz island) falls back to a plain form
+    // submission when this fails: that one is kept, once, and comes back
+    // to the page (keeping this one too would send the answers twice).
+    if (request.mode !== 'navigate') return new Response('', { status: 503 });
     try {
       await store('queue', 'readwrite', (s) => s.add({ path, body, kind, at: Date.now() }));
     } catch (full) {

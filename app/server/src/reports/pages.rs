@@ -241,17 +241,42 @@ fn PeopleTable(people: Vec<PersonLine>) -> impl IntoView {
         }
     }
     let as_columns = columns.len() <= 2;
-    let status_cell = move |c: &PersonLine, login: &str, with_title: bool| {
-        let due = if c.completed_on.is_empty() {
-            format!("{} {}", ot.due_short, day_month_year(&c.due_on))
-        } else {
+    // A column's usual due date goes in its heading; a cell names a date
+    // only when it differs (or the day the course was done): one line a cell.
+    let usual_due: Vec<String> = columns
+        .iter()
+        .map(|(slug, _)| {
+            let mut counts: Vec<(&str, usize)> = Vec::new();
+            for c in rows
+                .iter()
+                .flat_map(|r| r.courses.iter())
+                .filter(|c| c.course == *slug)
+            {
+                match counts.iter_mut().find(|(d, _)| *d == c.due_on) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((&c.due_on, 1)),
+                }
+            }
+            counts
+                .into_iter()
+                .max_by_key(|(_, n)| *n)
+                .map(|(d, _)| d.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    let status_cell = move |c: &PersonLine, login: &str, with_title: bool, usual: &str| {
+        let due = if !c.completed_on.is_empty() {
             day_month_year(&c.completed_on)
+        } else if c.due_on == usual {
+            String::new()
+        } else {
+            format!("{} {}", ot.due_short, day_month_year(&c.due_on))
         };
         view! {
             <span class="person-course" data-login=login.to_string() data-course=c.course.clone() data-status=c.status.code()>
                 {with_title.then(|| view! { <span class="course-name">{c.course_title.clone()}": "</span> })}
                 <span class=format!("status status-{}", c.status.code())>{status_name(ot, c.status)}</span>
-                " "<small class="when">{due}</small>
+                {(!due.is_empty()).then(|| view! { " "<small class="when">{due}</small> })}
             </span>
         }
     };
@@ -260,7 +285,11 @@ fn PeopleTable(people: Vec<PersonLine>) -> impl IntoView {
             <thead><tr>
                 <th scope="col">{ot.full_name}</th>
                 {if as_columns {
-                    Either::Left(columns.iter().map(|(_, title)| view! { <th scope="col">{title.clone()}</th> }).collect_view())
+                    Either::Left(columns.iter().zip(&usual_due).map(|((_, title), due)| view! {
+                        <th scope="col">{title.clone()}
+                            {(!due.is_empty()).then(|| view! { <small class="when">{format!("{} {}", ot.due_short, day_month_year(due))}</small> })}
+                        </th>
+                    }).collect_view())
                 } else {
                     Either::Right(view! { <th scope="col">{ot.course}</th> })
                 }}
@@ -269,14 +298,14 @@ fn PeopleTable(people: Vec<PersonLine>) -> impl IntoView {
                 {rows.into_iter().map(|r| {
                     let login = r.login.clone();
                     let cells = if as_columns {
-                        Either::Left(columns.iter().map(|(slug, _)| {
-                            let cell = r.courses.iter().find(|c| c.course == *slug).map(|c| status_cell(c, &login, false));
+                        Either::Left(columns.iter().zip(&usual_due).map(|((slug, _), usual)| {
+                            let cell = r.courses.iter().find(|c| c.course == *slug).map(|c| status_cell(c, &login, false, usual));
                             view! { <td>{cell}</td> }
                         }).collect_view())
                     } else {
                         Either::Right(view! {
                             <td><ul class="person-courses">
-                                {r.courses.iter().map(|c| view! { <li>{status_cell(c, &login, true)}</li> }).collect_view()}
+                                {r.courses.iter().map(|c| view! { <li>{status_cell(c, &login, true, "")}</li> }).collect_view()}
                             </ul></td>
                         })
                     };
