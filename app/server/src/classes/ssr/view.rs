@@ -158,7 +158,8 @@ impl Tallies {
                         .map(|(h, _)| h.clone())
                         .unwrap_or_default(),
                     count,
-                    percent: count * 100 / total,
+                    // Rounded, as people read a share: 2 of 3 is 67 %.
+                    percent: (count * 200 + total) / (2 * total),
                     correct: choice.correct,
                 })
             })
