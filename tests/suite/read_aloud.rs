@@ -387,7 +387,8 @@ async fn large_text_switches_in_place_while_listening() {
         .await;
     let header = heights[0].as_f64().unwrap();
     let bar = heights[1].as_f64().unwrap();
-    assert!(header <= 80.0, "one-row header at large text: {header} px");
+    // One row of 48 px controls (two rows measured 130 px before issue 26).
+    assert!(header <= 100.0, "one-row header at large text: {header} px");
     assert!(bar <= 0.2 * 740.0, "a slim read-aloud bar: {bar} px");
     // The choice is kept for the next page (the cookie was set).
     browser.goto(&app.url("/courses")).await;
