@@ -206,7 +206,7 @@ async fn step(
     let last = steps.len().saturating_sub(1) as i64;
     let at = class.step.clamp(0, last);
     let (step, question, revealed) = match form.get("go").map(String::as_str) {
-        Some("next") if class.question.is_some() => (at + 1, None, false),
+        // From a question too: on to the step after the one it was asked on.
         Some("next") => (at + 1, None, false),
         Some("prev") if class.question.is_some() => (at, None, false),
         Some("prev") => (at - 1, None, false),

@@ -123,14 +123,7 @@ pub async fn export(
         .course(&class.course)
         .map(|c| c.title.clone())
         .unwrap_or_else(|| class.course.clone());
-    let place: Option<String> = match &class.unit_id {
-        Some(unit) => sqlx::query_scalar("SELECT name FROM org_units WHERE id = $1")
-            .bind(unit)
-            .fetch_optional(state.db.reads())
-            .await
-            .context("naming a class's place")?,
-        None => None,
-    };
+    let (place, _) = store::place_and_leader(&state.db, &class).await?;
     let mut out = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     out.write_record([
         "Mã lớp",
@@ -154,7 +147,7 @@ pub async fn export(
         out.write_record([
             class.code.as_str(),
             course_title.as_str(),
-            place.as_deref().unwrap_or(""),
+            place.as_str(),
             &when(class.started_at),
             &class.ended_at.map(when).unwrap_or_default(),
             &person.name,

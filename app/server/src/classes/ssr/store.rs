@@ -107,6 +107,21 @@ where
     })
 }
 
+/// The names a class's pages show: its place ("" when none) and its
+/// leader, in one query.
+pub async fn place_and_leader(db: &Db, class: &ClassRow) -> anyhow::Result<(String, String)> {
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT COALESCE(u.name, ''), l.display_name FROM classes c \
+         JOIN users l ON l.id = c.leader_id LEFT JOIN org_units u ON u.id = c.unit_id \
+         WHERE c.id = $1",
+    )
+    .bind(&class.id)
+    .fetch_optional(db.reads())
+    .await
+    .context("naming a class's place and leader")?;
+    Ok(found.unwrap_or_default())
+}
+
 /// One person in a class.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AttendeeRow {

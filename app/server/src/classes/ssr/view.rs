@@ -294,21 +294,7 @@ pub async fn room(id: &str) -> Result<Option<ClassRoom>, AppError> {
     } else {
         crate::certificates::ssr::qr_svg(&join_url)?
     };
-    let place = match &class.unit_id {
-        Some(unit) => sqlx::query_scalar("SELECT name FROM org_units WHERE id = $1")
-            .bind(unit)
-            .fetch_optional(db.reads())
-            .await
-            .context("naming a class's place")?
-            .unwrap_or_default(),
-        None => String::new(),
-    };
-    let leader: String = sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-        .bind(&class.leader_id)
-        .fetch_optional(db.reads())
-        .await
-        .context("naming a class's leader")?
-        .unwrap_or_default();
+    let (place, leader) = store::place_and_leader(&db, &class).await?;
     Ok(Some(ClassRoom {
         id: class.id.clone(),
         code: class.code.clone(),
@@ -368,25 +354,12 @@ pub async fn phone(code: &str) -> Result<Phone, AppError> {
         None => None,
     };
     let Some(attendee) = attendee else {
-        let place: Option<String> = match &class.unit_id {
-            Some(unit) => sqlx::query_scalar("SELECT name FROM org_units WHERE id = $1")
-                .bind(unit)
-                .fetch_optional(db.reads())
-                .await
-                .context("naming a class's place")?,
-            None => None,
-        };
-        let leader: Option<String> =
-            sqlx::query_scalar("SELECT display_name FROM users WHERE id = $1")
-                .bind(&class.leader_id)
-                .fetch_optional(db.reads())
-                .await
-                .context("naming a class's leader")?;
+        let (place, leader) = store::place_and_leader(&db, &class).await?;
         return Ok(Phone::Join {
             code: class.code.clone(),
             course_title,
-            place: place.unwrap_or_default(),
-            leader: leader.unwrap_or_default(),
+            place,
+            leader,
             signed_in_as: identity.user.map(|u| u.display_name),
         });
     };
